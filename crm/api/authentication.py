@@ -1,0 +1,41 @@
+"""Partner systems authenticate with OAuth2 bearer tokens, and are pinned to their bank."""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+from oauth2_provider.contrib.rest_framework import OAuth2Authentication
+from rest_framework.exceptions import AuthenticationFailed
+
+from crm.tenancy.context import platform_wide
+from crm.tenancy.models import PartnerApplication, Tenant
+
+
+@dataclass(frozen=True)
+class PartnerPrincipal:
+    """The caller of an API request: a partner application of one bank."""
+
+    application: PartnerApplication
+    tenant: Tenant
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    pk = None
+
+    def __str__(self) -> str:
+        return self.application.name
+
+
+class PartnerTokenAuthentication(OAuth2Authentication):
+    def authenticate(self, request):
+        # The token and its application are found before the tenant is known.
+        with platform_wide():
+            result = super().authenticate(request)
+            if result is None:
+                return None
+            _user, token = result
+            application = token.application
+            tenant = application.tenant
+        if not application.is_active or not tenant.is_active:
+            raise AuthenticationFailed(_("This partner application is disabled."))
+        return PartnerPrincipal(application=application, tenant=tenant), token

@@ -1,0 +1,21 @@
+"""How the partner API's authentication appears in the OpenAPI schema."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+
+class PartnerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "crm.api.authentication.PartnerTokenAuthentication"
+    name = "partnerOAuth2"
+
+    def get_security_definition(self, auto_schema):
+        from crm.api.scopes import SCOPES
+
+        return {
+            "type": "oauth2",
+            "flows": {
+                "clientCredentials": {
+                    "tokenUrl": "/o/token/",
+                    "scopes": {name: str(label) for name, label in SCOPES.items()},
+                }
+            },
+        }

@@ -1,0 +1,59 @@
+"""The base of every partner API view, and the OAuth2 token endpoint."""
+
+import pghistory
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection, transaction
+from django.utils.decorators import method_decorator
+from oauth2_provider.views import RevokeTokenView, TokenView
+
+from crm.api.authentication import PartnerPrincipal
+from crm.tenancy.context import activate_tenant, deactivate, platform_wide
+
+
+class PartnerAPIMixin:
+    """Pin the partner's tenant right after authentication, for the rest of the call.
+
+    Every API view must use this mixin (a test checks it): the scoped managers then filter
+    by the partner's bank and row-level security sees the same tenant.
+    """
+
+    scope_resource: str | None = None
+    _tenant_token = None
+
+    def initial(self, request, *args, **kwargs):
+        self.perform_authentication(request)
+        if isinstance(request.user, PartnerPrincipal):
+            self._tenant_token = activate_tenant(request.user.tenant)
+            pghistory.context(
+                partner_application=request.user.application.client_id,
+                partner_name=request.user.application.name,
+            )
+        super().initial(request, *args, **kwargs)
+
+    def handle_exception(self, exc):
+        # A refused call changes nothing, even if it wrote before failing.
+        if connection.in_atomic_block:
+            transaction.set_rollback(True)
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if self._tenant_token is not None:
+            deactivate(self._tenant_token)
+            self._tenant_token = None
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PartnerTokenView(TokenView):
+    """OAuth2 token endpoint (client credentials); applications are looked up platform-wide."""
+
+    def post(self, request, *args, **kwargs):
+        with platform_wide():
+            return super().post(request, *args, **kwargs)
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PartnerRevokeTokenView(RevokeTokenView):
+    def post(self, request, *args, **kwargs):
+        with platform_wide():
+            return super().post(request, *args, **kwargs)

@@ -1,0 +1,57 @@
+"""Records of who did what that the change triggers of django-pghistory do not cover."""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.tenancy.managers import ScopedManager
+
+
+class LoginEvent(models.Model):
+    """A login, a logout or a failed login.
+
+    Attempts with an unknown username belong to no tenant: only platform administrators see
+    them. Everything else is filed under the staff member's tenant for its auditors.
+    """
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("Logged in")
+        LOGOUT = "logout", _("Logged out")
+        FAILED = "failed", _("Failed login")
+        LOCKED_OUT = "locked_out", _("Locked out")
+
+    tenant = models.ForeignKey(
+        "tenancy.Tenant",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("tenant"),
+    )
+    staff = models.ForeignKey(
+        "tenancy.Staff",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff member"),
+    )
+    kind = models.CharField(_("event"), max_length=16, choices=Kind.choices)
+    username = models.CharField(_("username"), max_length=150)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    occurred_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("login event")
+        verbose_name_plural = _("login events")
+        ordering = ["-occurred_at"]
+        indexes = [
+            models.Index(fields=["tenant", "-occurred_at"], name="login_event_tenant_time"),
+        ]
+        permissions = [("view_audit_trail", _("Can read the audit trail of the bank"))]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.username}"

@@ -1,0 +1,6 @@
+from django.urls import path
+
+from crm.audit import views
+
+app_name = "audit"
+urlpatterns = [path("", views.trail, name="trail")]

@@ -1,0 +1,21 @@
+"""Lookups that stay index-backed under row-level security.
+
+PostgreSQL only uses an index for a condition under RLS when its operator is leakproof.
+``LIKE`` (Django's ``__startswith``) is not; ``^@`` (starts_with) is. Index the column with
+``COLLATE "C"`` so that btree can serve the prefix.
+"""
+
+from django.db.models import CharField, Lookup, TextField
+
+
+class Prefix(Lookup):
+    lookup_name = "prefix"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} ^@ {rhs}", [*lhs_params, *rhs_params]
+
+
+CharField.register_lookup(Prefix)
+TextField.register_lookup(Prefix)

@@ -1,0 +1,55 @@
+"""Embedded services for a machine where nothing is configured.
+
+With ``DATABASE_URL`` unset the project runs on a PostgreSQL server shipped in the
+``pgserver`` wheel, and with ``CELERY_BROKER_URL`` unset Celery uses kombu's filesystem
+transport. Both keep their state under ``.local/`` in the repository so that the web
+server, the worker, beat and the tests started from the same checkout share them.
+"""
+
+import contextlib
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+LOCAL_DIR = BASE_DIR / ".local"
+
+# pgserver keeps its inter-process lock in the user's runtime directory; pin it so that
+# every process of this checkout agrees on it even where XDG_RUNTIME_DIR is unset.
+os.environ.setdefault("XDG_RUNTIME_DIR", str(LOCAL_DIR / "run"))
+
+_server = None
+
+
+def embedded_database_url(database: str = "crm") -> str:
+    """Start (or join) the embedded PostgreSQL server and return a URL for ``database``."""
+    global _server
+    import pgserver
+    import psycopg
+    from psycopg import errors, sql
+
+    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True, mode=0o700)
+    if _server is None:
+        _server = pgserver.get_server(LOCAL_DIR / "pgdata", cleanup_mode="stop")
+    with psycopg.connect(_server.get_uri(), autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [database]
+        ).fetchone()
+        if not exists:
+            # Another process of this checkout may have created it first.
+            with contextlib.suppress(errors.DuplicateDatabase):
+                connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+    return _server.get_uri(database)
+
+
+def embedded_broker() -> tuple[str, dict]:
+    """Return the broker URL and transport options of the filesystem broker."""
+    queue = LOCAL_DIR / "broker" / "queue"
+    processed = LOCAL_DIR / "broker" / "processed"
+    queue.mkdir(parents=True, exist_ok=True)
+    processed.mkdir(parents=True, exist_ok=True)
+    return "filesystem://", {
+        "data_folder_in": str(queue),
+        "data_folder_out": str(queue),
+        "processed_folder": str(processed),
+        "store_processed": False,
+    }

@@ -1,0 +1,103 @@
+"""A record of each run of a background job, per tenant and period."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.tenancy.managers import ScopedManager
+
+
+class JobRunQuerySet(models.QuerySet):
+    def in_scope(self, staff):
+        if staff.is_platform_admin:
+            return self
+        return self.filter(tenant_id=staff.tenant_id)
+
+
+class JobRunManager(ScopedManager.from_queryset(JobRunQuerySet)):
+    def claim(self, *, job: str, tenant_id: int | None, period: str) -> int | None:
+        """Start a run of ``job`` for ``tenant_id`` and ``period``; None if it needs none.
+
+        The first claim inserts the row; any later one finds it and does nothing, unless
+        the earlier run failed or died without finishing (a worker lost mid-task), in
+        which case it takes the row over. Written so that two workers racing for the same
+        run cannot both win.
+        """
+        table = self.model._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {table}
+                    (job, tenant_id, period, status, started_at, rows_touched, error, attempts)
+                VALUES (%s, %s, %s, 'running', now(), 0, '', 1)
+                ON CONFLICT ON CONSTRAINT job_run_once_per_period DO NOTHING
+                RETURNING id
+                """,  # noqa: S608 (the table name is ours, values are parameters)
+                [job, tenant_id, period],
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                return row[0]
+            stale_before = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+            cursor.execute(
+                f"""
+                UPDATE {table}
+                   SET status = 'running', started_at = now(), finished_at = NULL,
+                       error = '', rows_touched = 0, attempts = attempts + 1
+                 WHERE job = %s AND tenant_id IS NOT DISTINCT FROM %s AND period = %s
+                   AND (status = 'failed' OR (status = 'running' AND started_at < %s))
+                RETURNING id
+                """,  # noqa: S608
+                [job, tenant_id, period, stale_before],
+            )
+            row = cursor.fetchone()
+        return row[0] if row is not None else None
+
+
+class JobRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    job = models.CharField(_("job"), max_length=100)
+    tenant = models.ForeignKey(
+        "tenancy.Tenant",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("tenant"),
+    )
+    period = models.CharField(_("period"), max_length=32)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    rows_touched = models.BigIntegerField(_("rows touched"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=1)
+
+    objects = JobRunManager()
+
+    class Meta:
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job", "tenant", "period"],
+                nulls_distinct=False,
+                name="job_run_once_per_period",
+            )
+        ]
+        indexes = [models.Index(fields=["tenant", "-started_at"], name="job_run_tenant_started")]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.period}"
+
+    @property
+    def duration(self) -> timedelta | None:
+        return self.finished_at - self.started_at if self.finished_at else None

@@ -1,0 +1,10 @@
+"""Settings for running on a developer's or evaluator's machine."""
+
+from crm.settings.base import *  # noqa: F403
+from crm.settings.base import env
+
+DEBUG = env("DEBUG", "1") == "1"
+# A fixed key is acceptable here only because these settings never serve real customers:
+# production.py refuses to start without SECRET_KEY.
+SECRET_KEY = env("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")  # noqa: F405

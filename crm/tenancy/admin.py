@@ -1,0 +1,217 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.forms import SetPasswordMixin
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from crm.api.scopes import SCOPES
+from crm.tenancy.admin_site import TenantScopedAdmin
+from crm.tenancy.models import Branch, PartnerApplication, Staff, Tenant
+from crm.tenancy.roles import Role
+from crm.tenancy.services import staff_deactivate, staff_set_roles
+
+
+@admin.register(Tenant)
+class TenantAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "short_name", "time_zone", "rm_scope", "is_active"]
+    list_filter = ["is_active", "rm_scope"]
+    search_fields = ["code", "name", "short_name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_platform_admin:
+            return ["created_at"]
+        return ["code", "is_active", "created_at"]
+
+
+@admin.register(Branch)
+class BranchAdmin(TenantScopedAdmin):
+    list_display = ["indented_name", "code", "kind", "parent", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["code", "name"]
+    fields = ["tenant", "parent", "code", "name", "kind", "address", "is_active"]
+    ordering = ["path"]
+    list_select_related = ["parent"]
+
+    @admin.display(description=_("name"), ordering="path")
+    def indented_name(self, branch: Branch) -> str:
+        return "\u3000" * branch.depth + branch.name
+
+    def get_queryset(self, request):
+        # Branches are scoped by their own subtree, not by a branch column.
+        return super().get_queryset(request)
+
+
+class StaffForm(SetPasswordMixin, forms.ModelForm):
+    roles = forms.MultipleChoiceField(
+        label=_("roles"),
+        choices=Role.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    password1, password2 = SetPasswordMixin.create_password_fields(
+        label1=_("Password"), label2=_("Password confirmation")
+    )
+
+    class Meta:
+        model = Staff
+        fields = ["tenant", "username", "name", "employee_number", "email", "branch", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["roles"].initial = sorted(self.instance.role_codes)
+            self.fields["password1"].required = False
+            self.fields["password2"].required = False
+            self.fields["password1"].help_text = _("Leave empty to keep the current password.")
+        else:
+            self.fields["password1"].required = True
+            self.fields["password2"].required = True
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") or not self.instance.pk:
+            self.validate_passwords()
+        branch = cleaned.get("branch")
+        tenant = cleaned.get("tenant") or self.instance.tenant
+        if branch is None:
+            self.add_error("branch", _("Every staff member works in a branch."))
+        elif tenant is not None and branch.tenant_id != tenant.pk:
+            self.add_error("branch", _("The branch must belong to the same bank."))
+        return cleaned
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.cleaned_data.get("password1"):
+            self.validate_password_for_user(self.instance)
+
+    def save(self, commit=True):
+        staff = super().save(commit=False)
+        if self.cleaned_data.get("password1"):
+            staff.set_password(self.cleaned_data["password1"])
+        elif not staff.pk:
+            staff.set_unusable_password()
+        if commit:
+            staff.save()
+            self.save_roles(staff)
+        return staff
+
+    def save_roles(self, staff: Staff) -> None:
+        staff_set_roles(staff=staff, roles=self.cleaned_data.get("roles", []))
+
+
+@admin.register(Staff)
+class StaffAdmin(TenantScopedAdmin):
+    form = StaffForm
+    list_display = ["username", "name", "employee_number", "branch", "role_list", "is_active"]
+    list_filter = ["is_active", "groups", "branch__kind"]
+    search_fields = ["username", "name", "employee_number"]
+    list_select_related = ["branch", "tenant"]
+    actions = ["deactivate"]
+    readonly_fields = ["last_login", "date_joined"]
+
+    def get_fieldsets(self, request, obj=None):
+        fields = ["username", "name", "employee_number", "email", "branch", "roles", "is_active"]
+        if request.user.is_platform_admin:
+            fields.insert(0, "tenant")
+        fieldsets = [
+            (None, {"fields": fields}),
+            (_("Password"), {"fields": ["password1", "password2"]}),
+        ]
+        if obj is not None:
+            fieldsets.append((_("Activity"), {"fields": ["last_login", "date_joined"]}))
+        return fieldsets
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).prefetch_related("groups")
+        if request.user.is_platform_admin:
+            return queryset
+        return queryset.filter(tenant_id=request.user.tenant_id)
+
+    @admin.display(description=_("roles"))
+    def role_list(self, staff: Staff) -> str:
+        names = {group.name for group in staff.groups.all()}
+        return "、".join(str(role.label) for role in Role if role.value in names)
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            form.save_roles(obj)
+
+    def save_related(self, request, form, formsets, change):
+        # Roles are saved by the form through staff_set_roles (with the tenant on each grant).
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Staff are deactivated, never deleted: their actions stay attributable.
+        return request.user.is_platform_admin and super().has_delete_permission(request, obj)
+
+    @admin.action(description=_("Deactivate selected staff"), permissions=["change"])
+    def deactivate(self, request, queryset):
+        count = 0
+        for staff in queryset.filter(is_active=True):
+            if staff.pk == request.user.pk:
+                continue
+            staff_deactivate(staff=staff)
+            count += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d staff member deactivated.",
+                "%(count)d staff members deactivated.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+class PartnerApplicationForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        label=_("allowed scopes"),
+        choices=[(name, f"{name} – {label}") for name, label in SCOPES.items()],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = PartnerApplication
+        fields = ["tenant", "name", "client_id", "client_secret", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scopes"].initial = self.instance.allowed_scopes
+        if "client_secret" in self.fields:
+            self.fields["client_secret"].help_text = _(
+                "Copy the secret now and give it to the partner: it is stored hashed and "
+                "cannot be shown again."
+            )
+
+    def save(self, commit=True):
+        application = super().save(commit=False)
+        application.scope = " ".join(sorted(self.cleaned_data["scopes"]))
+        application.client_type = PartnerApplication.CLIENT_CONFIDENTIAL
+        application.authorization_grant_type = PartnerApplication.GRANT_CLIENT_CREDENTIALS
+        application.hash_client_secret = True
+        if commit:
+            application.save()
+        return application
+
+
+# Registered by django-oauth-toolkit's admin through OAUTH2_PROVIDER["APPLICATION_ADMIN_CLASS"].
+class PartnerApplicationAdmin(TenantScopedAdmin):
+    form = PartnerApplicationForm
+    list_display = ["name", "client_id", "scope", "is_active", "created"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "client_id"]
+
+    def get_fields(self, request, obj=None):
+        fields = ["name", "client_id", "scopes", "is_active"]
+        if obj is None:
+            fields.insert(2, "client_secret")
+        if request.user.is_platform_admin:
+            fields.insert(0, "tenant")
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["client_id"] if obj is not None else []

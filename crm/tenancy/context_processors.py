@@ -1,0 +1,16 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+def navigation(request) -> dict:
+    """The menu of the base layout: only what this person's roles allow."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    items = [(_("Home"), reverse("home"))]
+    if user.tenant_id and user.has_perm("audit.view_audit_trail"):
+        items.append((_("Audit trail"), reverse("audit:trail")))
+    if user.is_staff:
+        items.append((_("Administration"), reverse("admin:index")))
+        items.append((_("Partner API"), reverse("api-docs")))
+    return {"nav_items": items}

@@ -1,0 +1,10 @@
+from django.core.management.base import BaseCommand
+
+from crm.tenancy.demo import load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo banks, their staff and data. Running it again changes nothing."
+
+    def handle(self, *args, **options):
+        load_demo(stdout=self.stdout)

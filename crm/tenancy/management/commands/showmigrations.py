@@ -1,0 +1,11 @@
+from django.core.management.commands import showmigrations
+
+from crm.db.owner import database_owner
+
+
+class Command(showmigrations.Command):
+    """Django's `showmigrations`, run as the owner of the tables, not as the application role."""
+
+    def execute(self, *args, **options):
+        with database_owner():
+            return super().execute(*args, **options)

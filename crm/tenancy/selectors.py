@@ -1,0 +1,46 @@
+"""Reads of the organisation for the pages."""
+
+from django.db.models import Count, Q
+
+from crm.jobs.models import JobRun
+from crm.tenancy.models import Branch, PartnerApplication, Staff, Tenant
+
+
+def colleagues_in_scope(staff: Staff, *, limit: int = 100):
+    return (
+        Staff.objects.in_scope(staff)
+        .active()
+        .select_related("branch")
+        .prefetch_related("groups")
+        .order_by("branch__path", "name")[:limit]
+    )
+
+
+def branches_in_scope(staff: Staff):
+    return Branch.objects.in_scope(staff).active().tree_order()
+
+
+def tenant_admin_overview(staff: Staff) -> dict:
+    staff_counts = Staff.objects.in_scope(staff).aggregate(
+        active=Count("pk", filter=Q(is_active=True)),
+        inactive=Count("pk", filter=Q(is_active=False)),
+    )
+    return {
+        "staff_counts": staff_counts,
+        "partner_applications": PartnerApplication.objects.in_scope(staff).order_by("name"),
+        "recent_job_runs": JobRun.objects.in_scope(staff).select_related("tenant")[:5],
+    }
+
+
+def platform_overview():
+    """Every tenant with its head count (platform administrators only)."""
+    counts = dict(
+        Staff.objects.filter(tenant__isnull=False)
+        .values_list("tenant_id")
+        .annotate(total=Count("pk"))
+        .values_list("tenant_id", "total")
+    )
+    tenants = list(Tenant.objects.order_by("code"))
+    for tenant in tenants:
+        tenant.staff_total = counts.get(tenant.pk, 0)
+    return tenants

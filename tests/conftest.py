@@ -1,0 +1,159 @@
+"""Shared fixtures: two banks with staff of every role, and clients acting as them."""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+
+from crm.db.owner import enter_owner_mode, leave_owner_mode
+from crm.tenancy.context import platform_wide, tenant_context
+from crm.tenancy.models import Branch, PartnerApplication, Staff, Tenant
+from crm.tenancy.roles import Role
+from tests.factories import (
+    BranchFactory,
+    PartnerApplicationFactory,
+    PlatformAdminFactory,
+    StaffFactory,
+    TenantFactory,
+    access_token_for,
+)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    # Creating and migrating the test database is the owner's work; see the fixture below.
+    enter_owner_mode()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _tests_run_as_application_role(django_db_setup, django_db_blocker):
+    """After set-up, every test runs as the application role, under row-level security."""
+    with django_db_blocker.unblock():
+        leave_owner_mode()
+    yield
+    with django_db_blocker.unblock():
+        enter_owner_mode()  # dropping the test database is the owner's work again
+
+
+@pytest.fixture(autouse=True)
+def _roles_exist(request):
+    """Transactional tests flush the database, groups made by migrations included."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and marker.kwargs.get("transaction", False)
+    if transactional or {"transactional_db", "live_server"} & set(request.fixturenames):
+        from tests.roles import restore_roles
+
+        request.getfixturevalue("transactional_db")
+        restore_roles()
+
+
+@dataclass
+class Bank:
+    """One tenant of the tests: an org tree, a staff member per role and a partner."""
+
+    tenant: Tenant
+    head_office: Branch
+    branch: Branch
+    sub_branch: Branch
+    other_branch: Branch
+    staff: dict[str, Staff] = field(default_factory=dict)
+    partner: PartnerApplication | None = None
+    marker: str = ""
+
+    def __getitem__(self, role: str) -> Staff:
+        return self.staff[role]
+
+    def token(self, scope: str | None = None) -> str:
+        return access_token_for(self.partner, scope)
+
+    def scope(self):
+        return tenant_context(self.tenant)
+
+
+# Branch each role works in: head-office roles see the whole bank.
+ROLE_BRANCH = {
+    Role.RELATIONSHIP_MANAGER: "sub_branch",
+    Role.TELLER: "sub_branch",
+    Role.BRANCH_MANAGER: "branch",
+    Role.MARKETING_MANAGER: "head_office",
+    Role.RISK_OFFICER: "head_office",
+    Role.COMPLAINT_HANDLER: "head_office",
+    Role.AUDITOR: "head_office",
+    Role.TENANT_ADMIN: "head_office",
+}
+
+
+def make_bank(marker: str) -> Bank:
+    """Create a bank whose every name contains ``marker`` (to spot leaks in responses)."""
+    tenant = TenantFactory(code=marker.lower(), name=f"{marker}银行", short_name=f"{marker}行")
+    head_office = BranchFactory(tenant=tenant, code=f"{marker}-HO", name=f"{marker}总行")
+    branch = BranchFactory(
+        tenant=tenant, parent=head_office, code=f"{marker}-BR", name=f"{marker}分行"
+    )
+    sub_branch = BranchFactory(
+        tenant=tenant,
+        parent=branch,
+        code=f"{marker}-SUB",
+        name=f"{marker}第一支行",
+        kind=Branch.Kind.SUB_BRANCH,
+    )
+    other_branch = BranchFactory(
+        tenant=tenant, parent=head_office, code=f"{marker}-BR2", name=f"{marker}二分行"
+    )
+    bank = Bank(tenant, head_office, branch, sub_branch, other_branch, marker=marker)
+    for role, where in ROLE_BRANCH.items():
+        bank.staff[role] = StaffFactory(
+            tenant=tenant,
+            branch=getattr(bank, where),
+            username=f"{marker.lower()}_{role}",
+            name=f"{marker}{role}",
+            roles=[role],
+        )
+    bank.partner = PartnerApplicationFactory(
+        tenant=tenant, name=f"{marker}核心系统", client_id=f"{marker.lower()}-core"
+    )
+    return bank
+
+
+@pytest.fixture
+def bank_a(db) -> Bank:
+    return make_bank("AAA")
+
+
+@pytest.fixture
+def bank_b(db) -> Bank:
+    return make_bank("ZZZ")
+
+
+@pytest.fixture
+def platform_admin(db) -> Staff:
+    return PlatformAdminFactory(username="root-admin")
+
+
+@pytest.fixture
+def client_for():
+    """Return a test client logged in as the given staff member."""
+
+    def make(staff: Staff) -> Client:
+        client = Client()
+        client.force_login(staff)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def partner_client():
+    """Return a test client sending the given bearer token."""
+
+    def make(token: str) -> Client:
+        return Client(headers={"authorization": f"Bearer {token}"})
+
+    return make
+
+
+@pytest.fixture
+def everywhere():
+    """Platform-wide scope, for assertions that must see every tenant's rows."""
+    with platform_wide():
+        yield

@@ -1,0 +1,146 @@
+"""PostgreSQL itself keeps tenants apart, whatever the application code forgets."""
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.utils import IntegrityError, ProgrammingError
+
+from crm.tenancy.context import NoTenantError, no_tenant, platform_wide, tenant_context
+from crm.tenancy.models import Branch, Staff
+from crm.tenancy.rls import tenant_owned_tables
+
+
+def owner_dsn() -> str:
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    params.pop("prepare_threshold", None)
+    return psycopg.conninfo.make_conninfo(**{k: v for k, v in params.items() if v is not None})
+
+
+def test_every_tenant_owned_table_is_under_row_level_security(db):
+    tables = tenant_owned_tables()
+    assert ("tenancy_branch", "tenant_id") in tables
+    assert ("tenancy_staffevent", "tenant_id") in tables
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, c.relrowsecurity FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'"
+        )
+        rls_enabled = dict(cursor.fetchall())
+        cursor.execute("SELECT tablename, policyname, roles, qual, with_check FROM pg_policies")
+        policies = cursor.fetchall()
+    for table, column in tables:
+        assert rls_enabled.get(table), f"{table} has no row-level security"
+        isolation = [p for p in policies if p[0] == table and p[1] == "tenant_isolation"]
+        assert isolation, f"{table} has no tenant_isolation policy"
+        _table, _name, roles, qual, with_check = isolation[0]
+        assert roles == ["public"]
+        assert f"({column} = " in qual and "app.tenant_id" in qual
+        assert with_check == qual
+        platform = [p for p in policies if p[0] == table and p[1] == "platform_access"]
+        assert platform and platform[0][2] == [settings.DATABASE_PLATFORM_ROLE]
+
+
+def test_application_role_is_not_privileged(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        (current_user,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = %s", [current_user]
+        )
+        is_superuser, bypasses_rls = cursor.fetchone()
+        cursor.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = %s",
+            [current_user],
+        )
+        (tables_owned,) = cursor.fetchone()
+    assert current_user == settings.DATABASE_APP_ROLE
+    assert not is_superuser and not bypasses_rls
+    assert tables_owned == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_raw_sql_as_application_role_without_tenant_sees_no_rows(bank_a, bank_b):
+    """A fresh connection as the application role, with no tenant set, reads nothing."""
+    with psycopg.connect(owner_dsn(), autocommit=True) as raw:
+        raw.execute(f'SET ROLE "{settings.DATABASE_APP_ROLE}"')
+        for table, _column in tenant_owned_tables():
+            (count,) = raw.execute(f'SELECT count(*) FROM "{table}"').fetchone()
+            assert count == 0, f"{table} shows {count} rows with no tenant set"
+        raw.execute("RESET ROLE")
+        (owner_sees,) = raw.execute("SELECT count(*) FROM tenancy_branch").fetchone()
+    assert owner_sees >= 8  # the rows exist: only the policy hides them
+
+
+def test_queries_see_only_the_current_tenant_even_without_a_filter(bank_a, bank_b):
+    with tenant_context(bank_a.tenant), connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT tenant_id FROM tenancy_branch")
+        assert cursor.fetchall() == [(bank_a.tenant.pk,)]
+        cursor.execute(
+            "SELECT count(*) FROM tenancy_staff WHERE tenant_id = %s", [bank_b.tenant.pk]
+        )
+        assert cursor.fetchone() == (0,)
+
+
+def test_insert_into_another_tenant_is_refused(bank_a, bank_b):
+    refused = pytest.raises(ProgrammingError, match="row-level security")
+    with tenant_context(bank_a.tenant), refused, connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO tenancy_branch (tenant_id, code, name, kind, address, is_active, "
+            "path, depth) VALUES (%s, 'X', 'X', 'branch', '', true, '/x/', 1)",
+            [bank_b.tenant.pk],
+        )
+
+
+def test_update_cannot_move_a_row_to_another_tenant(bank_a, bank_b):
+    refused = pytest.raises(ProgrammingError, match="row-level security")
+    with tenant_context(bank_a.tenant), refused, transaction.atomic():
+        Branch.objects.filter(pk=bank_a.other_branch.pk).update(tenant_id=bank_b.tenant.pk)
+
+
+def test_a_reference_to_another_tenants_row_is_refused(bank_a, bank_b):
+    """Foreign-key checks bypass RLS, so a composite key keeps references in the tenant."""
+    with platform_wide(), pytest.raises(IntegrityError), transaction.atomic():
+        Staff.objects.filter(pk=bank_a["teller"].pk).update(branch=bank_b.sub_branch)
+        connection.check_constraints()
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def test_tenant_setting_is_local_to_the_transaction(bank_a):
+    with tenant_context(bank_a.tenant), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('app.tenant_id', true)")
+        assert cursor.fetchone() == (str(bank_a.tenant.pk),)
+    # The test runs inside one transaction: leaving the context resets the setting in it.
+    with no_tenant(), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('app.tenant_id', true)")
+        assert cursor.fetchone()[0] in ("", None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tenant_setting_does_not_outlive_its_transaction(bank_a):
+    with tenant_context(bank_a.tenant), transaction.atomic():
+        assert Branch.objects.count() == 4
+    with connection.cursor() as cursor:  # autocommit, no tenant: a new transaction
+        cursor.execute("SELECT current_setting('app.tenant_id', true), current_user")
+        setting, user = cursor.fetchone()
+    assert setting in ("", None)
+    assert user == settings.DATABASE_APP_ROLE
+
+
+def test_scoped_manager_refuses_to_query_without_a_tenant(bank_a):
+    queryset = Branch.objects.all()  # building a queryset is fine...
+    with no_tenant(), pytest.raises(NoTenantError):
+        list(queryset)  # ...running it without a tenant is not
+
+
+def test_queryset_follows_the_tenant_of_the_code_that_runs_it(bank_a, bank_b):
+    queryset = Branch.objects.order_by("code")
+    with tenant_context(bank_a.tenant):
+        assert {b.tenant_id for b in queryset.all()} == {bank_a.tenant.pk}
+    with tenant_context(bank_b.tenant):
+        assert {b.tenant_id for b in queryset.all()} == {bank_b.tenant.pk}
+    with platform_wide():
+        assert {b.tenant_id for b in queryset.all()} >= {bank_a.tenant.pk, bank_b.tenant.pk}

@@ -1,0 +1,48 @@
+"""The demo data: two banks, every role, a partner; loading it twice changes nothing."""
+
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from crm.tenancy.context import platform_wide
+from crm.tenancy.demo import DEMO_BANKS, DEMO_PASSWORD
+from crm.tenancy.models import Branch, PartnerApplication, Staff, Tenant
+from crm.tenancy.rls import tenant_owned_tables
+from crm.tenancy.roles import Role
+
+
+def row_counts() -> dict[str, int]:
+    counts = {}
+    with platform_wide(), connection.cursor() as cursor:
+        for table, _column in tenant_owned_tables():
+            cursor.execute(f'SELECT count(*) FROM "{table}"')
+            counts[table] = cursor.fetchone()[0]
+    return counts
+
+
+def test_load_demo_creates_two_banks_with_every_role_and_is_idempotent(db):
+    call_command("load_demo")
+    first = row_counts()
+    call_command("load_demo")
+    assert row_counts() == first  # audit event tables included: nothing was rewritten
+    with platform_wide():
+        assert Tenant.objects.count() == 2
+        for bank in DEMO_BANKS:
+            tenant = Tenant.objects.get(code=bank.code)
+            branches = Branch.objects.filter(tenant=tenant)
+            assert branches.filter(kind=Branch.Kind.HEAD_OFFICE).count() == 1
+            assert 2 <= branches.filter(kind=Branch.Kind.BRANCH).count() <= 3
+            staff = Staff.objects.filter(tenant=tenant)
+            roles = set(staff.values_list("groups__name", flat=True))
+            assert roles == set(Role.values)
+            assert PartnerApplication.objects.filter(tenant=tenant).count() == 1
+        assert Staff.objects.get(username="platform").is_platform_admin
+
+
+def test_demo_logins_work(db):
+    call_command("load_demo")
+    for username in ("df_rm", "xh_admin", "platform"):
+        client = Client()
+        client.post(reverse("login"), {"username": username, "password": DEMO_PASSWORD})
+        assert "_auth_user_id" in client.session, username
