@@ -43,13 +43,13 @@ def embedded_database_url(database: str = "crm") -> str:
 
 def embedded_broker() -> tuple[str, dict]:
     """Return the broker URL and transport options of the filesystem broker."""
-    queue = LOCAL_DIR / "broker" / "queue"
-    processed = LOCAL_DIR / "broker" / "processed"
-    queue.mkdir(parents=True, exist_ok=True)
-    processed.mkdir(parents=True, exist_ok=True)
+    folders = {name: LOCAL_DIR / "broker" / name for name in ("queue", "processed", "control")}
+    for folder in folders.values():
+        folder.mkdir(parents=True, exist_ok=True)
     return "filesystem://", {
-        "data_folder_in": str(queue),
-        "data_folder_out": str(queue),
-        "processed_folder": str(processed),
+        "data_folder_in": str(folders["queue"]),
+        "data_folder_out": str(folders["queue"]),
+        "processed_folder": str(folders["processed"]),
+        "control_folder": str(folders["control"]),
         "store_processed": False,
     }

@@ -8,10 +8,12 @@ from datetime import datetime
 
 from django.db import models
 from django.db.models import OuterRef, Subquery
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.audit.models import LoginEvent
 from crm.tenancy.models import Branch, PartnerApplication, Staff, StaffRole, Tenant
+from crm.tenancy.roles import Role
 
 EVENT_LABELS = {
     "insert": _("Created"),
@@ -22,13 +24,19 @@ EVENT_LABELS = {
     "role_revoked": _("Role revoked"),
 }
 
-# Tracked models whose history auditors read, registered by each app.
-AUDITED_MODELS: list[type[models.Model]] = [Tenant, Branch, Staff, StaffRole, PartnerApplication]
+# Tracked models whose history auditors read, with the fields worth showing them.
+AUDITED_FIELDS: dict[type[models.Model], list[str]] = {
+    Tenant: ["name", "short_name", "time_zone", "rm_scope", "is_active"],
+    Branch: ["parent", "code", "name", "kind", "address", "is_active"],
+    Staff: ["username", "name", "employee_number", "email", "branch", "is_active"],
+    StaffRole: ["staff", "group"],
+    PartnerApplication: ["name", "client_id", "scope", "is_active"],
+}
 
 
-def register_audited_model(model: type[models.Model]) -> None:
-    if model not in AUDITED_MODELS:
-        AUDITED_MODELS.append(model)
+def register_audited_model(model: type[models.Model], fields: list[str]) -> None:
+    """Let another app put a tracked model's changes in the auditors' trail."""
+    AUDITED_FIELDS[model] = fields
 
 
 @dataclass
@@ -43,14 +51,6 @@ class AuditEntry:
     changes: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-def _tracked_fields(event_model) -> list[models.Field]:
-    return [
-        f
-        for f in event_model._meta.fields
-        if not f.name.startswith("pgh_") and f.name not in {"id", "tenant"}
-    ]
-
-
 def _display(value, related_names: dict, field_obj) -> str:
     if value is None or value == "":
         return "—"
@@ -60,7 +60,15 @@ def _display(value, related_names: dict, field_obj) -> str:
         return str(dict(field_obj.flatchoices).get(value, value))
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
+    if isinstance(value, datetime):
+        return formats.date_format(timezone.localtime(value), "Y-m-d H:i")
     return str(value)
+
+
+def _name_of(obj) -> str:
+    if isinstance(obj, models.Model) and obj._meta.label_lower == "auth.group":
+        return str(Role(obj.name).label) if obj.name in Role.values else obj.name
+    return str(obj)
 
 
 def _related_names(events, fields) -> dict:
@@ -73,9 +81,8 @@ def _related_names(events, fields) -> dict:
                     wanted[f.related_model].add(value)
     names = {}
     for model, ids in wanted.items():
-        manager = model._base_manager
-        for pk, obj in manager.in_bulk(list(ids)).items():
-            names[(model, pk)] = str(obj)
+        for pk, obj in model._base_manager.in_bulk(list(ids)).items():
+            names[(model, pk)] = _name_of(obj)
     return names
 
 
@@ -84,78 +91,87 @@ def _actor(context) -> tuple[str, str]:
     if context.get("username"):
         return context["username"], context.get("url", "")
     if context.get("partner_name"):
-        return str(_("Partner: %(name)s") % {"name": context["partner_name"]}), context.get(
-            "url", ""
-        )
+        partner = str(_("Partner: %(name)s") % {"name": context["partner_name"]})
+        return partner, context.get("url", "")
     if context.get("task"):
         return str(_("Background job")), context["task"]
     return str(_("System")), ""
+
+
+def _subject(event, tracked, related) -> str:
+    if tracked is StaffRole:
+        staff = related.get((Staff, event.staff_id), f"#{event.staff_id}")
+        role = related.get((event._meta.get_field("group").related_model, event.group_id), "")
+        return f"{staff} – {role}"
+    for attribute in ("name", "username", "code"):
+        value = getattr(event, attribute, None)
+        if value:
+            return str(value)
+    return f"#{event.pgh_obj_id}"
+
+
+def _events_of(tracked, tenant, *, limit, before, after) -> list[AuditEntry]:
+    event_model = tracked.pgh_event_model
+    column = "pgh_obj_id" if tracked is Tenant else "tenant_id"
+    events = event_model.objects.filter(**{column: tenant.pk})
+    if before is not None:
+        events = events.filter(pgh_created_at__lt=before)
+    if after is not None:
+        events = events.filter(pgh_created_at__gte=after)
+    previous = event_model.objects.filter(
+        pgh_obj_id=OuterRef("pgh_obj_id"), pgh_id__lt=OuterRef("pgh_id")
+    ).order_by("-pgh_id")
+    events = list(
+        events.annotate(previous_id=Subquery(previous.values("pgh_id")[:1])).order_by(
+            "-pgh_created_at", "-pgh_id"
+        )[:limit]
+    )
+    if not events:
+        return []
+    previous_ids = [e.previous_id for e in events if e.previous_id]
+    previous_by_id = event_model.objects.in_bulk(previous_ids) if previous_ids else {}
+    fields = [event_model._meta.get_field(name) for name in AUDITED_FIELDS[tracked]]
+    related = _related_names([*events, *previous_by_id.values()], fields)
+    entries = []
+    for event in events:
+        before_event = previous_by_id.get(event.previous_id)
+        changes = []
+        if event.pgh_label in ("insert", "update"):
+            for f in fields:
+                new = getattr(event, f.attname)
+                if before_event is None or event.pgh_label == "insert":
+                    if new not in (None, ""):
+                        changes.append((str(f.verbose_name), "", _display(new, related, f)))
+                elif getattr(before_event, f.attname) != new:
+                    old = getattr(before_event, f.attname)
+                    changes.append(
+                        (str(f.verbose_name), _display(old, related, f), _display(new, related, f))
+                    )
+            if event.pgh_label == "update" and not changes:
+                continue  # only internal columns changed
+        actor, source = _actor(event.pgh_context)
+        entries.append(
+            AuditEntry(
+                occurred_at=event.pgh_created_at,
+                category="change",
+                action=str(EVENT_LABELS.get(event.pgh_label, event.pgh_label)),
+                subject_type=str(tracked._meta.verbose_name),
+                subject=_subject(event, tracked, related),
+                actor=actor,
+                source=source,
+                changes=changes,
+            )
+        )
+    return entries
 
 
 def change_entries(
     tenant: Tenant, *, limit: int, before: datetime | None = None, after: datetime | None = None
 ) -> list[AuditEntry]:
     entries: list[AuditEntry] = []
-    for tracked in AUDITED_MODELS:
-        event_model = tracked.pgh_event_model
-        column = "pgh_obj_id" if tracked is Tenant else "tenant_id"
-        events = event_model.objects.filter(**{column: tenant.pk})
-        if before is not None:
-            events = events.filter(pgh_created_at__lt=before)
-        if after is not None:
-            events = events.filter(pgh_created_at__gte=after)
-        previous = event_model.objects.filter(
-            pgh_obj_id=OuterRef("pgh_obj_id"), pgh_id__lt=OuterRef("pgh_id")
-        ).order_by("-pgh_id")
-        events = list(
-            events.annotate(previous_id=Subquery(previous.values("pgh_id")[:1])).order_by(
-                "-pgh_created_at", "-pgh_id"
-            )[:limit]
-        )
-        if not events:
-            continue
-        previous_ids = [e.previous_id for e in events if e.previous_id]
-        previous_by_id = event_model.objects.in_bulk(previous_ids) if previous_ids else {}
-        fields = _tracked_fields(event_model)
-        related = _related_names([*events, *previous_by_id.values()], fields)
-        for event in events:
-            before_event = previous_by_id.get(event.previous_id)
-            changes = []
-            for f in fields:
-                new = getattr(event, f.attname)
-                old = getattr(before_event, f.attname) if before_event is not None else None
-                if event.pgh_label == "insert" or (before_event is not None and old != new):
-                    changes.append(
-                        (
-                            str(f.verbose_name),
-                            _display(old, related, f) if before_event is not None else "",
-                            _display(new, related, f),
-                        )
-                    )
-            actor, source = _actor(event.pgh_context)
-            entries.append(
-                AuditEntry(
-                    occurred_at=event.pgh_created_at,
-                    category="change",
-                    action=str(EVENT_LABELS.get(event.pgh_label, event.pgh_label)),
-                    subject_type=str(tracked._meta.verbose_name),
-                    subject=related.get((tracked, event.pgh_obj_id)) or _subject_of(event, tracked),
-                    actor=actor,
-                    source=source,
-                    changes=changes if event.pgh_label != "delete" else [],
-                )
-            )
+    for tracked in AUDITED_FIELDS:
+        entries += _events_of(tracked, tenant, limit=limit, before=before, after=after)
     return entries
-
-
-def _subject_of(event, tracked) -> str:
-    for attribute in ("name", "username", "code"):
-        value = getattr(event, attribute, None)
-        if value:
-            return str(value)
-    if tracked is StaffRole:
-        return f"{event.staff_id} / {event.group_id}"
-    return f"#{event.pgh_obj_id}"
 
 
 def login_entries(

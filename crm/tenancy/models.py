@@ -123,7 +123,13 @@ class BranchManager(ScopedManager.from_queryset(BranchQuerySet)):
     pass
 
 
-@pghistory.track(*every_change(), meta=event_indexes("branch_event_trail"))
+@pghistory.track(
+    pghistory.InsertEvent(),
+    # The path follows the parent; a move is recorded once, on the branch that moved.
+    pghistory.UpdateEvent(condition=pgtrigger.AnyChange(exclude=["path", "depth"])),
+    pghistory.DeleteEvent(),
+    meta=event_indexes("branch_event_trail"),
+)
 class Branch(TenantOwned):
     """An org unit: the head office (总行), a branch (分行) or a sub-branch/outlet (支行/网点).
 
@@ -271,7 +277,7 @@ class Staff(AbstractBaseUser, PermissionsMixin):
         help_text=_("Letters, digits and @/./+/-/_ only."),
         error_messages={"unique": _("This username cannot be used.")},
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("full name"), max_length=100)
     employee_number = models.CharField(_("employee number"), max_length=32, blank=True)
     email = models.EmailField(_("email address"), blank=True)
     tenant = models.ForeignKey(

@@ -16,8 +16,13 @@ def colleagues_in_scope(staff: Staff, *, limit: int = 100):
     )
 
 
-def branches_in_scope(staff: Staff):
-    return Branch.objects.in_scope(staff).active().tree_order()
+def branches_in_scope(staff: Staff) -> list[Branch]:
+    """Return the branches in scope in tree order, each with its depth below the top one."""
+    branches = list(Branch.objects.in_scope(staff).active().tree_order())
+    top = min((branch.depth for branch in branches), default=0)
+    for branch in branches:
+        branch.relative_depth = min(branch.depth - top, 3)
+    return branches
 
 
 def tenant_admin_overview(staff: Staff) -> dict:

@@ -97,7 +97,9 @@ def test_session_and_csrf_cookies_are_not_readable_by_scripts(bank_a, client):
 
 
 def _production_check(extra_env: dict) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
+    # Only the deployment environment: not what other tests set (e.g. for Playwright).
+    ignored = {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in ignored}
     env.update(DJANGO_SETTINGS_MODULE="crm.settings.production", **extra_env)
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -1,8 +1,8 @@
 """The branch tree: paths follow moves, subtrees are index range scans under RLS."""
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection
 
 from crm.tenancy.models import Branch
