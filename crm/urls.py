@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("audit/", include("crm.audit.urls")),
+    path("customers/", include("customers.urls")),
     path("admin/", admin.site.urls),
     path("o/token/", PartnerTokenView.as_view(), name="oauth2-token"),
     path("o/revoke_token/", PartnerRevokeTokenView.as_view(), name="oauth2-revoke-token"),

@@ -1,6 +1,7 @@
 """Shared fixtures: two banks with staff of every role, and clients acting as them."""
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -9,7 +10,11 @@ from crm.db.owner import enter_owner_mode, leave_owner_mode
 from crm.tenancy.context import platform_wide, tenant_context
 from crm.tenancy.models import Branch, PartnerApplication, Staff, Tenant
 from crm.tenancy.roles import Role
+from customers.models import Customer
 from tests.factories import (
+    RESIDENT_IDS,
+    CustomerFactory,
+    HoldingFactory,
     BranchFactory,
     PartnerApplicationFactory,
     PlatformAdminFactory,
@@ -59,6 +64,8 @@ class Bank:
     staff: dict[str, Staff] = field(default_factory=dict)
     partner: PartnerApplication | None = None
     marker: str = ""
+    customer: Customer | None = None  # at the sub-branch, looked after by its RM
+    other_customer: Customer | None = None  # at the other branch, in the pool
 
     def __getitem__(self, role: str) -> Staff:
         return self.staff[role]
@@ -112,6 +119,20 @@ def make_bank(marker: str) -> Bank:
     bank.partner = PartnerApplicationFactory(
         tenant=tenant, name=f"{marker}核心系统", client_id=f"{marker.lower()}-core"
     )
+    rm = bank.staff[Role.RELATIONSHIP_MANAGER]
+    bank.customer = CustomerFactory(
+        home_branch=sub_branch,
+        relationship_manager=rm,
+        number=f"{marker}0001",
+        name=f"{marker}张三",
+        id_number=RESIDENT_IDS[0],
+        phone="13812345678",
+    )
+    bank.other_customer = CustomerFactory(
+        home_branch=other_branch, number=f"{marker}0002", name=f"{marker}李四公司",
+        kind=Customer.Kind.CORPORATE,
+    )
+    HoldingFactory(customer=bank.customer, balance=Decimal("50000.00"))
     return bank
 
 

@@ -55,3 +55,40 @@ class LoginEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.username}"
+
+
+class PersonalDataAccess(models.Model):
+    """Someone saw a personal-data value in clear (an ID or phone number), and why."""
+
+    tenant = models.ForeignKey(
+        "tenancy.Tenant", on_delete=models.PROTECT, related_name="+", verbose_name=_("tenant")
+    )
+    staff = models.ForeignKey(
+        "tenancy.Staff",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff member"),
+    )
+    partner_name = models.CharField(_("partner system"), max_length=200, blank=True)
+    subject_type = models.CharField(_("record type"), max_length=50)
+    subject_id = models.BigIntegerField(_("record id"))
+    subject_label = models.CharField(_("record"), max_length=200)
+    field = models.CharField(_("field"), max_length=50)
+    reason = models.CharField(_("reason"), max_length=300)
+    accessed_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data accesses")
+        ordering = ["-accessed_at"]
+        indexes = [
+            models.Index(fields=["tenant", "-accessed_at"], name="pii_access_tenant_time"),
+            models.Index(fields=["tenant", "subject_type", "subject_id"], name="pii_access_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_label} {self.field}"

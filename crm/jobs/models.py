@@ -18,25 +18,29 @@ class JobRunQuerySet(models.QuerySet):
 
 
 class JobRunManager(ScopedManager.from_queryset(JobRunQuerySet)):
-    def claim(self, *, job: str, tenant_id: int | None, period: str) -> int | None:
+    def claim(
+        self, *, job: str, tenant_id: int | None, period: str, claimant: str = ""
+    ) -> int | None:
         """Start a run of ``job`` for ``tenant_id`` and ``period``; None if it needs none.
 
         The first claim inserts the row; any later one finds it and does nothing, unless
-        the earlier run failed or died without finishing (a worker lost mid-task), in
-        which case it takes the row over. Written so that two workers racing for the same
-        run cannot both win.
+        the earlier run failed, died without finishing long ago, or was claimed by the same
+        task message (``claimant``: a task redelivered after its worker was lost, or retried
+        after an error that could not even be recorded), in which case it takes the row
+        over. Written so that two workers racing for the same run cannot both win.
         """
         table = self.model._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
                 INSERT INTO {table}
-                    (job, tenant_id, period, status, started_at, rows_touched, error, attempts)
-                VALUES (%s, %s, %s, 'running', now(), 0, '', 1)
+                    (job, tenant_id, period, status, started_at, rows_touched, error, attempts,
+                     claimed_by)
+                VALUES (%s, %s, %s, 'running', now(), 0, '', 1, %s)
                 ON CONFLICT ON CONSTRAINT job_run_once_per_period DO NOTHING
                 RETURNING id
                 """,  # noqa: S608 (the table name is ours, values are parameters)
-                [job, tenant_id, period],
+                [job, tenant_id, period, claimant],
             )
             row = cursor.fetchone()
             if row is not None:
@@ -46,12 +50,15 @@ class JobRunManager(ScopedManager.from_queryset(JobRunQuerySet)):
                 f"""
                 UPDATE {table}
                    SET status = 'running', started_at = now(), finished_at = NULL,
-                       error = '', rows_touched = 0, attempts = attempts + 1
+                       error = '', rows_touched = 0, attempts = attempts + 1,
+                       claimed_by = %s
                  WHERE job = %s AND tenant_id IS NOT DISTINCT FROM %s AND period = %s
-                   AND (status = 'failed' OR (status = 'running' AND started_at < %s))
+                   AND (status = 'failed'
+                        OR (status = 'running'
+                            AND (started_at < %s OR (claimed_by <> '' AND claimed_by = %s))))
                 RETURNING id
                 """,  # noqa: S608
-                [job, tenant_id, period, stale_before],
+                [claimant, job, tenant_id, period, stale_before, claimant],
             )
             row = cursor.fetchone()
         return row[0] if row is not None else None
@@ -79,6 +86,7 @@ class JobRun(models.Model):
     rows_touched = models.BigIntegerField(_("rows touched"), default=0)
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=1)
+    claimed_by = models.CharField(_("claimed by task"), max_length=64, blank=True, editable=False)
 
     objects = JobRunManager()
 

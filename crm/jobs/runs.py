@@ -3,6 +3,7 @@
 import logging
 from collections.abc import Callable
 
+from celery import current_task
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,7 +22,11 @@ def run_once(*, job: str, period: str, work: Callable[[], int]) -> JobRun | None
     or None when the period had already been done (or is being done by another worker).
     """
     tenant_id = current_tenant_id()
-    run_id = JobRun.objects.claim(job=job, tenant_id=tenant_id, period=period)
+    task = current_task
+    claimant = (task.request.id or "") if task is not None else ""
+    run_id = JobRun.objects.claim(
+        job=job, tenant_id=tenant_id, period=period, claimant=claimant
+    )
     if run_id is None:
         logger.info("job %s for period %s already done; skipped", job, period)
         return None

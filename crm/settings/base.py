@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "crm.audit",
     "crm.api",
     "crm.jobs",
+    "customers",
     "rest_framework",
     "django_filters",
     "drf_spectacular",

@@ -8,3 +8,11 @@ DEBUG = env("DEBUG", "1") == "1"
 # production.py refuses to start without SECRET_KEY.
 SECRET_KEY = env("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")  # noqa: F405
+
+# Personal-data keys derived from the development SECRET_KEY; production sets its own.
+from crm.pii import development_key  # noqa: E402
+
+PII_ENCRYPTION_KEYS = env_list("PII_ENCRYPTION_KEYS") or [  # noqa: F405
+    development_key(SECRET_KEY, "pii-encryption")
+]
+PII_BLIND_INDEX_KEY = env("PII_BLIND_INDEX_KEY", development_key(SECRET_KEY, "pii-index"))

@@ -6,7 +6,14 @@ from django.core.exceptions import ImproperlyConfigured
 
 # Checked before base settings are imported: with DATABASE_URL or CELERY_BROKER_URL unset,
 # base.py would otherwise start the embedded development services.
-for required in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL"):
+for required in (
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "PII_ENCRYPTION_KEYS",
+    "PII_BLIND_INDEX_KEY",
+):
     if not os.environ.get(required):
         raise ImproperlyConfigured(f"{required} must be set in the environment in production.")
 
@@ -16,6 +23,8 @@ from crm.settings.base import env, env_list  # noqa: E402
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
+PII_ENCRYPTION_KEYS = env_list("PII_ENCRYPTION_KEYS")
+PII_BLIND_INDEX_KEY = env("PII_BLIND_INDEX_KEY")
 
 SECURE_SSL_REDIRECT = env("SECURE_SSL_REDIRECT", "1") == "1"
 if env("SECURE_PROXY_SSL_HEADER"):

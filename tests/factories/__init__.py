@@ -1,3 +1,10 @@
+from tests.factories.customers import (
+    RESIDENT_IDS,
+    BalanceSnapshotFactory,
+    CustomerFactory,
+    HoldingFactory,
+    ProductFactory,
+)
 from tests.factories.tenancy import (
     BranchFactory,
     PartnerApplicationFactory,
@@ -8,6 +15,11 @@ from tests.factories.tenancy import (
 )
 
 __all__ = [
+    "RESIDENT_IDS",
+    "BalanceSnapshotFactory",
+    "CustomerFactory",
+    "HoldingFactory",
+    "ProductFactory",
     "BranchFactory",
     "PartnerApplicationFactory",
     "PlatformAdminFactory",

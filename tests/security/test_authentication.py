@@ -98,7 +98,7 @@ def test_session_and_csrf_cookies_are_not_readable_by_scripts(bank_a, client):
 
 def _production_check(extra_env: dict) -> subprocess.CompletedProcess:
     # Only the deployment environment: not what other tests set (e.g. for Playwright).
-    ignored = {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    ignored = {*PRODUCTION_ENV, "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {k: v for k, v in os.environ.items() if k not in ignored}
     env.update(DJANGO_SETTINGS_MODULE="crm.settings.production", **extra_env)
     return subprocess.run(
@@ -112,14 +112,22 @@ def _production_check(extra_env: dict) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"])
+PRODUCTION_ENV = {
+    "SECRET_KEY": "k8#Zq!v0-Lm2@Xw9^Tr4&Yp7*Ns1(Bd6)Hc3_Gf5+Je8=Ka0-Qu2~Wo",
+    "ALLOWED_HOSTS": "crm.example.com",
+    "DATABASE_URL": "postgres://crm@db.example.com/crm",
+    "CELERY_BROKER_URL": "amqp://guest:guest@broker.example.com//",
+    "PII_ENCRYPTION_KEYS": "5Yv1N2m0cJb4WZ1a8oX3d1cQeXq6m7Vb9kq2t3w4y5A=",
+    "PII_BLIND_INDEX_KEY": "a-long-random-blind-index-key-for-the-check",
+}
+
+
+@pytest.mark.parametrize(
+    "missing",
+    ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "PII_ENCRYPTION_KEYS", "PII_BLIND_INDEX_KEY"],
+)
 def test_production_settings_refuse_to_start_without(missing):
-    values = {
-        "SECRET_KEY": "x" * 64,
-        "ALLOWED_HOSTS": "crm.example.com",
-        "DATABASE_URL": "postgres://crm@db.example.com/crm",
-        "CELERY_BROKER_URL": "amqp://guest:guest@broker.example.com//",
-    }
+    values = dict(PRODUCTION_ENV)
     values[missing] = ""
     result = _production_check(values)
     assert result.returncode != 0
@@ -127,12 +135,5 @@ def test_production_settings_refuse_to_start_without(missing):
 
 
 def test_production_settings_pass_the_deployment_checks():
-    result = _production_check(
-        {
-            "SECRET_KEY": "k8#Zq!v0-Lm2@Xw9^Tr4&Yp7*Ns1(Bd6)Hc3_Gf5+Je8=Ka0-Qu2~Wo",
-            "ALLOWED_HOSTS": "crm.example.com",
-            "DATABASE_URL": "postgres://crm@db.example.com/crm",
-            "CELERY_BROKER_URL": "amqp://guest:guest@broker.example.com//",
-        }
-    )
+    result = _production_check(PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr

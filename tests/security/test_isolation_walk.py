@@ -53,7 +53,8 @@ def argument_values(route, foreign: dict[str, list[int]]) -> list[dict]:
         model_label = next((label for label in foreign if label.endswith(f".{basename}")), None)
     candidates = foreign.get(model_label) if model_label else None
     if not candidates:
-        candidates = sorted({pk for pks in foreign.values() for pk in pks})[:6] or [1]
+        # One row of bank B per model: whatever the route is about, one id is B's.
+        candidates = sorted({pks[0] for pks in foreign.values() if pks}) or [1]
     values = []
     for pk in candidates:
         combo = {}

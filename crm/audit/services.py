@@ -1,0 +1,22 @@
+"""Reads of personal data are written down before the value is shown."""
+
+from django.db import models, transaction
+
+from crm.audit.models import PersonalDataAccess
+from crm.tenancy.context import require_tenant
+
+
+@transaction.atomic
+def personal_data_access_record(
+    *, subject: models.Model, field: str, reason: str, staff=None, partner_name: str = ""
+) -> PersonalDataAccess:
+    return PersonalDataAccess.objects.create(
+        tenant=require_tenant(),
+        staff=staff,
+        partner_name=partner_name,
+        subject_type=subject._meta.label_lower,
+        subject_id=subject.pk,
+        subject_label=str(subject)[:200],
+        field=field,
+        reason=reason[:300],
+    )

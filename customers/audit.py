@@ -1,0 +1,12 @@
+"""Put customer changes in the auditors' trail."""
+
+from crm.audit.selectors import register_audited_model
+from customers.models import Consent, Customer, Holding
+
+register_audited_model(
+    Customer,
+    ["number", "name", "kind", "status", "home_branch", "relationship_manager", "tier",
+     "risk_grade", "id_number_masked", "phone_masked", "address", "occupation"],
+)
+register_audited_model(Holding, ["customer", "product", "account_number", "status", "balance"])
+register_audited_model(Consent, ["customer", "purpose", "channel", "granted", "source"])

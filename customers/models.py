@@ -1,0 +1,473 @@
+"""Customers of a bank, what they hold, who looks after them and what they agreed to."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pghistory
+from django.db import models
+from django.db.models.functions import Collate
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm import pii
+from crm.tenancy.managers import ScopedManager, ScopedQuerySet
+from crm.tenancy.models import Branch, Staff, TenantOwned, event_indexes, every_change
+
+FEN = Decimal("0.01")
+
+
+def to_fen(amount: Decimal) -> int:
+    return int((amount / FEN).to_integral_value())
+
+
+def from_fen(fen: int) -> Decimal:
+    return (Decimal(fen) * FEN).quantize(FEN)
+
+
+class CustomerQuerySet(ScopedQuerySet):
+    scope_branch_field = "home_branch_id"
+
+    def in_scope(self, staff: Staff) -> CustomerQuerySet:
+        """Return the customers ``staff`` may see: their branch subtree, or their own book."""
+        queryset = super().in_scope(staff)
+        if not staff.is_platform_admin and staff.sees_only_own_book:
+            queryset = queryset.filter(relationship_manager=staff)
+        return queryset
+
+    def in_pool(self) -> CustomerQuerySet:
+        """Customers no relationship manager looks after (the public pool, 公海)."""
+        return self.filter(relationship_manager__isnull=True, status=Customer.Status.ACTIVE)
+
+    def name_starts_with(self, prefix: str) -> CustomerQuerySet:
+        # ^@ on the "C" collation: leakproof, so index-backed under row-level security.
+        return self.alias(name_c=Collate("name", "C")).filter(name_c__prefix=prefix)
+
+    def with_phone(self, phone: str, *, tenant_id: int) -> CustomerQuerySet:
+        return self.filter(phone_index=pii.blind_index("phone", phone, tenant_id=tenant_id))
+
+    def with_id_number(self, id_number: str, *, tenant_id: int) -> CustomerQuerySet:
+        return self.filter(
+            id_number_index=pii.blind_index("id_number", id_number, tenant_id=tenant_id)
+        )
+
+
+class CustomerManager(ScopedManager.from_queryset(CustomerQuerySet)):
+    pass
+
+
+@pghistory.track(*every_change(), meta=event_indexes("customer_event_trail"))
+class Customer(TenantOwned):
+    class Kind(models.TextChoices):
+        INDIVIDUAL = "individual", _("Individual")
+        CORPORATE = "corporate", _("Corporate")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        DORMANT = "dormant", _("Dormant")
+        CLOSED = "closed", _("Closed")
+
+    class Gender(models.TextChoices):
+        MALE = "male", _("Male")
+        FEMALE = "female", _("Female")
+
+    class IncomeBand(models.TextChoices):
+        BELOW_50K = "lt50k", _("Below 50,000 a year")
+        FROM_50K = "50k_150k", _("50,000–150,000 a year")
+        FROM_150K = "150k_500k", _("150,000–500,000 a year")
+        FROM_500K = "500k_1m", _("500,000–1,000,000 a year")
+        ABOVE_1M = "gt1m", _("Above 1,000,000 a year")
+
+    class CompanySize(models.TextChoices):
+        MICRO = "micro", _("Micro")
+        SMALL = "small", _("Small")
+        MEDIUM = "medium", _("Medium")
+        LARGE = "large", _("Large")
+
+    class IdType(models.TextChoices):
+        RESIDENT_ID = "resident_id", _("Resident identity card")
+        PASSPORT = "passport", _("Passport")
+        USCC = "uscc", _("Unified social credit code")
+
+    class Tier(models.TextChoices):
+        MVC = "mvc", _("Most valuable (MVC)")
+        MGC = "mgc", _("Most growable (MGC)")
+        ORDINARY = "ordinary", _("Ordinary")
+        BZ = "bz", _("Below zero (BZ)")
+
+    class RiskGrade(models.TextChoices):
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
+        VERY_HIGH = "very_high", _("Very high")
+
+    number = models.CharField(_("customer number"), max_length=32)
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    # individuals
+    gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    occupation = models.CharField(_("occupation"), max_length=100, blank=True)
+    income_band = models.CharField(
+        _("income band"), max_length=16, choices=IncomeBand.choices, blank=True
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    # corporates
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    company_size = models.CharField(
+        _("company size"), max_length=8, choices=CompanySize.choices, blank=True
+    )
+    legal_representative = models.CharField(_("legal representative"), max_length=100, blank=True)
+    # identity and phone: encrypted, blind-indexed, masked (see crm.pii)
+    id_type = models.CharField(_("ID type"), max_length=16, choices=IdType.choices, blank=True)
+    id_number_encrypted = models.TextField(blank=True, editable=False)
+    id_number_index = models.BinaryField(null=True, editable=False)
+    id_number_masked = models.CharField(_("ID number"), max_length=40, blank=True, editable=False)
+    phone_encrypted = models.TextField(blank=True, editable=False)
+    phone_index = models.BinaryField(null=True, editable=False)
+    phone_masked = models.CharField(_("phone"), max_length=20, blank=True, editable=False)
+    # relationship
+    home_branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("home branch")
+    )
+    relationship_manager = models.ForeignKey(
+        Staff,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("relationship manager"),
+    )
+    # kept on the row by the jobs that compute them (marketing, risk), for list filters
+    tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices, blank=True)
+    risk_grade = models.CharField(
+        _("risk grade"), max_length=16, choices=RiskGrade.choices, blank=True
+    )
+    # assets under management in fen: lists filter and sort on it (bigint stays indexable
+    # under row-level security, numeric does not)
+    aum_fen = models.BigIntegerField(_("AUM (fen)"), default=0, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = CustomerManager()
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        permissions = [
+            ("reveal_personal_data", _("Can see ID and phone numbers in clear")),
+            ("hand_over_customers", _("Can hand customers over between relationship managers")),
+            ("claim_from_pool", _("Can claim customers from the public pool")),
+            ("import_customers", _("Can import customers and holdings")),
+            ("export_customers", _("Can export customer lists")),
+            ("export_personal_data", _("Can download a customer's personal-data copy")),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="customer_number_unique"),
+        ]
+        indexes = [
+            models.Index("tenant", Collate("name", "C"), "id", name="customer_name_c"),
+            models.Index(fields=["tenant", "id_number_index"], name="customer_id_number_index"),
+            models.Index(fields=["tenant", "phone_index"], name="customer_phone_index"),
+            models.Index(fields=["tenant", "home_branch", "id"], name="customer_branch"),
+            models.Index(fields=["tenant", "relationship_manager", "id"], name="customer_rm"),
+            models.Index(fields=["tenant", "tier", "id"], name="customer_tier"),
+            models.Index(fields=["tenant", "aum_fen", "id"], name="customer_aum"),
+            models.Index(fields=["tenant", "-id"], name="customer_newest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.number})"
+
+    @property
+    def aum(self) -> Decimal:
+        return from_fen(self.aum_fen)
+
+    def set_id_number(self, id_type: str, value: str) -> None:
+        value = pii.normalise("id_number", value)
+        self.id_type = id_type
+        self.id_number_encrypted = pii.encrypt(value) if value else ""
+        self.id_number_index = (
+            pii.blind_index("id_number", value, tenant_id=self.tenant_id) if value else None
+        )
+        self.id_number_masked = pii.mask(value) if value else ""
+
+    def set_phone(self, value: str) -> None:
+        value = pii.normalise("phone", value)
+        self.phone_encrypted = pii.encrypt(value) if value else ""
+        self.phone_index = pii.blind_index("phone", value, tenant_id=self.tenant_id) if value else None
+        self.phone_masked = pii.mask(value, keep_start=3, keep_end=4) if value else ""
+
+    def reveal(self, field: str) -> str:
+        """Return the clear value of ``id_number`` or ``phone``; log it with pii_reveal."""
+        token = {"id_number": self.id_number_encrypted, "phone": self.phone_encrypted}[field]
+        return pii.decrypt(token) if token else ""
+
+
+class CustomerRelationship(TenantOwned):
+    """How two customers are related, read in both directions."""
+
+    class Kind(models.TextChoices):
+        SPOUSE = "spouse", _("Spouse")
+        PARENT = "parent", _("Parent")
+        HOUSEHOLD = "household", _("Household member")
+        LEGAL_REPRESENTATIVE = "legal_representative", _("Legal representative")
+        SHAREHOLDER = "shareholder", _("Shareholder")
+        GUARANTOR = "guarantor", _("Guarantor")
+        EMPLOYER = "employer", _("Employer")
+
+    # "<from_customer> is the <kind> of <to_customer>"; the inverse reading for the other.
+    INVERSE_LABELS = {
+        Kind.SPOUSE: _("Spouse"),
+        Kind.PARENT: _("Child"),
+        Kind.HOUSEHOLD: _("Household member"),
+        Kind.LEGAL_REPRESENTATIVE: _("Represented company"),
+        Kind.SHAREHOLDER: _("Company invested in"),
+        Kind.GUARANTOR: _("Guaranteed party"),
+        Kind.EMPLOYER: _("Employee"),
+    }
+
+    from_customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="relationships_from"
+    )
+    to_customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="relationships_to"
+    )
+    kind = models.CharField(_("relationship"), max_length=32, choices=Kind.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("customer relationship")
+        verbose_name_plural = _("customer relationships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "from_customer", "to_customer", "kind"],
+                name="customer_relationship_unique",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(from_customer=models.F("to_customer")),
+                name="customer_relationship_not_self",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "from_customer"], name="relationship_from"),
+            models.Index(fields=["tenant", "to_customer"], name="relationship_to"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_customer} – {self.get_kind_display()} – {self.to_customer}"
+
+    def label_for(self, customer: Customer) -> str:
+        """How the *other* customer relates to ``customer``."""
+        if customer.pk == self.to_customer_id:
+            return str(self.get_kind_display())
+        return str(self.INVERSE_LABELS[self.kind])
+
+    def other(self, customer: Customer) -> Customer:
+        return self.from_customer if customer.pk == self.to_customer_id else self.to_customer
+
+
+class Product(TenantOwned):
+    class Category(models.TextChoices):
+        DEPOSIT = "deposit", _("Deposit")
+        LOAN = "loan", _("Loan")
+        WEALTH = "wealth", _("Wealth management")
+        FUND = "fund", _("Fund")
+        INSURANCE = "insurance", _("Insurance")
+        CARD = "card", _("Card")
+        E_BANKING = "e_banking", _("E-banking")
+
+    ASSET_CATEGORIES = (Category.DEPOSIT, Category.WEALTH, Category.FUND, Category.INSURANCE)
+    LIABILITY_CATEGORIES = (Category.LOAN, Category.CARD)
+
+    code = models.CharField(_("code"), max_length=32)
+    name = models.CharField(_("name"), max_length=200)
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "code"], name="product_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HoldingQuerySet(ScopedQuerySet):
+    scope_branch_field = "customer__home_branch_id"
+
+
+@pghistory.track(*every_change(), meta=event_indexes("holding_event_trail"))
+class Holding(TenantOwned):
+    """An account or product a customer holds, as core banking reports it."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        DORMANT = "dormant", _("Dormant")
+        CLOSED = "closed", _("Closed")
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="holdings")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    account_number = models.CharField(_("account number"), max_length=40)
+    opened_on = models.DateField(_("opened on"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    balance = models.DecimalField(_("balance (CNY)"), max_digits=18, decimal_places=2)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ScopedManager.from_queryset(HoldingQuerySet)()
+
+    class Meta:
+        verbose_name = _("holding")
+        verbose_name_plural = _("holdings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "account_number"], name="holding_account_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["tenant", "customer"], name="holding_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.product} {self.account_number}"
+
+
+class BalanceSnapshot(TenantOwned):
+    """A customer's balances at the end of a month; value scoring reads these."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="snapshots")
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    deposits = models.DecimalField(_("deposits"), max_digits=18, decimal_places=2)
+    loans = models.DecimalField(_("loans"), max_digits=18, decimal_places=2)
+    wealth = models.DecimalField(_("wealth, funds and insurance"), max_digits=18, decimal_places=2)
+    aum = models.DecimalField(_("AUM"), max_digits=18, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("monthly balance")
+        verbose_name_plural = _("monthly balances")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "customer", "month"], name="snapshot_customer_month_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.month:%Y-%m}"
+
+
+class Assignment(TenantOwned):
+    """One change of a customer's relationship manager, with who did it and why."""
+
+    class Kind(models.TextChoices):
+        ASSIGN = "assign", _("Assigned")
+        HANDOVER = "handover", _("Handed over")
+        CLAIM = "claim", _("Claimed from the pool")
+        RELEASE = "release", _("Released to the pool")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="assignments")
+    kind = models.CharField(_("change"), max_length=16, choices=Kind.choices)
+    previous_manager = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("previous relationship manager"),
+    )
+    relationship_manager = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("relationship manager"),
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    changed_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("relationship manager change")
+        verbose_name_plural = _("relationship manager changes")
+        indexes = [
+            models.Index(fields=["tenant", "customer", "-changed_at"], name="assignment_customer"),
+            models.Index(
+                fields=["tenant", "relationship_manager", "kind", "-changed_at"],
+                name="assignment_claims",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.get_kind_display()}"
+
+
+@pghistory.track(*every_change(), meta=event_indexes("consent_event_trail"))
+class Consent(TenantOwned):
+    """A customer's current answer for one purpose and channel; its history is tracked."""
+
+    class Purpose(models.TextChoices):
+        MARKETING = "marketing", _("Marketing")
+        PERSONALISED_OFFERS = "personalised_offers", _(
+            "Use of financial data for personalised offers"
+        )
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        PHONE = "phone", _("Phone")
+        WECHAT = "wechat", _("WeChat")
+        EMAIL = "email", _("E-mail")
+        ANY = "any", _("Any channel")
+
+    class Source(models.TextChoices):
+        COUNTER = "counter", _("Counter")
+        PHONE = "phone", _("Phone banking")
+        MOBILE_APP = "mobile_app", _("Mobile app")
+        ONLINE = "online", _("Online banking")
+        IMPORT = "import", _("Import")
+        API = "api", _("Partner system")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=32, choices=Purpose.choices)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    granted = models.BooleanField(_("granted"))
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "customer", "purpose", "channel"], name="consent_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.purpose}/{self.channel}={self.granted}"
+
+
+class CustomerSettings(TenantOwned):
+    """Per-bank rules of the customers app."""
+
+    pool_claim_limit = models.PositiveIntegerField(
+        _("pool claims per relationship manager per month"), default=30
+    )
+
+    class Meta:
+        verbose_name = _("customer settings")
+        verbose_name_plural = _("customer settings")
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="customer_settings_once")]
+
+    def __str__(self) -> str:
+        return str(_("customer settings"))
+
+    @classmethod
+    def current(cls) -> CustomerSettings:
+        settings = cls.objects.first()
+        return settings if settings is not None else cls(pool_claim_limit=30)

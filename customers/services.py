@@ -1,0 +1,342 @@
+"""Actions on customers: pages, API, admin, imports and tasks all go through these."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.audit.services import personal_data_access_record
+from crm.tenancy.context import require_tenant
+from crm.tenancy.models import Staff
+from crm.tenancy.roles import Role
+from customers.models import (
+    Assignment,
+    Consent,
+    Customer,
+    CustomerRelationship,
+    CustomerSettings,
+    Product,
+)
+
+
+class CustomerError(Exception):
+    """A refused action on customers, with a message for the user."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class DuplicateCustomer(CustomerError):
+    def __init__(self, existing: Customer, field: str):
+        super().__init__(
+            _("A customer with this %(what)s already exists: %(customer)s")
+            % {
+                "what": _("ID number") if field == "id_number" else _("phone number"),
+                "customer": existing,
+            },
+            field=field,
+        )
+        self.existing = existing
+
+
+IDENTITY_FIELDS = ("id_type", "id_number", "phone")
+
+
+def find_duplicate(
+    *, id_number: str = "", phone: str = "", exclude_pk: int | None = None
+) -> tuple[Customer, str] | None:
+    """Return an existing customer of the bank with the same ID or phone number."""
+    tenant_id = require_tenant().pk
+    candidates = Customer.objects.none()
+    if id_number:
+        candidates = Customer.objects.with_id_number(id_number, tenant_id=tenant_id)
+        match = candidates.exclude(pk=exclude_pk).first()
+        if match is not None:
+            return match, "id_number"
+    if phone:
+        candidates = Customer.objects.with_phone(phone, tenant_id=tenant_id)
+        match = candidates.exclude(pk=exclude_pk).first()
+        if match is not None:
+            return match, "phone"
+    return None
+
+
+@transaction.atomic
+def customer_create(
+    *, actor: Staff | None, id_type: str = "", id_number: str = "", phone: str = "", **fields
+) -> Customer:
+    """Create a customer, refusing a second customer with the same ID or phone number."""
+    duplicate = find_duplicate(id_number=id_number, phone=phone)
+    if duplicate is not None:
+        raise DuplicateCustomer(*duplicate)
+    customer = Customer(tenant=require_tenant(), **fields)
+    customer.set_id_number(id_type, id_number)
+    customer.set_phone(phone)
+    customer.save()
+    if customer.relationship_manager_id:
+        Assignment.objects.create(
+            tenant=customer.tenant,
+            customer=customer,
+            kind=Assignment.Kind.ASSIGN,
+            relationship_manager=customer.relationship_manager,
+            changed_by=actor,
+            reason=_("New customer"),
+        )
+    return customer
+
+
+@transaction.atomic
+def customer_update(
+    *, customer: Customer, actor: Staff | None, id_type=None, id_number=None, phone=None, **fields
+) -> Customer:
+    """Change a customer's details; identity values only when given (None keeps them)."""
+    duplicate = find_duplicate(
+        id_number=id_number or "", phone=phone or "", exclude_pk=customer.pk
+    )
+    if duplicate is not None:
+        raise DuplicateCustomer(*duplicate)
+    new_manager = fields.pop("relationship_manager", customer.relationship_manager)
+    for name, value in fields.items():
+        setattr(customer, name, value)
+    if id_number is not None:
+        customer.set_id_number(id_type or customer.id_type, id_number)
+    if phone is not None:
+        customer.set_phone(phone)
+    customer.save()
+    if new_manager != customer.relationship_manager:
+        customers_assign(
+            customer_ids=[customer.pk],
+            relationship_manager=new_manager,
+            actor=actor,
+            reason=_("Changed on the customer's record"),
+            kind=Assignment.Kind.ASSIGN if new_manager else Assignment.Kind.RELEASE,
+        )
+        customer.refresh_from_db(fields=["relationship_manager"])
+    return customer
+
+
+def _check_manager(manager: Staff | None) -> None:
+    if manager is None:
+        return
+    if manager.tenant_id != require_tenant().pk or not manager.is_active:
+        raise CustomerError(_("Choose an active relationship manager of this bank."))
+    if not manager.has_role(Role.RELATIONSHIP_MANAGER):
+        raise CustomerError(_("%(name)s is not a relationship manager.") % {"name": manager})
+
+
+@transaction.atomic
+def customers_assign(
+    *,
+    customer_ids: Iterable[int],
+    relationship_manager: Staff | None,
+    actor: Staff | None,
+    reason: str,
+    kind: str = Assignment.Kind.HANDOVER,
+) -> int:
+    """Give many customers to one relationship manager (or the pool) in one statement each.
+
+    Returns how many customers changed hands. Customers who already have this manager are
+    left alone. Every change is written to the assignment history.
+    """
+    if kind == Assignment.Kind.HANDOVER and not reason.strip():
+        raise CustomerError(_("Give a reason for the handover."), field="reason")
+    _check_manager(relationship_manager)
+    tenant = require_tenant()
+    customer_ids = list(customer_ids)
+    changing = list(
+        Customer.objects.filter(pk__in=customer_ids)
+        .exclude(relationship_manager=relationship_manager)
+        .select_for_update()
+        .values_list("pk", "relationship_manager_id")
+    )
+    if not changing:
+        return 0
+    now = timezone.now()
+    Assignment.objects.bulk_create(
+        Assignment(
+            tenant=tenant,
+            customer_id=pk,
+            kind=kind,
+            previous_manager_id=previous,
+            relationship_manager=relationship_manager,
+            reason=reason,
+            changed_by=actor,
+            changed_at=now,
+        )
+        for pk, previous in changing
+    )
+    Customer.objects.filter(pk__in=[pk for pk, _previous in changing]).update(
+        relationship_manager=relationship_manager, updated_at=now
+    )
+    return len(changing)
+
+
+def book_handover(
+    *, from_manager: Staff, to_manager: Staff | None, actor: Staff, reason: str
+) -> int:
+    """Hand a relationship manager's whole book to another (or to the pool)."""
+    if to_manager is not None and from_manager.pk == to_manager.pk:
+        raise CustomerError(_("Choose a different relationship manager."))
+    customer_ids = Customer.objects.filter(relationship_manager=from_manager).values_list(
+        "pk", flat=True
+    )
+    return customers_assign(
+        customer_ids=customer_ids,
+        relationship_manager=to_manager,
+        actor=actor,
+        reason=reason,
+        kind=Assignment.Kind.HANDOVER if to_manager else Assignment.Kind.RELEASE,
+    )
+
+
+def claims_this_month(manager: Staff) -> int:
+    start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return Assignment.objects.filter(
+        relationship_manager=manager, kind=Assignment.Kind.CLAIM, changed_at__gte=start
+    ).count()
+
+
+@transaction.atomic
+def customer_claim(*, customer: Customer, manager: Staff) -> None:
+    """A relationship manager takes a customer from the public pool, within the monthly limit."""
+    _check_manager(manager)
+    # One claim at a time per manager, so that the limit holds under concurrent clicks.
+    Staff.objects.select_for_update().filter(pk=manager.pk).first()
+    limit = CustomerSettings.current().pool_claim_limit
+    if claims_this_month(manager) >= limit:
+        raise CustomerError(
+            _("You have reached this month's limit of %(limit)d customers from the pool.")
+            % {"limit": limit}
+        )
+    claimed = customers_assign(
+        customer_ids=Customer.objects.in_pool().filter(pk=customer.pk).values_list("pk", flat=True),
+        relationship_manager=manager,
+        actor=manager,
+        reason=_("Claimed from the pool"),
+        kind=Assignment.Kind.CLAIM,
+    )
+    if not claimed:
+        raise CustomerError(_("This customer is no longer in the pool."))
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    customer: Customer,
+    purpose: str,
+    channel: str,
+    granted: bool,
+    source: str,
+    actor: Staff | None,
+) -> Consent:
+    """Record that a customer granted or withdrew consent (the history is kept by triggers)."""
+    consent, _created = Consent.objects.update_or_create(
+        tenant=customer.tenant,
+        customer=customer,
+        purpose=purpose,
+        channel=channel,
+        defaults={
+            "granted": granted,
+            "source": source,
+            "recorded_by": actor,
+            "recorded_at": timezone.now(),
+        },
+    )
+    return consent
+
+
+def has_consent(customer: Customer, *, purpose: str, channel: str) -> bool:
+    """Whether the customer currently allows ``purpose`` through ``channel`` (or any channel).
+
+    A specific answer for the channel wins over the "any channel" answer; no answer is no.
+    """
+    answers = dict(
+        Consent.objects.filter(
+            customer=customer, purpose=purpose, channel__in=[channel, Consent.Channel.ANY]
+        ).values_list("channel", "granted")
+    )
+    if channel in answers:
+        return answers[channel]
+    return answers.get(Consent.Channel.ANY, False)
+
+
+@transaction.atomic
+def relationship_add(
+    *, from_customer: Customer, to_customer: Customer, kind: str, note: str = ""
+) -> CustomerRelationship:
+    if from_customer.pk == to_customer.pk:
+        raise CustomerError(_("A customer cannot be related to themselves."))
+    relationship, _created = CustomerRelationship.objects.get_or_create(
+        tenant=from_customer.tenant,
+        from_customer=from_customer,
+        to_customer=to_customer,
+        kind=kind,
+        defaults={"note": note},
+    )
+    return relationship
+
+
+def pii_reveal(
+    *, customer: Customer, field: str, reason: str, staff: Staff | None = None, partner=""
+) -> str:
+    """Return the clear value of a customer's ID or phone number, after logging who and why."""
+    if not reason.strip():
+        raise CustomerError(_("Give the reason for viewing this value."), field="reason")
+    personal_data_access_record(
+        subject=customer, field=field, reason=reason, staff=staff, partner_name=partner
+    )
+    return customer.reveal(field)
+
+
+def recompute_aum(customer_ids: Iterable[int]) -> None:
+    """Set each customer's AUM (in fen) from the balances of their asset holdings."""
+    customer_ids = list(customer_ids)
+    if not customer_ids:
+        return
+    tenant_id = require_tenant().pk
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE customers_customer AS c
+               SET aum_fen = coalesce(totals.fen, 0)
+              FROM (SELECT ids.id AS customer_id,
+                           (SELECT round(sum(h.balance) * 100)::bigint
+                              FROM customers_holding h
+                              JOIN customers_product p ON p.id = h.product_id
+                             WHERE h.tenant_id = %(tenant)s AND h.customer_id = ids.id
+                               AND h.status <> 'closed' AND p.category = ANY(%(assets)s)) AS fen
+                      FROM unnest(%(ids)s::bigint[]) AS ids(id)) AS totals
+             WHERE c.tenant_id = %(tenant)s AND c.id = totals.customer_id
+               AND c.aum_fen IS DISTINCT FROM coalesce(totals.fen, 0)
+            """,
+            {"tenant": tenant_id, "ids": customer_ids, "assets": list(Product.ASSET_CATEGORIES)},
+        )
+
+
+def key_figures(customer: Customer) -> dict[str, Decimal | int]:
+    """Deposits, loans, wealth, AUM and number of products held, from current holdings."""
+    figures = {"deposits": Decimal("0.00"), "loans": Decimal("0.00"), "wealth": Decimal("0.00")}
+    products = 0
+    for holding in customer.holdings.exclude(status="closed").select_related("product"):
+        products += 1
+        category = holding.product.category
+        if category == Product.Category.DEPOSIT:
+            figures["deposits"] += holding.balance
+        elif category in Product.LIABILITY_CATEGORIES:
+            figures["loans"] += holding.balance
+        elif category in Product.ASSET_CATEGORIES:
+            figures["wealth"] += holding.balance
+    figures["aum"] = figures["deposits"] + figures["wealth"]
+    figures["products"] = products
+    return figures
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)

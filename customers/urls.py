@@ -1,0 +1,7 @@
+from django.urls import include, path
+
+app_name = "customers"
+urlpatterns = [
+    path("imports/", include("customers.imports.urls")),
+    path("", include("customers.views.urls")),
+]
