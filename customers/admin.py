@@ -15,17 +15,47 @@ from customers.models import (
 
 @admin.register(Customer)
 class CustomerAdmin(TenantScopedAdmin):
-    list_display = ["number", "name", "kind", "status", "home_branch", "relationship_manager",
-                    "tier", "risk_grade", "id_number_masked", "phone_masked"]
+    list_display = [
+        "number",
+        "name",
+        "kind",
+        "status",
+        "home_branch",
+        "relationship_manager",
+        "tier",
+        "risk_grade",
+        "id_number_masked",
+        "phone_masked",
+    ]
     list_filter = ["kind", "status", "tier", "risk_grade"]
     search_fields = ["=number"]
     list_select_related = ["home_branch", "relationship_manager"]
     readonly_fields = ["id_number_masked", "phone_masked", "created_at", "updated_at"]
     show_full_result_count = False
-    fields = ["tenant", "number", "kind", "name", "status", "gender", "birth_date", "occupation",
-              "income_band", "address", "industry", "company_size", "legal_representative",
-              "id_type", "id_number_masked", "phone_masked", "home_branch", "relationship_manager",
-              "tier", "risk_grade", "created_at", "updated_at"]
+    fields = [
+        "tenant",
+        "number",
+        "kind",
+        "name",
+        "status",
+        "gender",
+        "birth_date",
+        "occupation",
+        "income_band",
+        "address",
+        "industry",
+        "company_size",
+        "legal_representative",
+        "id_type",
+        "id_number_masked",
+        "phone_masked",
+        "home_branch",
+        "relationship_manager",
+        "tier",
+        "risk_grade",
+        "created_at",
+        "updated_at",
+    ]
 
     def get_search_results(self, request, queryset, search_term):
         # Exact number, or a name prefix that stays index-backed under row-level security.
@@ -78,8 +108,15 @@ class ConsentAdmin(TenantScopedAdmin):
 
 @admin.register(Assignment)
 class AssignmentAdmin(ReadOnlyAdmin, TenantScopedAdmin):
-    list_display = ["customer", "kind", "previous_manager", "relationship_manager", "reason",
-                    "changed_by", "changed_at"]
+    list_display = [
+        "customer",
+        "kind",
+        "previous_manager",
+        "relationship_manager",
+        "reason",
+        "changed_by",
+        "changed_at",
+    ]
     list_filter = ["kind"]
     search_fields = ["=customer__number"]
     list_select_related = ["customer", "previous_manager", "relationship_manager", "changed_by"]

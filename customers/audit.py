@@ -5,8 +5,20 @@ from customers.models import Consent, Customer, Holding
 
 register_audited_model(
     Customer,
-    ["number", "name", "kind", "status", "home_branch", "relationship_manager", "tier",
-     "risk_grade", "id_number_masked", "phone_masked", "address", "occupation"],
+    [
+        "number",
+        "name",
+        "kind",
+        "status",
+        "home_branch",
+        "relationship_manager",
+        "tier",
+        "risk_grade",
+        "id_number_masked",
+        "phone_masked",
+        "address",
+        "occupation",
+    ],
 )
 register_audited_model(Holding, ["customer", "product", "account_number", "status", "balance"])
 register_audited_model(Consent, ["customer", "purpose", "channel", "granted", "source"])

@@ -198,7 +198,9 @@ class Customer(TenantOwned):
     def set_phone(self, value: str) -> None:
         value = pii.normalise("phone", value)
         self.phone_encrypted = pii.encrypt(value) if value else ""
-        self.phone_index = pii.blind_index("phone", value, tenant_id=self.tenant_id) if value else None
+        self.phone_index = (
+            pii.blind_index("phone", value, tenant_id=self.tenant_id) if value else None
+        )
         self.phone_masked = pii.mask(value, keep_start=3, keep_end=4) if value else ""
 
     def reveal(self, field: str) -> str:
@@ -374,16 +376,28 @@ class Assignment(TenantOwned):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="assignments")
     kind = models.CharField(_("change"), max_length=16, choices=Kind.choices)
     previous_manager = models.ForeignKey(
-        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        Staff,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("previous relationship manager"),
     )
     relationship_manager = models.ForeignKey(
-        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        Staff,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("relationship manager"),
     )
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     changed_by = models.ForeignKey(
-        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        Staff,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("changed by"),
     )
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
@@ -409,8 +423,9 @@ class Consent(TenantOwned):
 
     class Purpose(models.TextChoices):
         MARKETING = "marketing", _("Marketing")
-        PERSONALISED_OFFERS = "personalised_offers", _(
-            "Use of financial data for personalised offers"
+        PERSONALISED_OFFERS = (
+            "personalised_offers",
+            _("Use of financial data for personalised offers"),
         )
 
     class Channel(models.TextChoices):
@@ -435,7 +450,11 @@ class Consent(TenantOwned):
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     recorded_by = models.ForeignKey(
-        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        Staff,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("recorded by"),
     )
 

@@ -97,9 +97,7 @@ def customer_update(
     *, customer: Customer, actor: Staff | None, id_type=None, id_number=None, phone=None, **fields
 ) -> Customer:
     """Change a customer's details; identity values only when given (None keeps them)."""
-    duplicate = find_duplicate(
-        id_number=id_number or "", phone=phone or "", exclude_pk=customer.pk
-    )
+    duplicate = find_duplicate(id_number=id_number or "", phone=phone or "", exclude_pk=customer.pk)
     if duplicate is not None:
         raise DuplicateCustomer(*duplicate)
     new_manager = fields.pop("relationship_manager", customer.relationship_manager)

@@ -13,9 +13,9 @@ from crm.tenancy.roles import Role
 from customers.models import Customer
 from tests.factories import (
     RESIDENT_IDS,
+    BranchFactory,
     CustomerFactory,
     HoldingFactory,
-    BranchFactory,
     PartnerApplicationFactory,
     PlatformAdminFactory,
     StaffFactory,
@@ -129,7 +129,9 @@ def make_bank(marker: str) -> Bank:
         phone="13812345678",
     )
     bank.other_customer = CustomerFactory(
-        home_branch=other_branch, number=f"{marker}0002", name=f"{marker}李四公司",
+        home_branch=other_branch,
+        number=f"{marker}0002",
+        name=f"{marker}李四公司",
         kind=Customer.Kind.CORPORATE,
     )
     HoldingFactory(customer=bank.customer, balance=Decimal("50000.00"))

@@ -87,7 +87,9 @@ class PersonalDataAccess(models.Model):
         ordering = ["-accessed_at"]
         indexes = [
             models.Index(fields=["tenant", "-accessed_at"], name="pii_access_tenant_time"),
-            models.Index(fields=["tenant", "subject_type", "subject_id"], name="pii_access_subject"),
+            models.Index(
+                fields=["tenant", "subject_type", "subject_id"], name="pii_access_subject"
+            ),
         ]
 
     def __str__(self) -> str:

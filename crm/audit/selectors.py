@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import models
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Subquery, Value
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.audit.models import LoginEvent
+from crm.audit.models import LoginEvent, PersonalDataAccess
 from crm.tenancy.models import Branch, PartnerApplication, Staff, StaffRole, Tenant
 from crm.tenancy.roles import Role
 
@@ -110,7 +110,7 @@ def _subject(event, tracked, related) -> str:
     return f"#{event.pgh_obj_id}"
 
 
-def _events_of(tracked, tenant, *, limit, before, after) -> list[AuditEntry]:
+def _tenant_events(tracked, tenant, *, before, after):
     event_model = tracked.pgh_event_model
     column = "pgh_obj_id" if tracked is Tenant else "tenant_id"
     events = event_model.objects.filter(**{column: tenant.pk})
@@ -118,16 +118,36 @@ def _events_of(tracked, tenant, *, limit, before, after) -> list[AuditEntry]:
         events = events.filter(pgh_created_at__lt=before)
     if after is not None:
         events = events.filter(pgh_created_at__gte=after)
+    return events
+
+
+def _newest_event_ids(tenant, *, limit, before, after) -> dict[type, list[int]]:
+    """One query over every audited event table: the ids of the newest ``limit`` events."""
+    tracked_models = list(AUDITED_FIELDS)
+    parts = [
+        _tenant_events(tracked, tenant, before=before, after=after)
+        .annotate(audit_source=Value(index))
+        .values_list("pgh_created_at", "pgh_id", "audit_source")
+        .order_by()
+        for index, tracked in enumerate(tracked_models)
+    ]
+    union = parts[0].union(*parts[1:], all=True).order_by("-pgh_created_at", "-pgh_id")[:limit]
+    newest: dict[type, list[int]] = defaultdict(list)
+    for _created, pgh_id, source in union:
+        newest[tracked_models[source]].append(pgh_id)
+    return newest
+
+
+def _events_of(tracked, ids: list[int]) -> list[AuditEntry]:
+    event_model = tracked.pgh_event_model
     previous = event_model.objects.filter(
         pgh_obj_id=OuterRef("pgh_obj_id"), pgh_id__lt=OuterRef("pgh_id")
     ).order_by("-pgh_id")
     events = list(
-        events.annotate(previous_id=Subquery(previous.values("pgh_id")[:1])).order_by(
-            "-pgh_created_at", "-pgh_id"
-        )[:limit]
+        event_model.objects.filter(pgh_id__in=ids).annotate(
+            previous_id=Subquery(previous.values("pgh_id")[:1])
+        )
     )
-    if not events:
-        return []
     previous_ids = [e.previous_id for e in events if e.previous_id]
     previous_by_id = event_model.objects.in_bulk(previous_ids) if previous_ids else {}
     fields = [event_model._meta.get_field(name) for name in AUDITED_FIELDS[tracked]]
@@ -169,8 +189,9 @@ def change_entries(
     tenant: Tenant, *, limit: int, before: datetime | None = None, after: datetime | None = None
 ) -> list[AuditEntry]:
     entries: list[AuditEntry] = []
-    for tracked in AUDITED_FIELDS:
-        entries += _events_of(tracked, tenant, limit=limit, before=before, after=after)
+    newest = _newest_event_ids(tenant, limit=limit, before=before, after=after)
+    for tracked, ids in newest.items():
+        entries += _events_of(tracked, ids)
     return entries
 
 
@@ -196,6 +217,29 @@ def login_entries(
     ]
 
 
+def access_entries(
+    tenant: Tenant, *, limit: int, before: datetime | None = None, after: datetime | None = None
+) -> list[AuditEntry]:
+    accesses = PersonalDataAccess.objects.filter(tenant_id=tenant.pk).select_related("staff")
+    if before is not None:
+        accesses = accesses.filter(accessed_at__lt=before)
+    if after is not None:
+        accesses = accesses.filter(accessed_at__gte=after)
+    return [
+        AuditEntry(
+            occurred_at=access.accessed_at,
+            category="access",
+            action=str(_("Viewed personal data")),
+            subject_type=access.subject_label,
+            subject=access.field,
+            actor=access.staff.username if access.staff else access.partner_name,
+            source="",
+            changes=[(str(_("reason")), "", access.reason)],
+        )
+        for access in accesses.order_by("-accessed_at")[:limit]
+    ]
+
+
 def recent_audit_entries(
     *,
     tenant: Tenant,
@@ -210,5 +254,7 @@ def recent_audit_entries(
         entries += change_entries(tenant, limit=limit, before=before, after=after)
     if category in ("", "login"):
         entries += login_entries(tenant, limit=limit, before=before, after=after)
+    if category in ("", "access"):
+        entries += access_entries(tenant, limit=limit, before=before, after=after)
     entries.sort(key=lambda entry: entry.occurred_at, reverse=True)
     return entries[:limit]

@@ -17,7 +17,12 @@ class AuditFilterForm(forms.Form):
     category = forms.ChoiceField(
         label=_("Show"),
         required=False,
-        choices=[("", _("Everything")), ("change", _("Changes")), ("login", _("Logins"))],
+        choices=[
+            ("", _("Everything")),
+            ("change", _("Changes")),
+            ("login", _("Logins")),
+            ("access", _("Personal data viewed")),
+        ],
     )
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput({"type": "date"})

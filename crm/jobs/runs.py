@@ -24,9 +24,7 @@ def run_once(*, job: str, period: str, work: Callable[[], int]) -> JobRun | None
     tenant_id = current_tenant_id()
     task = current_task
     claimant = (task.request.id or "") if task is not None else ""
-    run_id = JobRun.objects.claim(
-        job=job, tenant_id=tenant_id, period=period, claimant=claimant
-    )
+    run_id = JobRun.objects.claim(job=job, tenant_id=tenant_id, period=period, claimant=claimant)
     if run_id is None:
         logger.info("job %s for period %s already done; skipped", job, period)
         return None
