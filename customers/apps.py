@@ -7,4 +7,4 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from customers import audit, panels  # noqa: F401  (registers panels and audit views)
+        from customers import audit, demo, panels  # noqa: F401  (registrations)

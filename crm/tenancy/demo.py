@@ -48,6 +48,7 @@ DEMO_BANKS = (
         ),
         staff=(
             ("rm", "王芳", Role.RELATIONSHIP_MANAGER, "BJ-CY"),
+            ("rm2", "陈晨", Role.RELATIONSHIP_MANAGER, "BJ-HD"),
             ("teller", "李娜", Role.TELLER, "BJ-CY"),
             ("manager", "张伟", Role.BRANCH_MANAGER, "BJ"),
             ("marketing", "刘洋", Role.MARKETING_MANAGER, "HO"),
@@ -74,6 +75,7 @@ DEMO_BANKS = (
         ),
         staff=(
             ("rm", "周杰", Role.RELATIONSHIP_MANAGER, "HZ-XH"),
+            ("rm2", "林峰", Role.RELATIONSHIP_MANAGER, "HZ-BJ"),
             ("teller", "吴婷", Role.TELLER, "HZ-XH"),
             ("manager", "徐强", Role.BRANCH_MANAGER, "HZ"),
             ("marketing", "孙丽", Role.MARKETING_MANAGER, "HO"),
@@ -142,7 +144,7 @@ def demo_branch(bank: DemoBank, code: str) -> Branch:
 
 
 def _ensure_staff(tenant: Tenant, bank: DemoBank) -> None:
-    for number, (suffix, name, role, branch_code) in enumerate(bank.staff, start=1):
+    for suffix, name, role, branch_code in bank.staff:
         username = f"{bank.prefix}_{suffix}"
         staff = Staff.objects.filter(username=username).first()
         if staff is None:
@@ -153,7 +155,7 @@ def _ensure_staff(tenant: Tenant, bank: DemoBank) -> None:
                 name=name,
                 password=DEMO_PASSWORD,
                 roles=[role],
-                employee_number=f"{bank.prefix.upper()}{number:04d}",
+                employee_number=f"{bank.prefix.upper()}-{suffix.upper()}",
             )
         elif role not in staff.role_codes:
             staff_set_roles(staff=staff, roles=[*staff.role_codes, role])

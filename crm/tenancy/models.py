@@ -333,6 +333,7 @@ class Staff(AbstractBaseUser, PermissionsMixin):
                 fields=["tenant", "employee_number"],
                 condition=~models.Q(employee_number=""),
                 name="staff_employee_number_unique",
+                violation_error_message=_("This employee number is already used in this bank."),
             ),
         ]
         indexes = [models.Index(fields=["tenant", "branch"], name="staff_tenant_branch")]
