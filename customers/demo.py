@@ -60,6 +60,7 @@ GIVEN = [
     "晓东",
     "海燕",
 ]
+DISTRICTS = ["朝阳区", "海淀区", "西湖区", "滨江区"]
 OCCUPATIONS = ["教师", "医生", "工程师", "个体经营者", "公务员", "企业职员", "退休", "律师", "会计"]
 COMPANIES = ["科技有限公司", "贸易有限公司", "餐饮管理有限公司", "建材有限公司", "物流有限公司"]
 INDUSTRIES = ["软件和信息技术服务业", "批发和零售业", "住宿和餐饮业", "建筑业", "交通运输业"]
@@ -139,7 +140,7 @@ def load_customers(tenant: Tenant, bank: DemoBank) -> None:
                 birth_date=birth,
                 occupation=rng.choice(OCCUPATIONS),
                 income_band=rng.choice([c for c, _l in Customer.IncomeBand.choices]),
-                address=f"{rng.choice(['朝阳区', '海淀区', '西湖区', '滨江区'])}{rng.randint(1, 999)}号",
+                address=f"{rng.choice(DISTRICTS)}{rng.randint(1, 999)}号",
                 id_type=Customer.IdType.RESIDENT_ID,
                 id_number=resident_id(
                     "110105" if bank.prefix == "df" else "330106", birth, index, female
