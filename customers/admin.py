@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from crm.tenancy.admin_site import ReadOnlyAdmin, TenantScopedAdmin
+from customers.imports.models import CustomerExport, ImportJob
 from customers.models import (
     Assignment,
     BalanceSnapshot,
@@ -125,3 +126,25 @@ class AssignmentAdmin(ReadOnlyAdmin, TenantScopedAdmin):
 @admin.register(CustomerSettings)
 class CustomerSettingsAdmin(TenantScopedAdmin):
     list_display = ["__str__", "pool_claim_limit"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdmin, TenantScopedAdmin):
+    list_display = [
+        "name",
+        "kind",
+        "status",
+        "total",
+        "created_rows",
+        "updated_rows",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["kind", "status"]
+    list_select_related = ["created_by"]
+
+
+@admin.register(CustomerExport)
+class CustomerExportAdmin(ReadOnlyAdmin, TenantScopedAdmin):
+    list_display = ["name", "exported_at", "exported_by", "file_format", "rows"]
+    list_select_related = ["exported_by"]

@@ -7,4 +7,16 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
+        from crm.tenancy.navigation import NavItem, register_nav_item
         from customers import audit, demo, panels  # noqa: F401  (registrations)
+
+        register_nav_item(
+            NavItem(
+                _("Customers"), "customers:list", permission="customers.view_customer", order=10
+            )
+        )
+        register_nav_item(
+            NavItem(
+                _("Public pool"), "customers:pool", permission="customers.claim_from_pool", order=11
+            )
+        )

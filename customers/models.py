@@ -490,3 +490,6 @@ class CustomerSettings(TenantOwned):
     def current(cls) -> CustomerSettings:
         settings = cls.objects.first()
         return settings if settings is not None else cls(pool_claim_limit=30)
+
+
+from customers.imports.models import CustomerExport, ImportJob  # noqa: E402,F401

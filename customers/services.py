@@ -179,11 +179,17 @@ def customers_assign(
 def book_handover(
     *, from_manager: Staff, to_manager: Staff | None, actor: Staff, reason: str
 ) -> int:
-    """Hand a relationship manager's whole book to another (or to the pool)."""
+    """Hand a relationship manager's whole book to another (or to the pool).
+
+    Only the part of the book in the actor's scope moves: a branch manager cannot move
+    customers of branches they do not see.
+    """
     if to_manager is not None and from_manager.pk == to_manager.pk:
         raise CustomerError(_("Choose a different relationship manager."))
-    customer_ids = Customer.objects.filter(relationship_manager=from_manager).values_list(
-        "pk", flat=True
+    customer_ids = (
+        Customer.objects.in_scope(actor)
+        .filter(relationship_manager=from_manager)
+        .values_list("pk", flat=True)
     )
     return customers_assign(
         customer_ids=customer_ids,
@@ -206,7 +212,8 @@ def customer_claim(*, customer: Customer, manager: Staff) -> None:
     """A relationship manager takes a customer from the public pool, within the monthly limit."""
     _check_manager(manager)
     # One claim at a time per manager, so that the limit holds under concurrent clicks.
-    Staff.objects.select_for_update().filter(pk=manager.pk).first()
+    # No ordering: Staff's default one joins the branch, and FOR UPDATE refuses outer joins.
+    Staff.objects.select_for_update().filter(pk=manager.pk).order_by().first()
     limit = CustomerSettings.current().pool_claim_limit
     if claims_this_month(manager) >= limit:
         raise CustomerError(

@@ -5,7 +5,15 @@ from oauth2_provider.scopes import BaseScopes
 
 SCOPES = {
     "branches:read": _("Read the bank's branches"),
+    "customers:read": _("Read the bank's customers (identity masked)"),
+    "customers:write": _("Create and change customers"),
+    "customers:pii": _("See customers' ID and phone numbers in clear (every read is logged)"),
+    "holdings:write": _("Load customers' accounts and holdings from core banking"),
+    "snapshots:write": _("Load customers' monthly balances from core banking"),
 }
+
+#: Not a resource of its own: widens what ``customers:read`` shows.
+CUSTOMERS_PII = "customers:pii"
 
 
 def read_scope(resource: str) -> str:

@@ -258,3 +258,18 @@ def recent_audit_entries(
         entries += access_entries(tenant, limit=limit, before=before, after=after)
     entries.sort(key=lambda entry: entry.occurred_at, reverse=True)
     return entries[:limit]
+
+
+def object_history(
+    tracked: type[models.Model], object_id: int, *, tenant: Tenant, limit: int = 20
+) -> list[AuditEntry]:
+    """Return the newest audited changes of one tracked row (e.g. a customer), newest first."""
+    newest = (
+        _tenant_events(tracked, tenant, before=None, after=None)
+        .filter(pgh_obj_id=object_id)
+        .order_by("-pgh_id")
+        .values("pgh_id")[:limit]
+    )
+    entries = _events_of(tracked, newest)  # a subquery: one round trip, not two
+    entries.sort(key=lambda entry: entry.occurred_at, reverse=True)
+    return entries

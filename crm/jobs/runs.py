@@ -22,8 +22,8 @@ def run_once(*, job: str, period: str, work: Callable[[], int]) -> JobRun | None
     or None when the period had already been done (or is being done by another worker).
     """
     tenant_id = current_tenant_id()
-    task = current_task
-    claimant = (task.request.id or "") if task is not None else ""
+    # current_task is a proxy: falsy outside a worker, the running task inside one.
+    claimant = (current_task.request.id or "") if current_task else ""
     run_id = JobRun.objects.claim(job=job, tenant_id=tenant_id, period=period, claimant=claimant)
     if run_id is None:
         logger.info("job %s for period %s already done; skipped", job, period)

@@ -185,6 +185,7 @@ USE_I18N = True
 TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
 USE_THOUSAND_SEPARATOR = True
+FORMAT_MODULE_PATH = ["crm.formats"]  # amounts grouped by three in Chinese too
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -254,6 +255,8 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode415Enum": f"{ERROR_SERIALIZERS}.ErrorCode415Enum.choices",
         "ErrorCode429Enum": f"{ERROR_SERIALIZERS}.ErrorCode429Enum.choices",
         "ErrorCode500Enum": f"{ERROR_SERIALIZERS}.ErrorCode500Enum.choices",
+        "BranchKindEnum": "crm.tenancy.models.Branch.Kind",
+        "CustomerKindEnum": "customers.models.Customer.Kind",
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }

@@ -1,1 +1,15 @@
-urlpatterns: list = []
+from django.urls import path
+
+from customers.views import assignments, listing, record
+
+urlpatterns = [
+    path("", listing.customer_list, name="list"),
+    path("handover/selected/", listing.handover_selected, name="handover_selected"),
+    path("handover/", assignments.book_handover, name="handover"),
+    path("pool/", assignments.pool, name="pool"),
+    path("pool/<int:pk>/claim/", assignments.claim, name="claim"),
+    path("new/", record.customer_create, name="create"),
+    path("<int:pk>/", record.customer_detail, name="detail"),
+    path("<int:pk>/edit/", record.customer_edit, name="edit"),
+    path("<int:pk>/reveal/", record.reveal, name="reveal"),
+]

@@ -27,7 +27,7 @@ def test_partner_gets_a_token_with_client_credentials_and_lists_its_branches(ban
     token = response.json()
     assert token["token_type"] == "Bearer"
     assert token["expires_in"] <= 3600
-    assert token["scope"] == "branches:read"
+    assert set(token["scope"].split()) == set(bank_a.partner.allowed_scopes)
     listing = client.get(BRANCHES, headers={"authorization": f"Bearer {token['access_token']}"})
     assert listing.status_code == 200
     codes = {branch["code"] for branch in listing.json()["results"]}

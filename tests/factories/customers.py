@@ -12,8 +12,8 @@ RESIDENT_IDS = [
     "11010519491231002X",
     "110101199003074477",
     "440524188001010014",
-    "310104197512123411",
-    "320102198811112832",
+    "310104197512123414",
+    "320102198811112831",
 ]
 
 
@@ -28,10 +28,10 @@ class CustomerFactory(TenantOwnedFactory):
     name = factory.Sequence(lambda n: f"客户{n}")
     status = Customer.Status.ACTIVE
     relationship_manager = None
-
-    class Params:
-        id_number = ""
-        phone = ""
+    # Not model fields: given in clear, stored encrypted by _create (factory Params would
+    # never reach it).
+    id_number = ""
+    phone = ""
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):

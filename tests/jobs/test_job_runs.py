@@ -188,3 +188,21 @@ def test_clear_expired_tokens_deletes_only_the_tenants_expired_tokens(bank_a, ba
         remaining = set(get_access_token_model().objects.values_list("pk", flat=True))
     assert expired_a.pk not in remaining
     assert {live_a.pk, expired_b.pk, live_b.pk} <= remaining
+
+
+def test_a_redelivered_task_takes_over_the_run_it_had_claimed(bank_a):
+    """A worker lost mid-task: the same message comes back and must not find its run "busy"."""
+    with bank_a.scope():
+        first = JobRun.objects.claim(
+            job="scoring", tenant_id=bank_a.tenant.pk, period="2026-03", claimant="task-42"
+        )
+        again = JobRun.objects.claim(
+            job="scoring", tenant_id=bank_a.tenant.pk, period="2026-03", claimant="task-42"
+        )
+        other = JobRun.objects.claim(
+            job="scoring", tenant_id=bank_a.tenant.pk, period="2026-03", claimant="task-43"
+        )
+        run = JobRun.objects.get(pk=first)
+    assert again == first
+    assert other is None
+    assert run.attempts == 2 and run.claimed_by == "task-42"

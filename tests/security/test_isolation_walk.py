@@ -136,3 +136,15 @@ def test_the_walk_would_notice_a_leak(bank_a, bank_b, client_for, routes):
     foreign = foreign_rows(bank_b)
     with pytest.raises(AssertionError, match="another bank's data"):
         walk(client_for(bank_b["tenant_admin"]), routes, foreign, include=lambda r: not r.is_api)
+
+
+def test_the_partner_walk_reaches_detail_endpoints(bank_a, bank_b, partner_client, routes):
+    """Bank B's own partner finds its data at the API's detail URLs: they are walked with ids."""
+    foreign = foreign_rows(bank_b)
+    with pytest.raises(AssertionError, match="another bank's data"):
+        walk(
+            partner_client(bank_b.token()),
+            routes,
+            foreign,
+            include=lambda route: route.is_api and bool(route.arguments),
+        )

@@ -39,8 +39,9 @@ def _normalise(pattern: str) -> tuple[str, list[str]]:
         names.append(match.group("name"))
         return "{" + match.group("name") + "}"
 
-    text = CONVERTER.sub(converter, pattern)
-    text = REGEX_GROUP.sub(converter, text)
+    # Regex groups first: their "<name>" would otherwise be taken for a path converter.
+    text = REGEX_GROUP.sub(converter, pattern)
+    text = CONVERTER.sub(converter, text)
     text = text.lstrip("^").replace("$", "").replace("\\Z", "").replace("\\", "")
     text = re.sub(r"\(\?:[^)]*\)\??", "", text)  # optional format suffixes
     return text, names

@@ -1,0 +1,1 @@
+"""The customers app's part of the partner API (``/api/v1/``)."""

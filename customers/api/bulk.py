@@ -1,0 +1,253 @@
+"""Bulk loads from core banking: ``POST /api/v1/holdings/bulk`` and ``/balance-snapshots/bulk``.
+
+Every item is checked before anything is written; one bad item refuses the whole batch, with
+each bad item's index, field and reason (``"attr": "items.3.customer_number"``). A good batch
+is written set-based in one transaction and answered with how many rows it created, updated
+and left unchanged: replaying a batch changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from dataclasses import asdict
+from datetime import date
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from crm.api.views import PartnerAPIMixin
+from customers.api.inputs import StrictInput
+from customers.api.upserts import (
+    BalanceSnapshotValues,
+    HoldingValues,
+    UpsertCounts,
+    balance_snapshots_upsert,
+    holdings_upsert,
+)
+from customers.models import Customer, Holding, Product
+
+MAX_ITEMS = 1000
+
+
+def amount_field(label) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=18, decimal_places=2, label=label)
+
+
+@extend_schema_field({"type": "string", "example": "2026-01"})
+class MonthField(serializers.Field):
+    default_error_messages = {
+        "invalid": _("Give the month as YYYY-MM or as its first day, YYYY-MM-01."),
+    }
+
+    def to_internal_value(self, data) -> date:
+        if isinstance(data, str) and len(data) in (7, 10):
+            try:
+                month = date.fromisoformat(data if len(data) == 10 else f"{data}-01")
+            except ValueError:
+                month = None
+            if month is not None and month.day == 1:
+                return month
+        self.fail("invalid")
+
+    def to_representation(self, value: date) -> str:
+        return value.strftime("%Y-%m")
+
+
+class HoldingItem(StrictInput):
+    account_number = serializers.CharField(max_length=40)
+    customer_number = serializers.CharField(max_length=32)
+    product_code = serializers.CharField(max_length=32)
+    opened_on = serializers.DateField()
+    status = serializers.ChoiceField(choices=Holding.Status.choices)
+    balance = amount_field(_("balance (CNY)"))
+
+
+class BalanceSnapshotItem(StrictInput):
+    customer_number = serializers.CharField(max_length=32)
+    month = MonthField()
+    deposits = amount_field(_("deposits"))
+    loans = amount_field(_("loans"))
+    wealth = amount_field(_("wealth, funds and insurance"))
+    aum = amount_field(_("AUM"))
+
+
+class Batch(StrictInput):
+    items = serializers.ListField(min_length=1, max_length=MAX_ITEMS)
+
+
+class HoldingBatch(Batch):
+    items = HoldingItem(many=True, min_length=1, max_length=MAX_ITEMS)
+
+
+class BalanceSnapshotBatch(Batch):
+    items = BalanceSnapshotItem(many=True, min_length=1, max_length=MAX_ITEMS)
+
+
+class BatchResult(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+
+
+class BatchCheck:
+    """The items of a batch, checked one by one; errors collected per item and field."""
+
+    def __init__(self, data, item_serializer: type[serializers.Serializer]):
+        envelope = Batch(data=data)
+        envelope.is_valid(raise_exception=True)
+        self.errors: dict[int, dict[str, list[ErrorDetail]]] = {}
+        self.items: list[dict | None] = []
+        for index, item in enumerate(envelope.validated_data["items"]):
+            checked = item_serializer(data=item)
+            if checked.is_valid():
+                self.items.append(dict(checked.validated_data))
+            else:
+                self.items.append(None)
+                self.errors[index] = dict(checked.errors)
+
+    def valid(self):
+        """(index, item) of the items whose fields are well-formed.
+
+        Items refused for their content stay in, so that one answer lists all their faults.
+        """
+        return [(index, item) for index, item in enumerate(self.items) if item is not None]
+
+    def refuse(self, index: int, field: str, message: str, code: str) -> None:
+        self.errors.setdefault(index, {}).setdefault(field, []).append(
+            ErrorDetail(message, code=code)
+        )
+
+    def refuse_repeats(self, key: Callable[[dict], Hashable], field: str, message: str) -> None:
+        """Refuse an item whose natural key an earlier item of the batch already has.
+
+        ``message`` names the earlier item with ``%(index)d``.
+        """
+        first_seen: dict[Hashable, int] = {}
+        for index, item in self.valid():
+            earlier = first_seen.setdefault(key(item), index)
+            if earlier != index:
+                self.refuse(index, field, message % {"index": earlier}, "duplicate")
+
+    def resolve(self, field: str, ids: dict[str, int], message: str) -> None:
+        """Replace ``item[field]`` by its id, or refuse the item when the bank has none."""
+        for index, item in self.valid():
+            resolved = ids.get(item[field])
+            if resolved is None:
+                self.refuse(index, field, message, "does_not_exist")
+            else:
+                item[field] = resolved
+
+    def raise_if_refused(self) -> None:
+        if self.errors:
+            raise ValidationError(
+                {"items": [self.errors.get(index, {}) for index in range(len(self.items))]}
+            )
+
+    def values(self, field: str) -> set:
+        return {item[field] for _index, item in self.valid()}
+
+
+def customer_ids(numbers: set[str]) -> dict[str, int]:
+    """One query for the whole batch; another bank's numbers are simply not found."""
+    return dict(Customer.objects.filter(number__in=numbers).values_list("number", "pk"))
+
+
+def refuse_unknown_customers(batch: BatchCheck) -> None:
+    batch.resolve(
+        "customer_number",
+        customer_ids(batch.values("customer_number")),
+        gettext("No customer of this bank has this customer number."),
+    )
+
+
+class BulkView(PartnerAPIMixin, APIView):
+    http_method_names = ["post", "options"]
+
+    def respond(self, counts: UpsertCounts) -> Response:
+        return Response(BatchResult(asdict(counts)).data)
+
+
+class HoldingBulkView(BulkView):
+    """Create or update customers' accounts by account number, all or nothing."""
+
+    required_scope = "holdings:write"
+
+    @extend_schema(
+        summary="Load holdings from core banking (up to 1000, all or nothing)",
+        tags=["holdings"],
+        request=HoldingBatch,
+        responses={200: BatchResult},
+    )
+    def post(self, request):
+        batch = BatchCheck(request.data, HoldingItem)
+        batch.refuse_repeats(
+            lambda item: item["account_number"],
+            "account_number",
+            gettext("Item %(index)d of this batch has the same account number."),
+        )
+        refuse_unknown_customers(batch)
+        batch.resolve(
+            "product_code",
+            dict(
+                Product.objects.filter(code__in=batch.values("product_code")).values_list(
+                    "code", "pk"
+                )
+            ),
+            gettext("This bank has no product with this code."),
+        )
+        batch.raise_if_refused()
+        counts = holdings_upsert(
+            holdings=[
+                HoldingValues(
+                    account_number=item["account_number"],
+                    customer_id=item["customer_number"],
+                    product_id=item["product_code"],
+                    opened_on=item["opened_on"],
+                    status=item["status"],
+                    balance=item["balance"],
+                )
+                for item in batch.items
+            ]
+        )
+        return self.respond(counts)
+
+
+class BalanceSnapshotBulkView(BulkView):
+    """Create or update customers' monthly balances by customer and month, all or nothing."""
+
+    required_scope = "snapshots:write"
+
+    @extend_schema(
+        summary="Load monthly balances from core banking (up to 1000, all or nothing)",
+        tags=["balance snapshots"],
+        request=BalanceSnapshotBatch,
+        responses={200: BatchResult},
+    )
+    def post(self, request):
+        batch = BatchCheck(request.data, BalanceSnapshotItem)
+        batch.refuse_repeats(
+            lambda item: (item["customer_number"], item["month"]),
+            "month",
+            gettext("Item %(index)d of this batch has the same customer and month."),
+        )
+        refuse_unknown_customers(batch)
+        batch.raise_if_refused()
+        counts = balance_snapshots_upsert(
+            snapshots=[
+                BalanceSnapshotValues(
+                    customer_id=item["customer_number"],
+                    month=item["month"],
+                    deposits=item["deposits"],
+                    loans=item["loans"],
+                    wealth=item["wealth"],
+                    aum=item["aum"],
+                )
+                for item in batch.items
+            ]
+        )
+        return self.respond(counts)

@@ -1,0 +1,393 @@
+"""Customers for partner systems: ``/api/v1/customers/``.
+
+Identity numbers are masked unless the token carries ``customers:pii``; every number then
+shown in clear is written to the personal-data access log first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import django_filters
+from django.db import IntegrityError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from crm.api.scopes import CUSTOMERS_PII
+from crm.api.views import PartnerAPIMixin
+from crm.audit.services import personal_data_accesses_record
+from crm.tenancy.context import require_tenant
+from crm.tenancy.models import Branch, Staff
+from crm.tenancy.roles import Role
+from customers import validators
+from customers.api.inputs import Conflict, StrictInput, run_validator
+from customers.models import Customer, to_fen
+from customers.services import CustomerError, DuplicateCustomer, customer_create, customer_update
+
+IDENTITY_FIELDS = ("id_number", "phone")
+ID_TYPES_OF_KIND = {
+    Customer.Kind.INDIVIDUAL: {Customer.IdType.RESIDENT_ID, Customer.IdType.PASSPORT},
+    Customer.Kind.CORPORATE: {Customer.IdType.USCC},
+}
+# Staff ids are bigints; a longer string of digits can only be a username.
+MAX_ID_DIGITS = 18
+
+
+def find_relationship_manager(reference: str | int) -> Staff | None:
+    """Return the bank's active relationship manager with this staff id or username."""
+    managers = Staff.objects.active().with_role(Role.RELATIONSHIP_MANAGER)
+    reference = str(reference).strip()
+    if reference.isdigit() and len(reference) <= MAX_ID_DIGITS:
+        return managers.filter(pk=int(reference)).first()
+    return managers.filter(username=reference).first()
+
+
+class CustomerFilter(django_filters.FilterSet):
+    number = django_filters.CharFilter(label=_("Customer number"))
+    kind = django_filters.ChoiceFilter(choices=Customer.Kind.choices)
+    status = django_filters.ChoiceFilter(choices=Customer.Status.choices)
+    tier = django_filters.ChoiceFilter(choices=Customer.Tier.choices)
+    risk_grade = django_filters.ChoiceFilter(choices=Customer.RiskGrade.choices)
+    home_branch = django_filters.NumberFilter(field_name="home_branch_id", label=_("Home branch"))
+    branch_within = django_filters.NumberFilter(
+        method="filter_branch_within",
+        label=_("Home branch in the subtree of the branch with this id"),
+    )
+    relationship_manager = django_filters.CharFilter(
+        method="filter_relationship_manager",
+        label=_("Relationship manager (staff id or username)"),
+    )
+    name_prefix = django_filters.CharFilter(
+        method="filter_name_prefix", label=_("Name starts with")
+    )
+    phone = django_filters.CharFilter(method="filter_phone", label=_("Phone number (exact)"))
+    id_number = django_filters.CharFilter(method="filter_id_number", label=_("ID number (exact)"))
+    aum_min = django_filters.NumberFilter(
+        method="filter_aum_min", min_value=0, label=_("AUM at least (CNY)")
+    )
+    aum_max = django_filters.NumberFilter(
+        method="filter_aum_max", min_value=0, label=_("AUM at most (CNY)")
+    )
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", label=_("Changed at or after")
+    )
+
+    class Meta:
+        model = Customer
+        fields: list[str] = []
+
+    def filter_branch_within(self, queryset, name, value):
+        root = Branch.objects.filter(pk=value).first()
+        if root is None:
+            return queryset.none()
+        return queryset.filter(home_branch_id__in=root.subtree_ids())
+
+    def filter_relationship_manager(self, queryset, name, value):
+        reference = value.strip()
+        if reference.isdigit() and len(reference) <= MAX_ID_DIGITS:
+            return queryset.filter(relationship_manager_id=int(reference))
+        manager = Staff.objects.filter(username=reference).values_list("pk", flat=True).first()
+        if manager is None:
+            return queryset.none()
+        return queryset.filter(relationship_manager_id=manager)
+
+    def filter_name_prefix(self, queryset, name, value):
+        return queryset.name_starts_with(value)
+
+    def filter_phone(self, queryset, name, value):
+        return queryset.with_phone(value, tenant_id=require_tenant().pk)
+
+    def filter_id_number(self, queryset, name, value):
+        return queryset.with_id_number(value, tenant_id=require_tenant().pk)
+
+    # Ranges on the bigint copy in fen: comparisons on numeric would not use the index
+    # under row-level security.
+    def filter_aum_min(self, queryset, name, value):
+        return queryset.filter(aum_fen__gte=to_fen(value))
+
+    def filter_aum_max(self, queryset, name, value):
+        return queryset.filter(aum_fen__lte=to_fen(value))
+
+
+class RelationshipManagerOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Staff
+        fields = ["id", "username", "name"]
+
+
+class CustomerOutput(serializers.ModelSerializer):
+    """A customer as partners see it; ``id_number`` and ``phone`` only with customers:pii."""
+
+    relationship_manager = RelationshipManagerOutput(allow_null=True)
+    aum = serializers.DecimalField(
+        max_digits=18, decimal_places=2, help_text=_("Assets under management, CNY.")
+    )
+    id_number = serializers.SerializerMethodField(
+        help_text=_("In clear; only with the customers:pii scope.")
+    )
+    phone = serializers.SerializerMethodField(
+        help_text=_("In clear; only with the customers:pii scope.")
+    )
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "name",
+            "status",
+            "gender",
+            "birth_date",
+            "occupation",
+            "income_band",
+            "address",
+            "industry",
+            "company_size",
+            "legal_representative",
+            "id_type",
+            "id_number_masked",
+            "phone_masked",
+            "id_number",
+            "phone",
+            "home_branch",
+            "relationship_manager",
+            "tier",
+            "risk_grade",
+            "aum",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if not self.context.get("reveal_identity"):
+            for name in IDENTITY_FIELDS:
+                fields.pop(name)
+        return fields
+
+    def get_id_number(self, customer: Customer) -> str:
+        return customer.reveal("id_number")
+
+    def get_phone(self, customer: Customer) -> str:
+        return customer.reveal("phone")
+
+
+@extend_schema_field(
+    {"oneOf": [{"type": "integer"}, {"type": "string"}], "nullable": True},
+)
+class RelationshipManagerField(serializers.Field):
+    """A relationship manager of the bank, given by staff id or username."""
+
+    default_error_messages = {
+        "does_not_exist": _("No active relationship manager of this bank has this id or username.")
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("does_not_exist")
+        manager = find_relationship_manager(data)
+        if manager is None:
+            self.fail("does_not_exist")
+        return manager
+
+    def to_representation(self, value):
+        return value.pk
+
+
+class CustomerCreateInput(StrictInput, serializers.ModelSerializer):
+    """What partners may set on a customer; identity numbers in clear, stored encrypted."""
+
+    id_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    home_branch = serializers.PrimaryKeyRelatedField(queryset=Branch.objects.all())
+    relationship_manager = RelationshipManagerField(required=False, allow_null=True)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "number",
+            "kind",
+            "name",
+            "status",
+            "gender",
+            "birth_date",
+            "occupation",
+            "income_band",
+            "address",
+            "industry",
+            "company_size",
+            "legal_representative",
+            "id_type",
+            "id_number",
+            "phone",
+            "home_branch",
+            "relationship_manager",
+        ]
+
+    def validate_phone(self, value: str) -> str:
+        return run_validator(validators.validate_mobile, value) if value else ""
+
+    def validate(self, attrs):
+        current = self.instance
+        kind = attrs.get("kind") or current.kind
+        if "id_type" in attrs and "id_number" not in attrs:
+            raise ValidationError(
+                {"id_number": [gettext("Send the ID number together with its type.")]}
+            )
+        if attrs.get("id_number"):
+            id_type = attrs.get("id_type") or (current.id_type if current else "")
+            if not id_type:
+                raise ValidationError({"id_type": [gettext("Give the type of the ID document.")]})
+            if id_type not in ID_TYPES_OF_KIND[kind]:
+                raise ValidationError(
+                    {"id_type": [gettext("This type of ID document does not fit this customer.")]}
+                )
+            attrs["id_type"] = id_type
+            attrs["id_number"] = run_validator(
+                validators.validate_id_number, id_type, attrs["id_number"], field="id_number"
+            )
+            if id_type == Customer.IdType.RESIDENT_ID:
+                self._fill_from_resident_id(attrs)
+        elif "id_number" in attrs:
+            attrs["id_type"] = ""
+        return attrs
+
+    def _fill_from_resident_id(self, attrs) -> None:
+        # The resident ID encodes birth date and sex: a mismatch is a typo somewhere.
+        number = attrs["id_number"]
+        run_validator(
+            validators.validate_resident_id_matches,
+            number,
+            birth_date=attrs.get("birth_date"),
+            gender=attrs.get("gender", ""),
+            field="id_number",
+        )
+        attrs["birth_date"] = validators.resident_id_birth_date(number)
+        attrs["gender"] = validators.resident_id_gender(number)
+
+
+class CustomerUpdateInput(CustomerCreateInput):
+    """Changes to a customer: any field but its number and type, which core banking owns."""
+
+    class Meta(CustomerCreateInput.Meta):
+        fields = [f for f in CustomerCreateInput.Meta.fields if f not in ("number", "kind")]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the bank's customers", tags=["customers"]),
+    retrieve=extend_schema(summary="Read one customer", tags=["customers"]),
+    create=extend_schema(
+        summary="Create a customer",
+        tags=["customers"],
+        request=CustomerCreateInput,
+        responses={
+            201: CustomerOutput,
+            409: OpenApiResponse(description="Same customer number, ID or phone number"),
+        },
+    ),
+    partial_update=extend_schema(
+        summary="Change a customer",
+        tags=["customers"],
+        request=CustomerUpdateInput,
+        responses={
+            200: CustomerOutput,
+            409: OpenApiResponse(description="Same ID or phone number as another customer"),
+        },
+    ),
+)
+class CustomerViewSet(
+    PartnerAPIMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Customers of the partner's bank; numbers masked unless the token has customers:pii."""
+
+    scope_resource = "customers"
+    serializer_class = CustomerOutput
+    filterset_class = CustomerFilter
+    ordering_fields = ["id"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return Customer.objects.select_related("relationship_manager")
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "reveal_identity": self.reveals_identity()}
+
+    def reveals_identity(self) -> bool:
+        return self.request.auth is not None and self.request.auth.allow_scopes([CUSTOMERS_PII])
+
+    def record_reveals(self, customers: Iterable[Customer]) -> None:
+        """Log each number about to be shown in clear, before it is shown."""
+        if not self.reveals_identity():
+            return
+        accesses = [
+            (customer, field)
+            for customer in customers
+            for field in IDENTITY_FIELDS
+            if getattr(customer, f"{field}_encrypted")
+        ]
+        if accesses:
+            personal_data_accesses_record(
+                accesses=accesses,
+                reason=gettext("API read"),
+                partner_name=self.request.user.application.name,
+            )
+
+    def respond_with(self, customer: Customer, status_code=status.HTTP_200_OK) -> Response:
+        self.record_reveals([customer])
+        return Response(self.get_serializer(customer).data, status=status_code)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        self.record_reveals(page)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self.respond_with(self.get_object())
+
+    def create(self, request, *args, **kwargs):
+        given = CustomerCreateInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        fields = given.validated_data
+        if Customer.objects.filter(number=fields["number"]).exists():
+            raise self.number_taken()
+        try:
+            customer = self.apply(customer_create, actor=None, **fields)
+        except IntegrityError as exc:  # the same number created by a concurrent call
+            raise self.number_taken() from exc
+        return self.respond_with(customer, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        customer = self.get_object()
+        given = CustomerUpdateInput(customer, data=request.data, partial=True)
+        given.is_valid(raise_exception=True)
+        customer = self.apply(
+            customer_update, customer=customer, actor=None, **given.validated_data
+        )
+        return self.respond_with(customer)
+
+    @staticmethod
+    def apply(service, **arguments) -> Customer:
+        """Call a customers service; turn its refusals into the API's error shape."""
+        try:
+            return service(**arguments)
+        except DuplicateCustomer as exc:
+            raise Conflict(exc.field, exc.message) from exc
+        except CustomerError as exc:
+            raise ValidationError({exc.field or "non_field_errors": [exc.message]}) from exc
+
+    @staticmethod
+    def number_taken() -> Conflict:
+        return Conflict("number", gettext("A customer with this customer number already exists."))

@@ -1,0 +1,56 @@
+"""Pieces shared by the API's input serializers."""
+
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.fields import get_error_detail
+
+
+class StrictInput(serializers.Serializer):
+    """Refuse fields the endpoint does not take, so that a misspelt field is not ignored."""
+
+    unknown_field_message = _("Unknown or read-only field.")
+
+    def to_internal_value(self, data):
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, Mapping) else []
+        errors = {
+            name: [ErrorDetail(str(self.unknown_field_message), code="unknown_field")]
+            for name in unknown
+        }
+        try:
+            value = super().to_internal_value(data)
+        except ValidationError as exc:
+            if not isinstance(exc.detail, Mapping):
+                raise
+            errors = {**exc.detail, **errors}
+        if errors:
+            raise ValidationError(errors)
+        return value
+
+
+def run_validator(validator, *args, field: str | None = None, **kwargs):
+    """Run one of ``customers.validators`` and return its result; its errors become DRF's.
+
+    ``field`` names the input the error is about; leave it out in a ``validate_<field>``
+    method, where DRF adds it.
+    """
+    try:
+        return validator(*args, **kwargs)
+    except DjangoValidationError as exc:
+        detail = get_error_detail(exc)
+        if field is not None and not isinstance(detail, Mapping):
+            detail = {field: detail}
+        raise ValidationError(detail) from exc
+
+
+class Conflict(ValidationError):
+    """A validation error that is a clash with existing data: answered 409, not 400."""
+
+    status_code = 409
+    default_code = "duplicate"
+
+    def __init__(self, field: str, message: str):
+        super().__init__({field: [ErrorDetail(message, code="duplicate")]})

@@ -1,0 +1,18 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from customers.api.bulk import BalanceSnapshotBulkView, HoldingBulkView
+from customers.api.customers import CustomerViewSet
+
+router = SimpleRouter()
+router.register("customers", CustomerViewSet, basename="customer")
+
+urlpatterns = [
+    *router.urls,
+    path("holdings/bulk", HoldingBulkView.as_view(), name="holding-bulk"),
+    path(
+        "balance-snapshots/bulk",
+        BalanceSnapshotBulkView.as_view(),
+        name="balance-snapshot-bulk",
+    ),
+]

@@ -1,0 +1,517 @@
+"""Forms of the customer pages: list filters, the customer record, handovers, reveals."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from crm.tenancy.models import Branch, Staff
+from crm.tenancy.roles import Role
+from customers import selectors
+from customers.models import Customer, to_fen
+from customers.validators import (
+    resident_id_birth_date,
+    resident_id_gender,
+    validate_id_number,
+    validate_mobile,
+    validate_resident_id_matches,
+)
+
+MAX_AUM = Decimal("999999999999.99")
+
+
+def bootstrap(form: forms.BaseForm) -> None:
+    """Give each widget the Bootstrap class it needs."""
+    for bound in form.visible_fields():
+        widget = bound.field.widget
+        if isinstance(widget, forms.RadioSelect | forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            css = "form-select"
+        else:
+            css = "form-control"
+        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+class MarksInvalidFields:
+    """Bootstrap's ``is-invalid`` on every widget whose field has an error."""
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                css = widget.attrs.get("class", "")
+                if "is-invalid" not in css:
+                    widget.attrs["class"] = f"{css} is-invalid".strip()
+                widget.attrs["aria-invalid"] = "true"
+
+
+def branch_label(branch: Branch, top_depth: int = 0) -> str:
+    indent = "\u3000" * max(branch.depth - top_depth, 0)  # ideographic space
+    return f"{indent}{branch.name}"
+
+
+def manager_label(manager: Staff) -> str:
+    label = f"{manager.name} · {manager.branch.name}" if manager.branch_id else manager.name
+    if not manager.is_active:
+        label = _("%(manager)s (deactivated)") % {"manager": label}
+    return label
+
+
+# --- the list ---------------------------------------------------------------------------
+
+
+class CustomerFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("aum_min"), cleaned.get("aum_max")
+        if low is not None and high is not None and low > high:
+            raise ValidationError(_("The lowest AUM is above the highest."))
+        return cleaned
+
+
+class CustomerFilter(django_filters.FilterSet):
+    """The list's search box and filters; validates the query string like any form."""
+
+    q = django_filters.CharFilter(label=_("Search"), method="filter_search", max_length=100)
+    kind = django_filters.ChoiceFilter(
+        label=_("Type"), choices=Customer.Kind.choices, empty_label=_("All types")
+    )
+    branch = django_filters.ChoiceFilter(
+        label=_("Branch"), method="filter_branch", empty_label=_("All my branches")
+    )
+    relationship_manager = django_filters.ChoiceFilter(
+        label=_("Relationship manager"),
+        empty_label=_("Anyone"),
+        null_label=_("Nobody (public pool)"),
+        null_value="pool",
+    )
+    tier = django_filters.ChoiceFilter(
+        label=_("Tier"), choices=Customer.Tier.choices, empty_label=_("All tiers")
+    )
+    risk_grade = django_filters.ChoiceFilter(
+        label=_("Risk grade"), choices=Customer.RiskGrade.choices, empty_label=_("All grades")
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=Customer.Status.choices, empty_label=_("All statuses")
+    )
+    aum_min = django_filters.NumberFilter(
+        label=_("AUM from (CNY)"),
+        method="filter_aum",
+        min_value=0,
+        max_value=MAX_AUM,
+        decimal_places=2,
+    )
+    aum_max = django_filters.NumberFilter(
+        label=_("AUM up to (CNY)"),
+        method="filter_aum",
+        min_value=0,
+        max_value=MAX_AUM,
+        decimal_places=2,
+    )
+
+    class Meta:
+        model = Customer
+        fields: list[str] = []
+        form = CustomerFilterForm
+
+    def __init__(self, data, queryset, *, request, branches, managers):
+        super().__init__(data, queryset, request=request)
+        self.branches = branches
+        top = min((branch.depth for branch in branches), default=0)
+        self.filters["branch"].extra["choices"] = [
+            (str(branch.pk), branch_label(branch, top)) for branch in branches
+        ]
+        self.filters["relationship_manager"].extra["choices"] = [
+            (str(manager.pk), manager_label(manager)) for manager in managers
+        ]
+
+    @property
+    def form(self):
+        form = super().form
+        if not getattr(form, "_bootstrapped", False):
+            bootstrap(form)
+            form.fields["q"].widget.attrs.update(
+                placeholder=_("Name, customer number, mobile or ID number"),
+                autocomplete="off",
+                type="search",
+            )
+            form._bootstrapped = True
+        return form
+
+    def filter_search(self, queryset, name, value):
+        return selectors.search_customers(queryset, value, tenant_id=self.request.user.tenant_id)
+
+    def filter_branch(self, queryset, name, value):
+        # The subtree's ids come from the branches already loaded for the choices.
+        return queryset.filter(home_branch_id__in=selectors.subtree_ids(self.branches, int(value)))
+
+    def filter_aum(self, queryset, name, value):
+        lookup = "gte" if name == "aum_min" else "lte"
+        return queryset.filter(**{f"aum_fen__{lookup}": to_fen(value)})
+
+
+class ListOrderForm(forms.Form):
+    """Sort order and position of the list (cursors of keyset pages)."""
+
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("", _("Automatic")),
+            *((key, order.label) for key, order in selectors.SORTS.items()),
+        ],
+    )
+    # A name cursor carries the name: up to 200 characters, 600 bytes, 800 in base64.
+    after = forms.CharField(required=False, max_length=1200, widget=forms.HiddenInput)
+    before = forms.CharField(required=False, max_length=1200, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bootstrap(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        sort = cleaned.get("sort") or selectors.default_sort(self.data.get("q", ""))
+        cleaned["sort"] = sort
+        for name in ("after", "before"):
+            if cleaned.get(name):
+                try:
+                    selectors.decode_cursor(sort, cleaned[name])
+                except selectors.InvalidCursor:
+                    raise ValidationError(
+                        _("This page link is out of date: start again from the first page."),
+                        code="cursor",
+                    ) from None
+        return cleaned
+
+
+class PoolForm(ListOrderForm):
+    """The pool's search box, sort and page."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs.update(
+            type="search",
+            autocomplete="off",
+            placeholder=_("Name, customer number, mobile or ID number"),
+        )
+
+
+class IdListField(forms.Field):
+    """Several ids sent under one name (checkboxes): cleaned to a list of ints."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[int]:
+        if not value:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        try:
+            return sorted({int(item) for item in values})
+        except (TypeError, ValueError):
+            raise ValidationError(_("Choose customers from the list."), code="invalid") from None
+
+
+class ManagerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Staff) -> str:
+        return manager_label(obj)
+
+
+def managers_queryset(staff: Staff, *, active_only: bool = True, also=None):
+    """Relationship managers in ``staff``'s scope, plus ``also`` (e.g. the current one)."""
+    in_scope = Staff.objects.in_scope(staff).with_role(Role.RELATIONSHIP_MANAGER)
+    if active_only:
+        in_scope = in_scope.active()
+    condition = Q(pk__in=in_scope.values("pk"))
+    if also is not None:
+        condition |= Q(pk=also)
+    return Staff.objects.filter(condition).select_related("branch").order_by("branch__path", "name")
+
+
+class SelectedHandoverForm(forms.Form):
+    """Hand the customers ticked in the list to another relationship manager."""
+
+    customer = IdListField(
+        error_messages={"required": _("Tick the customers to hand over.")},
+    )
+    relationship_manager = ManagerChoiceField(
+        label=_("Hand over to"), queryset=Staff.objects.none(), empty_label=None
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        error_messages={"required": _("Give a reason for the handover.")},
+    )
+
+    def __init__(self, *args, staff: Staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["relationship_manager"].queryset = managers_queryset(staff)
+        bootstrap(self)
+
+
+class BookHandoverForm(MarksInvalidFields, forms.Form):
+    """Hand a relationship manager's whole book to another one or to the public pool."""
+
+    from_manager = ManagerChoiceField(
+        label=_("From relationship manager"), queryset=Staff.objects.none()
+    )
+    to_manager = ManagerChoiceField(
+        label=_("To"),
+        queryset=Staff.objects.none(),
+        required=False,
+        empty_label=_("The public pool"),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        error_messages={"required": _("Give a reason for the handover.")},
+    )
+
+    def __init__(self, *args, staff: Staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A departing manager may already be deactivated: their book still needs a home.
+        self.fields["from_manager"].queryset = managers_queryset(staff, active_only=False)
+        self.fields["to_manager"].queryset = managers_queryset(staff)
+        bootstrap(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        source, target = cleaned.get("from_manager"), cleaned.get("to_manager")
+        if source is not None and target is not None and source.pk == target.pk:
+            raise ValidationError(
+                {"to_manager": _("Choose a different relationship manager.")}, code="same"
+            )
+        return cleaned
+
+
+class RevealForm(forms.Form):
+    """Why someone wants to see an ID or phone number in clear (written to the access log)."""
+
+    field = forms.ChoiceField(
+        choices=[("id_number", _("ID number")), ("phone", _("Mobile phone number"))],
+        widget=forms.HiddenInput,
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        error_messages={"required": _("Give the reason for viewing this value.")},
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError(_("Give the reason for viewing this value."), code="required")
+        return reason
+
+
+# --- the customer record ------------------------------------------------------------------
+
+INDIVIDUAL_FIELDS = ("gender", "birth_date", "occupation", "income_band", "address")
+CORPORATE_FIELDS = ("industry", "company_size", "legal_representative")
+INDIVIDUAL_ID_TYPES = (Customer.IdType.RESIDENT_ID, Customer.IdType.PASSPORT)
+
+
+def _model_field(name: str, **kwargs) -> forms.Field:
+    return Customer._meta.get_field(name).formfield(**kwargs)
+
+
+class CustomerForm(MarksInvalidFields, forms.Form):
+    """Create or edit a customer. Identity numbers are checked here; the service stores them.
+
+    On edit the ID and phone fields start empty (their clear values are never put into a
+    page without a logged reveal): left empty, the stored numbers stay.
+    """
+
+    kind = forms.ChoiceField(
+        label=_("Type"),
+        choices=Customer.Kind.choices,
+        initial=Customer.Kind.INDIVIDUAL,
+        widget=forms.RadioSelect,
+    )
+    number = _model_field("number", help_text=_("The customer number of core banking."))
+    name = _model_field("name")
+    status = forms.ChoiceField(
+        label=_("Status"), choices=Customer.Status.choices, initial=Customer.Status.ACTIVE
+    )
+    id_type = forms.ChoiceField(
+        label=_("ID document"),
+        choices=[("", "---------"), *Customer.IdType.choices],
+        required=False,
+        initial=Customer.IdType.RESIDENT_ID,
+    )
+    id_number = forms.CharField(label=_("ID number"), max_length=40, required=False)
+    phone = forms.CharField(label=_("Mobile phone number"), max_length=20, required=False)
+    gender = _model_field("gender")
+    birth_date = _model_field(
+        "birth_date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    occupation = _model_field("occupation")
+    income_band = _model_field("income_band")
+    address = _model_field("address")
+    industry = _model_field("industry")
+    company_size = _model_field("company_size")
+    legal_representative = _model_field("legal_representative")
+    home_branch = forms.ModelChoiceField(label=_("Home branch"), queryset=Branch.objects.none())
+    relationship_manager = ManagerChoiceField(
+        label=_("Relationship manager"),
+        queryset=Staff.objects.none(),
+        required=False,
+        empty_label=_("Nobody (public pool)"),
+    )
+
+    def __init__(self, *args, staff: Staff, customer: Customer | None = None, **kwargs):
+        self.customer = customer
+        if customer is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    **forms.model_to_dict(
+                        customer,
+                        fields=[
+                            "kind",
+                            "number",
+                            "name",
+                            "status",
+                            "id_type",
+                            *INDIVIDUAL_FIELDS,
+                            *CORPORATE_FIELDS,
+                            "home_branch",
+                            "relationship_manager",
+                        ],
+                    )
+                },
+            )
+        else:
+            initial = {"home_branch": staff.branch_id}
+            if staff.has_role(Role.RELATIONSHIP_MANAGER):
+                initial["relationship_manager"] = staff.pk
+            kwargs.setdefault("initial", initial)
+        super().__init__(*args, **kwargs)
+        current_branch = customer.home_branch_id if customer else None
+        branches = Branch.objects.filter(
+            Q(pk__in=Branch.objects.in_scope(staff).active().values("pk")) | Q(pk=current_branch)
+        ).order_by("path")
+        self.fields["home_branch"].queryset = branches
+        if customer is not None and not staff.has_perm("customers.hand_over_customers"):
+            # Changing the manager of an existing customer is a handover: not for everyone.
+            del self.fields["relationship_manager"]
+        else:
+            self.fields["relationship_manager"].queryset = managers_queryset(
+                staff, also=customer.relationship_manager_id if customer else None
+            )
+        if customer is not None:
+            self.fields["id_number"].help_text = _("Leave empty to keep %(masked)s.") % {
+                "masked": customer.id_number_masked or _("no number")
+            }
+            self.fields["phone"].help_text = _("Leave empty to keep %(masked)s.") % {
+                "masked": customer.phone_masked or _("no number")
+            }
+        else:
+            self.fields["number"].widget.attrs["autofocus"] = True
+        bootstrap(self)
+
+    def clean_number(self) -> str:
+        number = self.cleaned_data["number"].strip()
+        others = Customer.objects.filter(number=number)
+        if self.customer is not None:
+            others = others.exclude(pk=self.customer.pk)
+        if others.exists():
+            raise ValidationError(_("Another customer already has this number."), code="unique")
+        return number
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"]
+        return validate_mobile(phone) if phone.strip() else ""
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        if kind == Customer.Kind.CORPORATE:
+            for name in INDIVIDUAL_FIELDS:
+                cleaned[name] = None if name == "birth_date" else ""
+            cleaned["id_type"] = Customer.IdType.USCC  # a company has no other document
+        elif kind == Customer.Kind.INDIVIDUAL:
+            for name in CORPORATE_FIELDS:
+                cleaned[name] = ""
+        self._clean_identity(kind, cleaned)
+        return cleaned
+
+    def _clean_identity(self, kind: str | None, cleaned: dict) -> None:
+        id_type, id_number = cleaned.get("id_type", ""), cleaned.get("id_number", "").strip()
+        if not id_number:
+            cleaned["id_number"] = ""
+            changed_type = self.customer is not None and id_type != self.customer.id_type
+            if changed_type and self.customer.id_number_masked:
+                self.add_error("id_number", _("Enter the number of the new ID document."))
+            if self.customer is None and not cleaned.get("phone") and "phone" not in self.errors:
+                raise ValidationError(
+                    _(
+                        "Enter an ID number or a mobile number, so that the customer can be "
+                        "found again and is not entered twice."
+                    ),
+                    code="identity_required",
+                )
+            return
+        if kind == Customer.Kind.INDIVIDUAL and id_type not in INDIVIDUAL_ID_TYPES:
+            self.add_error(
+                "id_type", _("An individual is identified by a resident ID card or a passport.")
+            )
+            return
+        try:
+            cleaned["id_number"] = validate_id_number(id_type, id_number)
+        except ValidationError as error:
+            self.add_error("id_number", error)
+            return
+        if id_type == Customer.IdType.RESIDENT_ID:
+            try:
+                validate_resident_id_matches(
+                    cleaned["id_number"],
+                    birth_date=cleaned.get("birth_date"),
+                    gender=cleaned.get("gender", ""),
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
+                return
+            # What the card says fills what was left empty.
+            cleaned["birth_date"] = cleaned.get("birth_date") or resident_id_birth_date(
+                cleaned["id_number"]
+            )
+            cleaned["gender"] = cleaned.get("gender") or resident_id_gender(cleaned["id_number"])
+
+    def service_arguments(self) -> dict:
+        """Keyword arguments of ``customer_create``/``customer_update`` from the cleaned form.
+
+        On edit, empty identity fields mean "keep": they are passed as None.
+        """
+        cleaned = dict(self.cleaned_data)
+        arguments = {
+            name: cleaned[name]
+            for name in (
+                "kind",
+                "number",
+                "name",
+                "status",
+                *INDIVIDUAL_FIELDS,
+                *CORPORATE_FIELDS,
+                "home_branch",
+            )
+        }
+        arguments["birth_date"] = cleaned.get("birth_date")
+        if "relationship_manager" in self.fields:
+            arguments["relationship_manager"] = cleaned.get("relationship_manager")
+        editing = self.customer is not None
+        if cleaned["id_number"] or not editing:
+            arguments["id_type"] = cleaned["id_type"] if cleaned["id_number"] else ""
+            arguments["id_number"] = cleaned["id_number"]
+        if cleaned["phone"] or not editing:
+            arguments["phone"] = cleaned["phone"]
+        return arguments

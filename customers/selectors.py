@@ -1,0 +1,431 @@
+"""Reads of customers for the pages: the list and its search, one customer, the pool.
+
+Every function starts from ``Customer.objects.in_scope(staff)`` (or the pool's scope), so
+a page cannot show what the staff member may not see. The list stays fast at a million
+customers under row-level security: exact searches go through blind indexes, name search
+is a ``^@`` prefix on ``COLLATE "C"``, ranges are on ``bigint`` and pages are keyset pages
+(no OFFSET, no COUNT).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Collate
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from crm import pii
+from crm.audit.models import PersonalDataAccess
+from crm.audit.selectors import object_history
+from crm.tenancy.models import Branch, Staff
+from crm.tenancy.roles import Role
+from customers.models import (
+    Assignment,
+    BalanceSnapshot,
+    Consent,
+    Customer,
+    CustomerRelationship,
+    CustomerSettings,
+    Holding,
+)
+from customers.services import claims_this_month
+
+PAGE_SIZE = 50
+
+# --- search -----------------------------------------------------------------------------
+
+PHONE_INPUT = re.compile(r"^(?:\+86|0086)?1[3-9]\d{9}$")
+ID_INPUT = re.compile(
+    r"^(?:\d{17}[\dX]|\d{15}"  # resident ID (18, or the old 15 digits)
+    r"|[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}"  # unified social credit code
+    r"|[A-Z]{1,2}\d{7,8})$"  # passport
+)
+NUMBER_INPUT = re.compile(r"^[A-Za-z0-9_\-]+$")
+
+
+class SearchKind:
+    PHONE = "phone"
+    ID_NUMBER = "id_number"
+    NUMBER_OR_NAME = "number_or_name"
+    NAME = "name"
+
+    DESCRIPTIONS = {
+        PHONE: _("Mobile phone number (exact) or customer number"),
+        ID_NUMBER: _("ID number (exact) or customer number"),
+        NUMBER_OR_NAME: _("Customer number (exact) or the beginning of the name"),
+        NAME: _("Beginning of the name"),
+    }
+
+
+def detect_search(text: str) -> tuple[str, str]:
+    """Tell what was typed in the search box: a phone, an ID number, a number or a name.
+
+    Returns the kind and the text to search for. Customer numbers come in many shapes, so
+    every exact search also tries the customer number.
+    """
+    text = text.strip()
+    compact = "".join(text.split()).upper()
+    if PHONE_INPUT.match(compact):
+        return SearchKind.PHONE, compact
+    if ID_INPUT.match(compact):
+        return SearchKind.ID_NUMBER, compact
+    if NUMBER_INPUT.match(text):
+        return SearchKind.NUMBER_OR_NAME, text
+    return SearchKind.NAME, text
+
+
+def _numbers(text: str) -> list[str]:
+    """Customer numbers as typed and in capitals (numbers are usually kept in capitals)."""
+    text = text.strip()
+    return sorted({text, text.upper()})
+
+
+def search_customers(queryset: QuerySet, text: str, *, tenant_id: int) -> QuerySet:
+    """Narrow ``queryset`` to the customers matching the search box, index-backed each way."""
+    kind, value = detect_search(text)
+    if kind == SearchKind.PHONE:
+        phone = pii.blind_index("phone", value, tenant_id=tenant_id)
+        return queryset.filter(Q(phone_index=phone) | Q(number=value))
+    if kind == SearchKind.ID_NUMBER:
+        id_number = pii.blind_index("id_number", value, tenant_id=tenant_id)
+        return queryset.filter(Q(id_number_index=id_number) | Q(number__in=_numbers(text)))
+    if kind == SearchKind.NUMBER_OR_NAME:
+        return queryset.name_starts_with(value) | queryset.filter(number__in=_numbers(value))
+    return queryset.name_starts_with(value)
+
+
+# --- what staff may choose from ---------------------------------------------------------
+
+
+def branches_in_scope(staff: Staff) -> list[Branch]:
+    """The branches in the staff member's scope, in tree order (inactive ones too)."""
+    return list(Branch.objects.in_scope(staff).tree_order())
+
+
+def subtree_ids(branches: list[Branch], branch_id: int) -> list[int]:
+    """Ids of a branch and everything under it, from an already loaded list of branches."""
+    top = next((branch for branch in branches if branch.pk == branch_id), None)
+    if top is None:
+        return []
+    return [branch.pk for branch in branches if branch.path.startswith(top.path)]
+
+
+def relationship_managers_in_scope(staff: Staff, *, active_only: bool = True) -> list[Staff]:
+    """Relationship managers working in the staff member's branch subtree."""
+    managers = Staff.objects.in_scope(staff).with_role(Role.RELATIONSHIP_MANAGER)
+    if active_only:
+        managers = managers.active()
+    return list(managers.select_related("branch").order_by("branch__path", "name", "pk"))
+
+
+# --- the list: keyset pages ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sort:
+    """An order of the list and the keyset that continues it.
+
+    ``column`` is None for id-only orders; otherwise pages continue after (column, id).
+    """
+
+    label: str
+    column: str | None
+    descending: bool
+
+    def order_by(self, *, reverse: bool = False) -> list[str]:
+        descending = self.descending != reverse
+        sign = "-" if descending else ""
+        columns = [self.column, "id"] if self.column else ["id"]
+        return [f"{sign}{column}" for column in columns]
+
+    def continuing(self, key: list, *, reverse: bool = False) -> Q:
+        """Rows after ``key`` in this order (before it when ``reverse``)."""
+        descending = self.descending != reverse
+        after, after_or_at = ("lt", "lte") if descending else ("gt", "gte")
+        if self.column is None:
+            return Q(**{f"id__{after}": key[0]})
+        value, pk = key
+        # The first condition is what the index serves; the second settles ties.
+        return Q(**{f"{self.column}__{after_or_at}": value}) & (
+            Q(**{f"{self.column}__{after}": value}) | Q(**{f"id__{after}": pk})
+        )
+
+    def key_of(self, customer: Customer) -> list:
+        if self.column is None:
+            return [customer.pk]
+        value = customer.name if self.column == "sort_name" else getattr(customer, self.column)
+        return [value, customer.pk]
+
+
+SORTS: dict[str, Sort] = {
+    "newest": Sort(_("Newest first"), None, descending=True),
+    "name": Sort(_("Name"), "sort_name", descending=False),
+    "aum_desc": Sort(_("AUM, highest first"), "aum_fen", descending=True),
+    "aum_asc": Sort(_("AUM, lowest first"), "aum_fen", descending=False),
+}
+DEFAULT_SORT = "newest"
+
+
+def default_sort(search: str) -> str:
+    """Name order for a name search (the order its index gives), newest first otherwise."""
+    if search.strip() and detect_search(search)[0] in (SearchKind.NAME, SearchKind.NUMBER_OR_NAME):
+        return "name"
+    return DEFAULT_SORT
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+def encode_cursor(sort: str, key: list) -> str:
+    raw = json.dumps([sort, *key], ensure_ascii=False, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(sort: str, token: str) -> list:
+    """Return the key in ``token``; raise InvalidCursor if it is not one of ``sort``'s."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        decoded = json.loads(raw.decode())
+    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        raise InvalidCursor(token) from error
+    if not isinstance(decoded, list) or not decoded or decoded[0] != sort:
+        raise InvalidCursor(token)
+    key = decoded[1:]
+    column = SORTS[sort].column
+    expected = [int] if column is None else [str if column == "sort_name" else int, int]
+    if len(key) != len(expected) or not all(
+        type(value) is kind for value, kind in zip(key, expected, strict=True)
+    ):
+        raise InvalidCursor(token)
+    return key
+
+
+@dataclass
+class CustomerPage:
+    customers: list[Customer]
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    sort: str = DEFAULT_SORT
+    is_first: bool = True
+
+    @property
+    def is_complete(self) -> bool:
+        """Whether this one page holds every matching customer (so its length is the count)."""
+        return self.is_first and self.next_cursor is None
+
+
+def customers_for_list(staff: Staff) -> QuerySet:
+    """Customers in scope with what a list row shows, without the encrypted columns."""
+    return (
+        Customer.objects.in_scope(staff)
+        .select_related("home_branch", "relationship_manager")
+        .defer("id_number_encrypted", "phone_encrypted", "id_number_index", "phone_index")
+    )
+
+
+def customer_page(
+    queryset: QuerySet,
+    *,
+    sort: str = DEFAULT_SORT,
+    after: str = "",
+    before: str = "",
+    size: int | None = None,
+) -> CustomerPage:
+    """One page of ``queryset`` in ``sort`` order, after or before a cursor (keyset paging)."""
+    size = size or PAGE_SIZE
+    order = SORTS[sort]
+    if order.column == "sort_name":
+        queryset = queryset.alias(sort_name=Collate("name", "C"))
+    backwards = bool(before) and not after
+    cursor = before if backwards else after
+    if cursor:
+        queryset = queryset.filter(order.continuing(decode_cursor(sort, cursor), reverse=backwards))
+    rows = list(queryset.order_by(*order.order_by(reverse=backwards))[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+    page = CustomerPage(customers=rows, sort=sort, is_first=not cursor or (backwards and not more))
+    if rows:
+        first, last = order.key_of(rows[0]), order.key_of(rows[-1])
+        if backwards:
+            page.next_cursor = encode_cursor(sort, last)
+            page.previous_cursor = encode_cursor(sort, first) if more else None
+        else:
+            page.next_cursor = encode_cursor(sort, last) if more else None
+            page.previous_cursor = encode_cursor(sort, first) if cursor else None
+    return page
+
+
+# --- one customer -------------------------------------------------------------------------
+
+
+def get_customer_or_404(staff: Staff, pk: int) -> Customer:
+    """The customer with ``pk`` if ``staff`` may see it; 404 otherwise (never 403)."""
+    customer = (
+        Customer.objects.in_scope(staff)
+        .select_related("home_branch", "relationship_manager")
+        .filter(pk=pk)
+        .first()
+    )
+    if customer is None:
+        raise Http404
+    return customer
+
+
+def customers_of_branches_in_scope(staff: Staff) -> QuerySet:
+    """Customers of the staff member's branch subtree, whoever looks after them."""
+    customers = Customer.objects.filter(tenant_id=staff.tenant_id)
+    if staff.scope_branch_ids is not None:
+        customers = customers.filter(home_branch_id__in=staff.scope_branch_ids)
+    return customers
+
+
+def pool_in_scope(staff: Staff) -> QuerySet:
+    """Pool customers of the staff member's branch subtree.
+
+    The pool is nobody's book, so relationship managers limited to their own book still
+    see the pool of their branches: that is where they find customers to take on.
+    """
+    return (
+        customers_of_branches_in_scope(staff)
+        .in_pool()
+        .select_related("home_branch")
+        .defer("id_number_encrypted", "phone_encrypted", "id_number_index", "phone_index")
+    )
+
+
+def get_claimable_or_404(staff: Staff, pk: int) -> Customer:
+    """A customer of the staff member's branches (the service checks it is still in the pool)."""
+    customer = customers_of_branches_in_scope(staff).filter(pk=pk).first()
+    if customer is None:
+        raise Http404
+    return customer
+
+
+def pool_claims(staff: Staff) -> dict[str, int]:
+    """How many pool customers ``staff`` claimed this month, out of the bank's limit."""
+    limit = CustomerSettings.current().pool_claim_limit
+    used = claims_this_month(staff)
+    return {"used": used, "limit": limit, "left": max(limit - used, 0)}
+
+
+# --- panels of the customer page ---------------------------------------------------------
+
+HOLDINGS_SHOWN = 50
+HISTORY_SHOWN = 20
+TREND_MONTHS = 24
+
+
+def holdings_panel(request, customer: Customer) -> dict:
+    holdings = list(
+        Holding.objects.filter(customer=customer)
+        .select_related("product")
+        .order_by("status", "product__category", "-opened_on", "pk")[: HOLDINGS_SHOWN + 1]
+    )
+    more = len(holdings) > HOLDINGS_SHOWN  # no COUNT: corporates can hold thousands
+    return {"holdings": holdings[:HOLDINGS_SHOWN], "more_holdings": more, "shown": HOLDINGS_SHOWN}
+
+
+def aum_trend_panel(request, customer: Customer) -> dict:
+    snapshots = list(
+        BalanceSnapshot.objects.filter(customer=customer).order_by("-month")[:TREND_MONTHS]
+    )
+    snapshots.reverse()
+    chart = {
+        "months": [f"{snapshot.month:%Y-%m}" for snapshot in snapshots],
+        "series": [
+            {"name": str(_("AUM")), "values": [str(s.aum) for s in snapshots]},
+            {"name": str(_("Deposits")), "values": [str(s.deposits) for s in snapshots]},
+            {
+                "name": str(_("Wealth, funds and insurance")),
+                "values": [str(s.wealth) for s in snapshots],
+            },
+            {"name": str(_("Loans")), "values": [str(s.loans) for s in snapshots]},
+        ],
+        "unit": str(_("CNY")),
+    }
+    return {"snapshots": snapshots, "aum_chart": chart, "chart_id": f"aum-chart-{customer.pk}"}
+
+
+@dataclass
+class RelatedCustomer:
+    label: str
+    customer: Customer
+    note: str
+    in_scope: bool
+
+
+def relationships_panel(request, customer: Customer) -> dict:
+    """Relationships read from this customer's side, whichever way they were recorded."""
+    relationships = list(
+        CustomerRelationship.objects.filter(Q(from_customer=customer) | Q(to_customer=customer))
+        .select_related("from_customer", "to_customer")
+        .order_by("kind", "pk")[:HISTORY_SHOWN]
+    )
+    others = [relationship.other(customer) for relationship in relationships]
+    visible = set()
+    if others:
+        visible = set(
+            Customer.objects.in_scope(request.user)
+            .filter(pk__in=[other.pk for other in others])
+            .values_list("pk", flat=True)
+        )
+    return {
+        "related": [
+            RelatedCustomer(
+                label=relationship.label_for(customer),
+                customer=other,
+                note=relationship.note,
+                in_scope=other.pk in visible,
+            )
+            for relationship, other in zip(relationships, others, strict=True)
+        ]
+    }
+
+
+def consents_panel(request, customer: Customer) -> dict:
+    consents = (
+        Consent.objects.filter(customer=customer)
+        .select_related("recorded_by")
+        .order_by("purpose", "channel")
+    )
+    return {"consents": list(consents)}
+
+
+def rm_history_panel(request, customer: Customer) -> dict:
+    assignments = (
+        Assignment.objects.filter(customer=customer)
+        .select_related("previous_manager", "relationship_manager", "changed_by")
+        .order_by("-changed_at", "-pk")[:HISTORY_SHOWN]
+    )
+    return {"assignments": list(assignments)}
+
+
+REVEALED_FIELD_LABELS = {"id_number": _("ID number"), "phone": _("Mobile phone number")}
+
+
+def audit_panel(request, customer: Customer) -> dict:
+    """Changes of the customer's record and who viewed their personal data, for auditors."""
+    accesses = list(
+        PersonalDataAccess.objects.filter(
+            subject_type=Customer._meta.label_lower, subject_id=customer.pk
+        )
+        .select_related("staff")
+        .order_by("-accessed_at")[:HISTORY_SHOWN]
+    )
+    for access in accesses:
+        access.field_label = REVEALED_FIELD_LABELS.get(access.field, access.field)
+    return {
+        "changes": object_history(
+            Customer, customer.pk, tenant=request.user.tenant, limit=HISTORY_SHOWN
+        ),
+        "accesses": accesses,
+    }

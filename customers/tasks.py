@@ -1,0 +1,13 @@
+"""Background jobs of the customers app."""
+
+from crm.jobs.tenant_task import tenant_task
+from customers.imports.services import import_job_run
+
+
+# Not atomic as a whole: the import writes in one transaction of its own, while its progress
+# and final status are committed apart so that the page can show them and a failure is kept.
+# No automatic retries: the job is claimed once, and a failed import is uploaded again.
+@tenant_task(atomic=False, autoretry_for=())
+def import_apply(*, tenant, job_id: int) -> None:
+    """Apply a checked import file of customers or holdings, all or nothing."""
+    import_job_run(job_id=job_id)

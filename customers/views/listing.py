@@ -1,0 +1,144 @@
+"""The customer list: search, filters, keyset pages, and handing the ticked customers over."""
+
+from urllib.parse import urlsplit
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from crm.tenancy.decorators import tenant_staff_required
+from customers import selectors, services
+from customers.forms import CustomerFilter, ListOrderForm, SelectedHandoverForm
+from customers.models import Customer
+
+
+def wants_fragment(request: HttpRequest) -> bool:
+    """htmx asked for a part of the page (not a history restore, which needs all of it)."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+@tenant_staff_required
+@permission_required("customers.view_customer", raise_exception=True)
+@vary_on_headers("HX-Request")
+def customer_list(request: HttpRequest) -> HttpResponse:
+    """Customers in the staff member's scope: one search box, filters, sort, keyset pages."""
+    staff = request.user
+    fragment = wants_fragment(request)
+    # A fragment shows no select boxes: their choices are loaded only to check a value sent.
+    branches, managers = [], []
+    if not fragment or request.GET.get("branch"):
+        branches = selectors.branches_in_scope(staff)
+    if not fragment or request.GET.get("relationship_manager"):
+        # Departed managers stay in the filter: their book is what one looks for then.
+        managers = selectors.relationship_managers_in_scope(staff, active_only=False)
+    filterset = CustomerFilter(
+        request.GET,
+        selectors.customers_for_list(staff),
+        request=request,
+        branches=branches,
+        managers=managers,
+    )
+    order_form = ListOrderForm(request.GET)
+    filters_valid = filterset.is_valid()
+    order_valid = order_form.is_valid()
+    page = None
+    if filters_valid and order_valid:
+        page = selectors.customer_page(
+            filterset.qs,
+            sort=order_form.cleaned_data["sort"],
+            after=order_form.cleaned_data["after"],
+            before=order_form.cleaned_data["before"],
+        )
+    query = request.GET.copy()
+    for name in ("after", "before"):
+        query.pop(name, None)
+    search = (filterset.form.cleaned_data.get("q") or "") if filters_valid else ""
+    context = {
+        "filter_form": filterset.form,
+        "order_form": order_form,
+        "page": page,
+        "query": query.urlencode(),
+        "search_kind": selectors.SearchKind.DESCRIPTIONS[selectors.detect_search(search)[0]]
+        if search
+        else "",
+        "errors": [
+            error
+            for form in (filterset.form, order_form)
+            for errors in form.errors.values()
+            for error in errors
+        ],
+        "handover_targets": [manager for manager in managers if manager.is_active],
+        "can_hand_over": staff.has_perm("customers.hand_over_customers"),
+    }
+    template = "customers/list.html#results" if fragment else "customers/list.html"
+    # A fragment with errors still replaces the results, so that the errors show.
+    status = 200 if page is not None or fragment else 400
+    return render(request, template, context, status=status)
+
+
+def _back_to_list(request: HttpRequest) -> str:
+    """The list the form was sent from, with its filters (the Referer), or the plain list."""
+    referer = request.headers.get("referer", "")
+    list_url = reverse("customers:list")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        parts = urlsplit(referer)
+        if parts.path == list_url:
+            return f"{parts.path}?{parts.query}" if parts.query else parts.path
+    return list_url
+
+
+@require_POST
+@tenant_staff_required
+@permission_required("customers.hand_over_customers", raise_exception=True)
+def handover_selected(request: HttpRequest) -> HttpResponse:
+    """Give the customers ticked in the list to one relationship manager, with a reason."""
+    staff = request.user
+    form = SelectedHandoverForm(request.POST, staff=staff)
+    if not form.is_valid():
+        # Ids of customers or managers the staff member cannot see: as if they did not exist.
+        if form.has_error("customer", "invalid") or form.has_error(
+            "relationship_manager", "invalid_choice"
+        ):
+            raise Http404
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(_back_to_list(request))
+    customer_ids = form.cleaned_data["customer"]
+    visible = list(
+        Customer.objects.in_scope(staff).filter(pk__in=customer_ids).values_list("pk", flat=True)
+    )
+    if len(visible) != len(customer_ids):
+        raise Http404
+    manager = form.cleaned_data["relationship_manager"]
+    try:
+        moved = services.customers_assign(
+            customer_ids=visible,
+            relationship_manager=manager,
+            actor=staff,
+            reason=form.cleaned_data["reason"],
+        )
+    except services.CustomerError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d customer handed over to %(manager)s.",
+                "%(count)d customers handed over to %(manager)s.",
+                moved,
+            )
+            % {"count": moved, "manager": manager.name},
+        )
+        if moved < len(visible):
+            messages.info(request, _("The others were already looked after by this manager."))
+    return redirect(_back_to_list(request))

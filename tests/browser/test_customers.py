@@ -1,0 +1,111 @@
+"""Branch staff in a real browser: find a customer, open their page, reveal, hand over."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from crm.audit.models import PersonalDataAccess
+from crm.tenancy.roles import Role
+from customers.models import Assignment, Customer
+from tests.browser.conftest import login, screenshot
+from tests.factories import BalanceSnapshotFactory, CustomerFactory, StaffFactory
+from tests.factories.tenancy import TEST_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def test_branch_manager_finds_reveals_and_hands_over_a_customer(page, live_server, bank_a, bank_b):
+    manager = bank_a[Role.BRANCH_MANAGER]
+    colleague = StaffFactory(
+        branch=bank_a.sub_branch, name="AAA赵六", roles=[Role.RELATIONSHIP_MANAGER]
+    )
+    for month in range(1, 13):
+        BalanceSnapshotFactory(
+            customer=bank_a.customer, month=date(2025, month, 1), aum=Decimal(20000 + 1000 * month)
+        )
+    CustomerFactory(home_branch=bank_a.branch, number="AAA0300", name="AAA王五")
+
+    login(page, live_server, manager.username, TEST_PASSWORD)
+    page.locator('nav a[href="/customers/"]').click()
+    page.wait_for_url(f"{live_server.url}/customers/")
+    rows = page.get_by_test_id("customer-table").locator("tbody tr[data-customer]")
+    assert sorted(rows.evaluate_all("rows => rows.map(r => r.dataset.customer)")) == [
+        "AAA0001",
+        "AAA0300",
+    ]
+    assert "ZZZ" not in page.content()
+
+    # Typing a phone number searches without reloading the page.
+    page.evaluate("window.__samePage = true")
+    with page.expect_response(lambda r: "/customers/?" in r.url and "q=" in r.url):
+        page.locator("#id_q").fill("138 1234 5678")
+    page.wait_for_function(
+        "document.querySelectorAll('[data-testid=customer-table] tbody tr[data-customer]')"
+        ".length === 1"
+    )
+    assert page.evaluate("window.__samePage") is True, "the search reloaded the whole page"
+    assert rows.first.get_attribute("data-customer") == "AAA0001"
+    assert "q=" in page.url  # the search is in the address bar, to share or go back to
+    assert rows.first.locator("td").nth(5).inner_text() == "138****5678"
+    screenshot(page, "customers-list-search.png")
+
+    # The customer page: identity masked until revealed with a reason.
+    rows.first.get_by_role("link", name="AAA张三").click()
+    page.wait_for_url(f"{live_server.url}/customers/{bank_a.customer.pk}/")
+    assert page.get_by_test_id("customer-name").inner_text() == "AAA张三"
+    assert page.get_by_test_id("figure-deposits").inner_text() == "50,000.00"
+    page.locator("[data-aum-chart] canvas").first.wait_for()  # ECharts drew the trend
+    assert page.get_by_test_id("reveal-phone").inner_text().startswith("138****5678")
+
+    page.get_by_test_id("reveal-button-phone").click()
+    reason = page.locator("#reveal-form-phone input[name=reason]")
+    reason.wait_for(state="visible")
+    reason.fill("客户来电核实身份")
+    page.locator("#reveal-form-phone button[type=submit]").click()
+    page.get_by_test_id("revealed-phone").wait_for()
+    assert page.get_by_test_id("revealed-phone").inner_text() == "13812345678"
+    with bank_a.scope():
+        access = PersonalDataAccess.objects.get()
+    assert (access.staff_id, access.field, access.reason) == (
+        manager.pk,
+        "phone",
+        "客户来电核实身份",
+    )
+    screenshot(page, "customers-page-revealed.png")
+
+    # Back to the list: tick the customer and hand them over to a colleague.
+    page.goto(f"{live_server.url}/customers/?q=AAA")
+    page.locator(f'input[name="customer"][value="{bank_a.customer.pk}"]').check()
+    assert "1" in page.get_by_test_id("selected-count").inner_text()
+    page.locator("#handover-manager").select_option(str(colleague.pk))
+    page.locator("#handover-reason").fill("原客户经理休假")
+    with page.expect_navigation():
+        page.get_by_test_id("handover-selected").locator("button[type=submit]").click()
+    assert page.url == f"{live_server.url}/customers/?q=AAA"
+    assert page.locator(".alert-success").count() == 1
+    row = page.locator('tr[data-customer="AAA0001"]')
+    assert "AAA赵六" in row.inner_text()
+    with bank_a.scope():
+        customer = Customer.objects.get(pk=bank_a.customer.pk)
+        handover = Assignment.objects.get(customer=customer)
+    assert customer.relationship_manager_id == colleague.pk
+    assert handover.reason == "原客户经理休假" and handover.changed_by_id == manager.pk
+    assert "ZZZ" not in page.content()
+
+
+def test_select_all_ticks_every_customer_on_the_page(page, live_server, bank_a):
+    for index in range(3):
+        CustomerFactory(home_branch=bank_a.sub_branch, number=f"AAA05{index}")
+    login(page, live_server, bank_a[Role.BRANCH_MANAGER].username, TEST_PASSWORD)
+    page.goto(f"{live_server.url}/customers/")
+    page.locator("[data-select-all]").check()
+    boxes = page.locator('input[name="customer"]')
+    assert boxes.count() == 4
+    assert all(box.is_checked() for box in boxes.all())
+    assert "4" in page.get_by_test_id("selected-count").inner_text()
+    # Filtering swaps the results in; nothing stays ticked behind the user's back.
+    with page.expect_response(lambda r: "kind=corporate" in r.url):
+        page.locator("#id_kind").select_option("corporate")
+    page.wait_for_function("document.querySelectorAll('input[name=customer]').length === 0")
+    assert "4" not in page.get_by_test_id("selected-count").inner_text()
