@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "crm.api",
     "crm.jobs",
     "customers",
+    "channels",
     "rest_framework",
     "django_filters",
     "drf_spectacular",

@@ -1,0 +1,449 @@
+"""Channels of a bank, every contact with a customer in them, and requests across them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pghistory
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.tenancy.managers import ScopedManager, ScopedQuerySet
+from crm.tenancy.models import Branch, Staff, TenantOwned, event_indexes, every_change
+from customers.models import Customer
+
+
+class Channel(TenantOwned):
+    """A way the bank meets its customers, with what one transaction in it costs."""
+
+    class Kind(models.TextChoices):
+        COUNTER = "counter", _("Branch counter")
+        SELF_SERVICE = "self_service", _("Self-service / ATM")
+        POS = "pos", _("POS")
+        PHONE = "phone", _("Phone banking / call center")
+        ONLINE = "online", _("Online banking")
+        MOBILE = "mobile", _("Mobile banking")
+        WECHAT = "wechat", _("WeChat banking")
+        SMS = "sms", _("SMS")
+        PARTNER = "partner", _("Partner")
+
+    code = models.CharField(_("code"), max_length=32)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    is_electronic = models.BooleanField(
+        _("electronic"),
+        default=False,
+        help_text=_("Counts towards the electronic-channel substitution ratio."),
+    )
+    cost_per_transaction = models.DecimalField(
+        _("cost per transaction (CNY)"), max_digits=10, decimal_places=2, default=0
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "code"], name="channel_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OutletQuerySet(ScopedQuerySet):
+    scope_branch_field = "branch_id"
+
+
+class Outlet(TenantOwned):
+    """A place where a channel is: a branch outlet, an ATM or self-service terminal, a POS."""
+
+    class Kind(models.TextChoices):
+        BRANCH_OUTLET = "branch_outlet", _("Branch outlet")
+        ATM = "atm", _("ATM")
+        SELF_SERVICE_TERMINAL = "terminal", _("Self-service terminal")
+        POS = "pos", _("POS terminal")
+
+    class Model(models.TextChoices):
+        COMMUNITY = "community", _("Community")
+        BUSINESS_DISTRICT = "business_district", _("Business district")
+        CAMPUS = "campus", _("Campus")
+        CONVENIENCE = "convenience", _("Convenience / mall")
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="outlets")
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("branch")
+    )
+    code = models.CharField(_("code"), max_length=32)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    outlet_model = models.CharField(
+        _("outlet model"), max_length=20, choices=Model.choices, blank=True
+    )
+    location = models.CharField(_("location"), max_length=300, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = ScopedManager.from_queryset(OutletQuerySet)()
+
+    class Meta:
+        verbose_name = _("outlet")
+        verbose_name_plural = _("outlets")
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "code"], name="outlet_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InteractionQuerySet(ScopedQuerySet):
+    scope_branch_field = "customer__home_branch_id"
+
+
+class Interaction(TenantOwned):
+    """One contact with one customer in one channel.
+
+    Partners send ``source`` + ``external_id``; the pair is unique per tenant so that a
+    replayed batch creates nothing twice. Not partitioned: the timeline reads one
+    customer's rows through ``(tenant, customer, occurred_at)`` and the analytics read the
+    daily roll-up, so neither scans the table; see the README's design notes.
+    """
+
+    class Kind(models.TextChoices):
+        TRANSACTION = "transaction", _("Transaction")
+        ENQUIRY = "enquiry", _("Enquiry")
+        SERVICE = "service", _("Service")
+        MARKETING = "marketing", _("Marketing touch")
+        COMPLAINT = "complaint", _("Complaint intake")
+        CALLBACK = "callback", _("Callback")
+
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", _("Inbound")
+        OUTBOUND = "outbound", _("Outbound")
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="+", verbose_name=_("customer")
+    )
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, related_name="+", verbose_name=_("channel")
+    )
+    outlet = models.ForeignKey(
+        Outlet,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("outlet"),
+    )
+    staff = models.ForeignKey(
+        Staff,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff member"),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    direction = models.CharField(
+        _("direction"), max_length=8, choices=Direction.choices, default=Direction.INBOUND
+    )
+    occurred_at = models.DateTimeField(_("time"), default=timezone.now)
+    summary = models.CharField(_("summary"), max_length=500, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=300, blank=True)
+    amount = models.DecimalField(
+        _("amount (CNY)"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    source = models.CharField(_("source system"), max_length=32, blank=True)
+    external_id = models.CharField(_("source system id"), max_length=64, blank=True)
+    service_request = models.ForeignKey(
+        "ServiceRequest",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="interactions",
+        verbose_name=_("service request"),
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = ScopedManager.from_queryset(InteractionQuerySet)()
+
+    class Meta:
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "source", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="interaction_source_id_unique",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["tenant", "customer", "-occurred_at", "-id"], name="interaction_timeline"
+            ),
+            models.Index(fields=["tenant", "occurred_at"], name="interaction_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class ChannelPreference(TenantOwned):
+    """How a customer wants to be contacted; marketing honours it together with consents."""
+
+    customer = models.OneToOneField(
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="channel_preference",
+        verbose_name=_("customer"),
+    )
+    preferred_channel = models.ForeignKey(
+        Channel,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("preferred channel"),
+    )
+    contact_from = models.TimeField(_("contact from"), null=True, blank=True)
+    contact_until = models.TimeField(_("contact until"), null=True, blank=True)
+    do_not_contact = models.BooleanField(_("do not contact"), default=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("channel preference")
+        verbose_name_plural = _("channel preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "customer"], name="channel_preference_once")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.customer_id)
+
+
+class ServiceRequestType(TenantOwned):
+    """A kind of request (loan application, card replacement...) and its deadline."""
+
+    code = models.CharField(_("code"), max_length=32)
+    name = models.CharField(_("name"), max_length=100)
+    sla_hours = models.PositiveIntegerField(
+        _("deadline (hours)"), help_text=_("Time from opening to completion.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("service request type")
+        verbose_name_plural = _("service request types")
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "code"], name="request_type_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def sla(self) -> timedelta:
+        return timedelta(hours=self.sla_hours)
+
+
+class ServiceRequestQuerySet(ScopedQuerySet):
+    scope_branch_field = "team_id"
+
+    def open(self) -> ServiceRequestQuerySet:
+        return self.exclude(status__in=ServiceRequest.CLOSED_STATUSES)
+
+    def overdue(self, now=None) -> ServiceRequestQuerySet:
+        return self.open().filter(due_at__lt=now or timezone.now())
+
+
+@pghistory.track(*every_change(), meta=event_indexes("service_request_event_trail"))
+class ServiceRequest(TenantOwned):
+    """A process that starts in one channel and continues in others."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        ACCEPTED = "accepted", _("Accepted")
+        IN_PROGRESS = "in_progress", _("In progress")
+        WAITING_FOR_CUSTOMER = "waiting_customer", _("Waiting for the customer")
+        COMPLETED = "completed", _("Completed")
+        REJECTED = "rejected", _("Rejected")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    # The workflow: from each status, the statuses a request may move to.
+    TRANSITIONS = {
+        Status.SUBMITTED: (Status.ACCEPTED, Status.REJECTED, Status.CANCELLED),
+        Status.ACCEPTED: (Status.IN_PROGRESS, Status.REJECTED, Status.CANCELLED),
+        Status.IN_PROGRESS: (
+            Status.WAITING_FOR_CUSTOMER,
+            Status.COMPLETED,
+            Status.REJECTED,
+            Status.CANCELLED,
+        ),
+        Status.WAITING_FOR_CUSTOMER: (Status.IN_PROGRESS, Status.CANCELLED),
+        Status.COMPLETED: (),
+        Status.REJECTED: (),
+        Status.CANCELLED: (),
+    }
+    CLOSED_STATUSES = (Status.COMPLETED, Status.REJECTED, Status.CANCELLED)
+
+    number = models.CharField(_("request number"), max_length=32)
+    request_type = models.ForeignKey(
+        ServiceRequestType, on_delete=models.PROTECT, related_name="+", verbose_name=_("type")
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="+", verbose_name=_("customer")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED
+    )
+    summary = models.CharField(_("summary"), max_length=300)
+    owner = models.ForeignKey(
+        Staff,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
+    team = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("team")
+    )
+    opened_channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, related_name="+", verbose_name=_("opened in")
+    )
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    due_at = models.DateTimeField(_("due at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    source = models.CharField(_("source system"), max_length=32, blank=True)
+    external_id = models.CharField(_("source system id"), max_length=64, blank=True)
+
+    objects = ScopedManager.from_queryset(ServiceRequestQuerySet)()
+
+    class Meta:
+        verbose_name = _("service request")
+        verbose_name_plural = _("service requests")
+        permissions = [
+            ("reassign_servicerequest", _("Can reassign service requests to others")),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="service_request_number"),
+            models.UniqueConstraint(
+                fields=["tenant", "source", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="service_request_source_id_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "owner", "status"], name="request_owner"),
+            models.Index(fields=["tenant", "team", "status"], name="request_team"),
+            models.Index(fields=["tenant", "status", "due_at"], name="request_due"),
+            models.Index(fields=["tenant", "customer", "-opened_at"], name="request_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.summary}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in self.CLOSED_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        return not self.is_closed and self.due_at < timezone.now()
+
+    def allowed_next_statuses(self) -> tuple[str, ...]:
+        return self.TRANSITIONS[self.Status(self.status)]
+
+
+class ServiceRequestStep(TenantOwned):
+    """One move of a request, in the channel where it happened."""
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="steps")
+    from_status = models.CharField(
+        _("from"), max_length=20, choices=ServiceRequest.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=20, choices=ServiceRequest.Status.choices)
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, related_name="+", verbose_name=_("channel")
+    )
+    staff = models.ForeignKey(
+        Staff,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff member"),
+    )
+    partner_name = models.CharField(_("partner system"), max_length=200, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    occurred_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("service request step")
+        verbose_name_plural = _("service request steps")
+        indexes = [
+            models.Index(fields=["tenant", "request", "occurred_at"], name="request_step_request"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.from_status} → {self.to_status}"
+
+
+class DailyChannelRollup(TenantOwned):
+    """Interactions of one day, per channel, outlet branch and customer tier.
+
+    Filled by the daily roll-up job (one run per tenant and day); the analytics pages read
+    only this table.
+    """
+
+    day = models.DateField(_("day"))
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    tier = models.CharField(_("tier"), max_length=16, blank=True)
+    interactions = models.PositiveIntegerField(_("interactions"))
+    transactions = models.PositiveIntegerField(_("transactions"))
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=20, decimal_places=2)
+    customers = models.PositiveIntegerField(_("customers"))
+
+    class Meta:
+        verbose_name = _("daily channel figures")
+        verbose_name_plural = _("daily channel figures")
+        permissions = [("view_channel_analytics", _("Can see channel analytics"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "day", "channel", "branch", "tier"],
+                name="channel_rollup_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["tenant", "day"], name="channel_rollup_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.channel_id} {self.branch_id} {self.tier}"
+
+
+class DailyTierPopulation(TenantOwned):
+    """How many active customers each tier had on a day (the base of cost-to-serve)."""
+
+    day = models.DateField(_("day"))
+    tier = models.CharField(_("tier"), max_length=16, blank=True)
+    customers = models.PositiveIntegerField(_("customers"))
+
+    class Meta:
+        verbose_name = _("daily tier population")
+        verbose_name_plural = _("daily tier populations")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "day", "tier"], name="tier_population_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.tier}"
