@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("audit/", include("crm.audit.urls")),
     path("customers/", include("customers.urls")),
+    path("channels/", include("channels.urls")),
     path("admin/", admin.site.urls),
     path("o/token/", PartnerTokenView.as_view(), name="oauth2-token"),
     path("o/revoke_token/", PartnerRevokeTokenView.as_view(), name="oauth2-revoke-token"),

@@ -46,3 +46,23 @@ def test_demo_logins_work(db):
         client = Client()
         client.post(reverse("login"), {"username": username, "password": DEMO_PASSWORD})
         assert "_auth_user_id" in client.session, username
+
+
+def test_demo_banks_have_customers_with_history_across_channels(db):
+    from channels.models import Interaction, ServiceRequest
+    from crm.tenancy.context import tenant_context
+    from customers.models import Assignment, BalanceSnapshot, CustomerRelationship, Holding
+
+    call_command("load_demo")
+    with platform_wide():
+        tenants = list(Tenant.objects.all())
+    for tenant in tenants:
+        with tenant_context(tenant):
+            assert Holding.objects.count() > 60
+            assert BalanceSnapshot.objects.filter(customer__number__endswith="01").count() == 24
+            assert CustomerRelationship.objects.count() >= 5
+            assert Assignment.objects.filter(kind=Assignment.Kind.HANDOVER).exists()
+            channels_used = set(Interaction.objects.values_list("channel__code", flat=True))
+            assert {"COUNTER", "MOBILE", "PHONE", "ATM"} <= channels_used
+            assert ServiceRequest.objects.open().exists()
+            assert ServiceRequest.objects.overdue().exists()

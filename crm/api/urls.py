@@ -12,4 +12,5 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),
     path("", include("customers.api.urls")),
+    path("", include("channels.api.urls")),
 ]

@@ -1,0 +1,163 @@
+"""Demo contacts: each demo customer's history across channels, and service requests in
+progress, some overdue. Deterministic; only added when the bank has no interactions yet."""
+
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from channels.catalog import ensure_standard_catalog
+from channels.models import Channel, Interaction, Outlet, ServiceRequest, ServiceRequestType
+from channels.services import service_request_move, service_request_open
+from crm.tenancy.demo import DemoBank, register_demo_loader
+from crm.tenancy.models import Branch, Staff, Tenant
+from customers.models import Customer
+
+OUTLET_MODELS = [
+    Outlet.Model.COMMUNITY,
+    Outlet.Model.BUSINESS_DISTRICT,
+    Outlet.Model.CAMPUS,
+    Outlet.Model.CONVENIENCE,
+]
+# What happens where: channel code → (kind, summaries).
+CONTACTS = {
+    "COUNTER": ("transaction", ["现金存款", "大额取现", "开立定期存单", "挂失补卡"]),
+    "ATM": ("transaction", ["ATM取款", "ATM存款", "自助转账"]),
+    "POS": ("transaction", ["商户消费", "超市购物"]),
+    "PHONE": ("enquiry", ["咨询理财产品收益", "查询信用卡账单", "咨询贷款利率"]),
+    "ONLINE": ("transaction", ["网银转账", "缴纳水电费"]),
+    "MOBILE": ("transaction", ["手机银行转账", "购买理财", "信用卡还款", "扫码支付"]),
+    "WECHAT": ("enquiry", ["微信银行查询余额", "预约网点取号"]),
+    "SMS": ("marketing", ["理财产品到期提醒", "新客户专属存款利率活动"]),
+}
+# Mobile-first customers: most contacts are electronic, as in the source papers (>80 %).
+CHANNEL_WEIGHTS = {
+    "COUNTER": 10,
+    "ATM": 12,
+    "POS": 10,
+    "PHONE": 6,
+    "ONLINE": 12,
+    "MOBILE": 38,
+    "WECHAT": 8,
+    "SMS": 4,
+}
+
+
+def load_channels(tenant: Tenant, bank: DemoBank) -> None:
+    ensure_standard_catalog(tenant)
+    if Interaction.objects.exists():
+        return
+    rng = random.Random(f"{bank.code}-channels")
+    channels = {channel.code: channel for channel in Channel.objects.all()}
+    outlets = _ensure_outlets(tenant, channels)
+    staff = {s.username.split("_", 1)[1]: s for s in Staff.objects.filter(is_active=True)}
+    customers = list(Customer.objects.order_by("number"))
+    now = timezone.now()
+    interactions = []
+    for index, customer in enumerate(customers):
+        for number in range(rng.randint(8, 30)):
+            code = rng.choices(list(CHANNEL_WEIGHTS), weights=CHANNEL_WEIGHTS.values())[0]
+            kind, summaries = CONTACTS[code]
+            at_outlet = code in ("COUNTER", "ATM")
+            interactions.append(
+                Interaction(
+                    tenant=tenant,
+                    customer=customer,
+                    channel=channels[code],
+                    outlet=rng.choice(outlets[code]) if at_outlet else None,
+                    staff=staff.get("teller") if code == "COUNTER" else None,
+                    kind=kind,
+                    direction="outbound" if code == "SMS" else "inbound",
+                    summary=rng.choice(summaries),
+                    outcome="已办结" if kind == "transaction" else "已答复",
+                    amount=(Decimal(rng.randrange(5_000, 2_000_000)) / 100)
+                    if kind == "transaction"
+                    else None,
+                    occurred_at=now
+                    - timedelta(days=rng.randint(0, 120), minutes=rng.randint(0, 600)),
+                    source="demo",
+                    external_id=f"{bank.code}-{index}-{number}",
+                )
+            )
+    Interaction.objects.bulk_create(interactions, batch_size=2000)
+    _open_requests(rng, channels, staff, customers, now)
+
+
+def _ensure_outlets(tenant, channels) -> dict[str, list[Outlet]]:
+    outlets = {"COUNTER": [], "ATM": []}
+    for position, branch in enumerate(Branch.objects.filter(kind=Branch.Kind.SUB_BRANCH)):
+        counter, _created = Outlet.objects.get_or_create(
+            tenant=tenant,
+            code=f"{branch.code}-OUT",
+            defaults={
+                "channel": channels["COUNTER"],
+                "branch": branch,
+                "name": f"{branch.name}营业厅",
+                "kind": Outlet.Kind.BRANCH_OUTLET,
+                "outlet_model": OUTLET_MODELS[position % len(OUTLET_MODELS)],
+                "location": branch.address,
+            },
+        )
+        atm, _created = Outlet.objects.get_or_create(
+            tenant=tenant,
+            code=f"{branch.code}-ATM1",
+            defaults={
+                "channel": channels["ATM"],
+                "branch": branch,
+                "name": f"{branch.name}自助银行",
+                "kind": Outlet.Kind.ATM,
+                "location": branch.address,
+            },
+        )
+        outlets["COUNTER"].append(counter)
+        outlets["ATM"].append(atm)
+    return outlets
+
+
+def _open_requests(rng, channels, staff, customers, now) -> None:
+    types = {t.code: t for t in ServiceRequestType.objects.all()}
+    plan = [
+        # type, opened in, days ago, moves (status, channel)
+        ("LOAN_APPLICATION", "MOBILE", 2, [("accepted", "PHONE"), ("in_progress", "COUNTER")]),
+        ("LOAN_APPLICATION", "PHONE", 9, [("accepted", "COUNTER")]),  # overdue
+        ("CARD_REPLACEMENT", "COUNTER", 1, []),
+        ("CARD_REPLACEMENT", "WECHAT", 6, [("accepted", "COUNTER")]),  # overdue
+        ("ADDRESS_CHANGE", "ONLINE", 0, []),
+        (
+            "ACCOUNT_OPENING",
+            "MOBILE",
+            5,
+            [("accepted", "COUNTER"), ("in_progress", "COUNTER"), ("completed", "COUNTER")],
+        ),
+        (
+            "LIMIT_INCREASE",
+            "PHONE",
+            3,
+            [("accepted", "PHONE"), ("in_progress", "PHONE"), ("waiting_customer", "PHONE")],
+        ),
+    ]
+    teller = staff.get("teller")
+    for position, (type_code, opened_in, days_ago, moves) in enumerate(plan):
+        customer = customers[(position * 7) % len(customers)]
+        request = service_request_open(
+            request_type=types[type_code],
+            customer=customer,
+            channel=channels[opened_in],
+            summary=f"{types[type_code].name}：{customer.name}",
+            partner_name="" if opened_in == "COUNTER" else channels[opened_in].name,
+            staff=teller if opened_in == "COUNTER" else None,
+            opened_at=now - timedelta(days=days_ago, hours=rng.randint(1, 6)),
+        )
+        for status, channel_code in moves:
+            request = service_request_move(
+                request=request,
+                to_status=status,
+                channel=channels[channel_code],
+                staff=teller if channel_code == "COUNTER" else staff.get("rm"),
+                note="",
+            )
+    assert ServiceRequest.objects.overdue().exists()
+
+
+register_demo_loader(load_channels)

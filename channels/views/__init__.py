@@ -1,0 +1,1 @@
+"""Pages of the channels app for branch staff: the timeline, logging contacts, requests."""
