@@ -7,4 +7,28 @@ class ChannelsConfig(AppConfig):
     verbose_name = _("Channels")
 
     def ready(self) -> None:
-        from channels import demo  # noqa: F401  (registers the demo loader)
+        # customers imports nothing from channels: channels plugs into its registries.
+        from channels import demo, panels  # noqa: F401  (demo loader, timeline panel)
+        from channels.throughput import benchmark_section
+        from crm.tenancy.navigation import NavItem, register_nav_item
+        from customers.bankgen import register_generation_step
+        from customers.bankgen.benchmark import register_section
+
+        register_section("partner API: interactions ingested per second", benchmark_section)
+        register_generation_step("channels", "channels.bankgen.generate_channels")
+        register_nav_item(
+            NavItem(
+                _("Service requests"),
+                "channels:requests",
+                permission="channels.view_servicerequest",
+                order=20,
+            )
+        )
+        register_nav_item(
+            NavItem(
+                _("Channel analytics"),
+                "channels:analytics",
+                permission="channels.view_channel_analytics",
+                order=30,
+            )
+        )

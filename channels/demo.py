@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from channels import rollup
 from channels.catalog import ensure_standard_catalog
 from channels.models import Channel, Interaction, Outlet, ServiceRequest, ServiceRequestType
 from channels.services import service_request_move, service_request_open
@@ -82,6 +83,10 @@ def load_channels(tenant: Tenant, bank: DemoBank) -> None:
             )
     Interaction.objects.bulk_create(interactions, batch_size=2000)
     _open_requests(rng, channels, staff, customers, now)
+    # The analytics pages read the daily roll-up: fill it for the demo's four months.
+    yesterday = rollup.yesterday(tenant)
+    for days_back in range(121, 0, -1):
+        rollup.rollup_day_once(day=yesterday - timedelta(days=days_back - 1))
 
 
 def _ensure_outlets(tenant, channels) -> dict[str, list[Outlet]]:

@@ -432,9 +432,14 @@ class DailyChannelRollup(TenantOwned):
 
 
 class DailyTierPopulation(TenantOwned):
-    """How many active customers each tier had on a day (the base of cost-to-serve)."""
+    """How many active customers each tier had on a day (the base of cost-to-serve).
+
+    Counted per home branch, so that a branch manager's cost per customer divides the
+    branch's costs by the branch's customers, not by the whole bank's.
+    """
 
     day = models.DateField(_("day"))
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
     tier = models.CharField(_("tier"), max_length=16, blank=True)
     customers = models.PositiveIntegerField(_("customers"))
 
@@ -442,8 +447,35 @@ class DailyTierPopulation(TenantOwned):
         verbose_name = _("daily tier population")
         verbose_name_plural = _("daily tier populations")
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "day", "tier"], name="tier_population_unique")
+            models.UniqueConstraint(
+                fields=["tenant", "day", "branch", "tier"], name="tier_population_unique"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.tier}"
+        return f"{self.day} {self.branch_id} {self.tier}"
+
+
+class DailyOutletRollup(TenantOwned):
+    """Interactions of one day at one outlet (the outlet ranking of the analytics page).
+
+    Filled by the same roll-up job as DailyChannelRollup; interactions without an outlet
+    (mobile, online, phone) have no row here.
+    """
+
+    day = models.DateField(_("day"))
+    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="+")
+    interactions = models.PositiveIntegerField(_("interactions"))
+    transactions = models.PositiveIntegerField(_("transactions"))
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=20, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("daily outlet figures")
+        verbose_name_plural = _("daily outlet figures")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "day", "outlet"], name="outlet_rollup_unique")
+        ]
+        indexes = [models.Index(fields=["tenant", "day"], name="outlet_rollup_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.outlet_id}"

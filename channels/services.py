@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -59,21 +59,35 @@ def interaction_log(
         existing = Interaction.objects.filter(source=source, external_id=external_id).first()
         if existing is not None:
             return existing
+    try:
+        # A savepoint: a concurrent call with the same (source, external id) may win the race.
+        with transaction.atomic():
+            return _create_interaction(
+                customer=customer,
+                channel=channel,
+                outlet=outlet,
+                staff=staff,
+                kind=kind,
+                direction=direction,
+                summary=summary,
+                outcome=outcome,
+                amount=amount,
+                occurred_at=occurred_at,
+                source=source,
+                external_id=external_id,
+                service_request=service_request,
+            )
+    except IntegrityError:
+        if not external_id:
+            raise
+        return Interaction.objects.get(source=source, external_id=external_id)
+
+
+def _create_interaction(*, occurred_at, **fields) -> Interaction:
     return Interaction.objects.create(
         tenant=require_tenant(),
-        customer=customer,
-        channel=channel,
-        outlet=outlet,
-        staff=staff,
-        kind=kind,
-        direction=direction,
-        summary=summary,
-        outcome=outcome,
-        amount=amount,
         occurred_at=occurred_at or timezone.now(),
-        source=source,
-        external_id=external_id,
-        service_request=service_request,
+        **fields,
     )
 
 

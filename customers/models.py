@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 import pghistory
@@ -28,9 +29,11 @@ def from_fen(fen: int) -> Decimal:
 class CustomerQuerySet(ScopedQuerySet):
     scope_branch_field = "home_branch_id"
 
-    def in_scope(self, staff: Staff) -> CustomerQuerySet:
+    def in_scope(
+        self, staff: Staff, *, branch_ids: Iterable[int] | None = None
+    ) -> CustomerQuerySet:
         """Return the customers ``staff`` may see: their branch subtree, or their own book."""
-        queryset = super().in_scope(staff)
+        queryset = super().in_scope(staff, branch_ids=branch_ids)
         if not staff.is_platform_admin and staff.sees_only_own_book:
             queryset = queryset.filter(relationship_manager=staff)
         return queryset
@@ -175,6 +178,10 @@ class Customer(TenantOwned):
             models.Index(fields=["tenant", "home_branch", "id"], name="customer_branch"),
             models.Index(fields=["tenant", "relationship_manager", "id"], name="customer_rm"),
             models.Index(fields=["tenant", "tier", "id"], name="customer_tier"),
+            # Branch subtree + tier: one index range per branch, read newest first.
+            models.Index(
+                fields=["tenant", "home_branch", "tier", "id"], name="customer_branch_tier"
+            ),
             models.Index(fields=["tenant", "aum_fen", "id"], name="customer_aum"),
             models.Index(fields=["tenant", "-id"], name="customer_newest"),
         ]

@@ -14,8 +14,9 @@ import binascii
 import json
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import Collate
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +34,7 @@ from customers.models import (
     CustomerRelationship,
     CustomerSettings,
     Holding,
+    Product,
 )
 from customers.services import claims_this_month
 
@@ -116,12 +118,50 @@ def subtree_ids(branches: list[Branch], branch_id: int) -> list[int]:
     return [branch.pk for branch in branches if branch.path.startswith(top.path)]
 
 
-def relationship_managers_in_scope(staff: Staff, *, active_only: bool = True) -> list[Staff]:
-    """Relationship managers working in the staff member's branch subtree."""
+MANAGER_MATCHES = 20  # a lookup lists at most this many: a bank has thousands of managers
+
+
+def relationship_managers_in_scope(staff: Staff, *, include_deactivated: bool) -> QuerySet:
+    """Relationship managers working in the staff member's branch subtree.
+
+    Deactivated ones only where their book is what one looks for (a filter), never where
+    customers would be given to them.
+    """
     managers = Staff.objects.in_scope(staff).with_role(Role.RELATIONSHIP_MANAGER)
-    if active_only:
-        managers = managers.active()
-    return list(managers.select_related("branch").order_by("branch__path", "name", "pk"))
+    return managers if include_deactivated else managers.active()
+
+
+def relationship_manager_in_scope(
+    staff: Staff, pk: int, *, include_deactivated: bool
+) -> Staff | None:
+    """The relationship manager with ``pk`` if in the staff member's scope, else None."""
+    managers = relationship_managers_in_scope(staff, include_deactivated=include_deactivated)
+    return managers.select_related("branch").filter(pk=pk).first()
+
+
+def relationship_manager_matches(
+    staff: Staff, text: str, *, include_deactivated: bool
+) -> tuple[list[Staff], bool]:
+    """Relationship managers in scope matching what was typed in a manager lookup.
+
+    A name matches anywhere in it, a username or an employee number at its beginning.
+    Returns the first ``MANAGER_MATCHES`` and whether there are more.
+    """
+    managers = relationship_managers_in_scope(staff, include_deactivated=include_deactivated)
+    text = text.strip()
+    if text:
+        # The staff of one bank are a few thousand rows: no index needed for a contains.
+        managers = managers.filter(
+            Q(name__icontains=text)
+            | Q(username__istartswith=text)
+            | Q(employee_number__istartswith=text)
+        )
+    found = list(
+        managers.select_related("branch").order_by("name", "branch__path", "pk")[
+            : MANAGER_MATCHES + 1
+        ]
+    )
+    return found[:MANAGER_MATCHES], len(found) > MANAGER_MATCHES
 
 
 # --- the list: keyset pages ---------------------------------------------------------------
@@ -221,10 +261,13 @@ class CustomerPage:
         return self.is_first and self.next_cursor is None
 
 
-def customers_for_list(staff: Staff) -> QuerySet:
-    """Customers in scope with what a list row shows, without the encrypted columns."""
+def customers_for_list(staff: Staff, *, branch_ids: list[int] | None = None) -> QuerySet:
+    """Customers in scope with what a list row shows, without the encrypted columns.
+
+    ``branch_ids`` narrows the scope to those branches (a subtree chosen in the filter).
+    """
     return (
-        Customer.objects.in_scope(staff)
+        Customer.objects.in_scope(staff, branch_ids=branch_ids)
         .select_related("home_branch", "relationship_manager")
         .defer("id_number_encrypted", "phone_encrypted", "id_number_index", "phone_index")
     )
@@ -247,6 +290,12 @@ def customer_page(
     cursor = before if backwards else after
     if cursor:
         queryset = queryset.filter(order.continuing(decode_cursor(sort, cursor), reverse=backwards))
+    elif order.column is None:
+        # Newest first walks the primary key backwards. Where another bank's customers have
+        # the higher ids (a bank loaded after this one), PostgreSQL, which takes every bank's
+        # ids to be spread evenly, would read all of theirs first: start at this bank's newest.
+        newest = Customer.objects.order_by("-pk").values("pk")[:1]
+        queryset = queryset.filter(pk__lte=Subquery(newest))
     rows = list(queryset.order_by(*order.order_by(reverse=backwards))[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
@@ -324,14 +373,60 @@ HISTORY_SHOWN = 20
 TREND_MONTHS = 24
 
 
-def holdings_panel(request, customer: Customer) -> dict:
+@dataclass(frozen=True)
+class CurrentHoldings:
+    """The holdings the customer page lists, and the key figures of all of them."""
+
+    shown: list[Holding]
+    more: bool
+    figures: dict[str, Decimal | int]
+
+
+def current_holdings(customer: Customer) -> CurrentHoldings:
+    """The holdings panel's rows and the key figures (``services.key_figures``), in one query.
+
+    The figures are window sums over every holding of the customer, computed before the
+    LIMIT that keeps the panel short (no COUNT: corporates can hold thousands). The result
+    is kept on the customer object, which a page fetches for its request alone, so the
+    panel and the figures above it read the holdings once, whichever asks first.
+    """
+    cached = getattr(customer, "_current_holdings", None)
+    if cached is not None:
+        return cached
+    current = ~Q(status=Holding.Status.CLOSED)
+    wealth = [c for c in Product.ASSET_CATEGORIES if c != Product.Category.DEPOSIT]
+
+    def total(categories) -> Window:
+        return Window(Sum("balance", filter=current & Q(product__category__in=categories)))
+
     holdings = list(
         Holding.objects.filter(customer=customer)
         .select_related("product")
+        .annotate(
+            deposits_total=total([Product.Category.DEPOSIT]),
+            loans_total=total(Product.LIABILITY_CATEGORIES),
+            wealth_total=total(wealth),
+            products_total=Window(Count("pk", filter=current)),
+        )
         .order_by("status", "product__category", "-opened_on", "pk")[: HOLDINGS_SHOWN + 1]
     )
-    more = len(holdings) > HOLDINGS_SHOWN  # no COUNT: corporates can hold thousands
-    return {"holdings": holdings[:HOLDINGS_SHOWN], "more_holdings": more, "shown": HOLDINGS_SHOWN}
+    # Every row carries the same totals; a customer who holds nothing has no row.
+    totals = holdings[0] if holdings else None
+    figures: dict[str, Decimal | int] = {
+        name: getattr(totals, f"{name}_total", None) or Decimal("0.00")
+        for name in ("deposits", "loans", "wealth")
+    }
+    figures["aum"] = figures["deposits"] + figures["wealth"]
+    figures["products"] = getattr(totals, "products_total", 0)
+    customer._current_holdings = CurrentHoldings(
+        shown=holdings[:HOLDINGS_SHOWN], more=len(holdings) > HOLDINGS_SHOWN, figures=figures
+    )
+    return customer._current_holdings
+
+
+def holdings_panel(request, customer: Customer) -> dict:
+    holdings = current_holdings(customer)
+    return {"holdings": holdings.shown, "more_holdings": holdings.more, "shown": HOLDINGS_SHOWN}
 
 
 def aum_trend_panel(request, customer: Customer) -> dict:

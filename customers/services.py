@@ -326,21 +326,13 @@ def recompute_aum(customer_ids: Iterable[int]) -> None:
 
 
 def key_figures(customer: Customer) -> dict[str, Decimal | int]:
-    """Deposits, loans, wealth, AUM and number of products held, from current holdings."""
-    figures = {"deposits": Decimal("0.00"), "loans": Decimal("0.00"), "wealth": Decimal("0.00")}
-    products = 0
-    for holding in customer.holdings.exclude(status="closed").select_related("product"):
-        products += 1
-        category = holding.product.category
-        if category == Product.Category.DEPOSIT:
-            figures["deposits"] += holding.balance
-        elif category in Product.LIABILITY_CATEGORIES:
-            figures["loans"] += holding.balance
-        elif category in Product.ASSET_CATEGORIES:
-            figures["wealth"] += holding.balance
-    figures["aum"] = figures["deposits"] + figures["wealth"]
-    figures["products"] = products
-    return figures
+    """Deposits, loans, wealth, AUM and number of products held, from current holdings.
+
+    Read by the holdings panel's query, so the customer page reads the holdings once.
+    """
+    from customers.selectors import current_holdings  # selectors imports this module
+
+    return current_holdings(customer).figures
 
 
 def month_start(day: date) -> date:

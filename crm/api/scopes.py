@@ -10,6 +10,9 @@ SCOPES = {
     "customers:pii": _("See customers' ID and phone numbers in clear (every read is logged)"),
     "holdings:write": _("Load customers' accounts and holdings from core banking"),
     "snapshots:write": _("Load customers' monthly balances from core banking"),
+    "interactions:write": _("Load customers' contacts from any channel (call center, app...)"),
+    "service_requests:read": _("Read service requests, their status and their steps"),
+    "service_requests:write": _("Open service requests and move them to their next step"),
 }
 
 #: Not a resource of its own: widens what ``customers:read`` shows.

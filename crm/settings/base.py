@@ -258,6 +258,9 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode500Enum": f"{ERROR_SERIALIZERS}.ErrorCode500Enum.choices",
         "BranchKindEnum": "crm.tenancy.models.Branch.Kind",
         "CustomerKindEnum": "customers.models.Customer.Kind",
+        # Customers' and holdings' statuses keep the name they had before requests had one.
+        "StatusEnum": "customers.models.Customer.Status",
+        "ServiceRequestStatusEnum": "channels.models.ServiceRequest.Status",
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }

@@ -5,18 +5,16 @@ product catalog of every category, and then customers by the million: names, enc
 blind-indexed identity and phone numbers, holdings, a relationship-manager history,
 consents, relationships and monthly balance snapshots. Everything large goes in by COPY
 (see ``bulkload``), in one transaction: either the whole bank is there or nothing is.
+Apps above customers add their own rows through ``register_generation_step`` (see
+``steps``): channels adds contacts and service requests.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import random
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import islice
 
 import pghistory
 from django.db import connection, transaction
@@ -35,6 +33,13 @@ from customers.bankgen.bulkload import (
     reserve_ids,
 )
 from customers.bankgen.organisation import create_organisation
+from customers.bankgen.steps import (
+    GenerationContext,
+    generation_steps,
+    made_in_workers,
+    register_generation_step,
+    worker_count,
+)
 from customers.models import (
     Assignment,
     BalanceSnapshot,
@@ -49,6 +54,16 @@ from customers.models import (
 LOADED_MODELS = (Customer, Holding, BalanceSnapshot, CustomerRelationship, Assignment, Consent)
 # Small, but a planner that still believes them empty joins them badly to the big ones.
 ORGANISATION_MODELS = (Branch, Staff, StaffRole, Product)
+
+__all__ = [
+    "LOADED_MODELS",
+    "BankExists",
+    "BankSpec",
+    "GeneratedBank",
+    "GenerationContext",
+    "generate_bank",
+    "register_generation_step",
+]
 
 
 class BankExists(Exception):
@@ -70,6 +85,9 @@ class BankSpec:
     workers: int | None = None  # processes making rows; None: one per core but one
     chunk_size: int = 10_000
     password: str = DEMO_PASSWORD
+    # Contacts per customer over the last twelve months, made by the channels app's step
+    # (0: none, and no channel data at all).
+    interactions_per_customer: int = 0
 
 
 @dataclass
@@ -84,20 +102,27 @@ def generate_bank(spec: BankSpec, progress: Callable[[str], None] = lambda messa
     started = time.perf_counter()
     with database_owner(), pghistory.context(command="generate_bank"):
         with transaction.atomic():
-            result = _generate(spec, progress)
+            result, context = _generate(spec, progress)
         if not connection.in_atomic_block:  # VACUUM cannot run inside a transaction
             # Fresh rows have no visibility map yet: without it, every index scan visits
             # the heap and the first readers set hint bits on millions of rows.
             clock = time.perf_counter()
             progress("vacuum")
+            tables = [*_tables(LOADED_MODELS), *context.loaded_tables]
             with connection.cursor() as cursor:
-                cursor.execute(f"VACUUM {', '.join(_tables(LOADED_MODELS))}")
+                cursor.execute(f"VACUUM {', '.join(tables)}")
             result.seconds["vacuum"] = time.perf_counter() - clock
+    # As the application role, under row-level security, like the application's own jobs.
+    with tenant_context(result.tenant):
+        for label, work in context.after_commit_work:
+            clock = time.perf_counter()
+            work()
+            result.seconds[label] = time.perf_counter() - clock
     result.seconds["total"] = time.perf_counter() - started
     return result
 
 
-def _generate(spec: BankSpec, progress) -> GeneratedBank:
+def _generate(spec: BankSpec, progress) -> tuple[GeneratedBank, GenerationContext]:
     raw = connection.connection.cursor()  # psycopg's own: COPY, and no Django wrappers
     raw.execute("SELECT current_user")
     (caller_role,) = raw.fetchone()
@@ -167,18 +192,34 @@ def _generate(spec: BankSpec, progress) -> GeneratedBank:
         seconds["balance snapshots"] = time.perf_counter() - clock
     raw.execute("DROP TABLE bankgen_totals")
 
+    # Other apps' rows (contacts, requests...), while the customer tables are still open.
+    context = GenerationContext(
+        spec=spec,
+        tenant=tenant,
+        organisation=organisation,
+        today=plan.today,
+        cursor=raw,
+        progress=progress,
+        rows=result.rows,
+        seconds=seconds,
+    )
+    for _name, step in generation_steps():
+        with tenant_context(tenant):
+            step(context)
+
     clock = time.perf_counter()
     progress("indexes and foreign keys")
     close_window(raw, window, progress)
     seconds["indexes and keys"] = time.perf_counter() - clock
     clock = time.perf_counter()
     # Without statistics the planner takes the new bank for empty tables and joins badly.
-    raw.execute(f"ANALYZE {', '.join(_tables((*LOADED_MODELS, *ORGANISATION_MODELS)))}")
+    analysed = [*_tables((*LOADED_MODELS, *ORGANISATION_MODELS)), *context.loaded_tables]
+    raw.execute(f"ANALYZE {', '.join(analysed)}")
     seconds["analyze"] = time.perf_counter() - clock
     raw.execute("SET CONSTRAINTS ALL DEFERRED")
     raw.execute("SELECT set_config('role', %s, true)", [caller_role])
     result.seconds = seconds
-    return result
+    return result, context
 
 
 def _tables(models) -> list[str]:
@@ -193,25 +234,18 @@ TABLES = {
     "consents": (Consent, population.CONSENT_COLUMNS),
 }
 
-_plan: population.Plan | None = None
 
-
-def _start_worker(plan: population.Plan) -> None:
-    global _plan
-    _plan = plan
-
-
-def _make_chunk(number: int, first_index: int, ids: list[int]) -> dict[str, tuple[int, bytes]]:
-    return population.make_chunk(_plan, number, first_index, ids).encoded()
+def _make_chunk(
+    plan: population.Plan, number: int, first_index: int, ids: list[int]
+) -> dict[str, tuple[int, bytes]]:
+    return population.make_chunk(plan, number, first_index, ids).encoded()
 
 
 def _load_customers(raw, spec: BankSpec, plan, result: GeneratedBank, progress) -> None:
     """Make the customers chunk by chunk (in worker processes) and COPY each chunk in."""
     total = spec.customers
     chunks = -(-total // spec.chunk_size)
-    workers = spec.workers
-    if workers is None:
-        workers = max(1, (os.cpu_count() or 2) - 1) if chunks > 2 else 0
+    workers = worker_count(spec.workers, chunks)
 
     def jobs():
         for number in range(chunks):
@@ -222,7 +256,7 @@ def _load_customers(raw, spec: BankSpec, plan, result: GeneratedBank, progress) 
     started = time.perf_counter()
     done = 0
     report_every = max(1, chunks // 20)
-    for number, chunk in enumerate(_chunks(jobs(), plan, workers)):
+    for number, chunk in enumerate(made_in_workers(_make_chunk, plan, jobs(), workers)):
         for key, (model, columns) in TABLES.items():
             count, data = chunk[key]
             copy_text(raw, model._meta.db_table, columns, data)
@@ -235,25 +269,6 @@ def _load_customers(raw, spec: BankSpec, plan, result: GeneratedBank, progress) 
                 f"customers: {done:,} of {total:,} ({done / total:.0%}), "
                 f"{elapsed:.0f} s, {done / elapsed:,.0f}/s"
             )
-
-
-def _chunks(jobs, plan, workers: int):
-    """Yield the chunks in order; with workers, made ahead in other processes."""
-    if not workers:
-        for job in jobs:
-            yield population.make_chunk(plan, *job).encoded()
-        return
-    # fork: the workers inherit the configured settings (keys for crm.pii) and never use
-    # the parent's database connection.
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers, initializer=_start_worker, initargs=(plan,)) as pool:
-        pending = deque(pool.apply_async(_make_chunk, job) for job in islice(jobs, workers * 2))
-        while pending:
-            chunk = pending.popleft().get()
-            job = next(jobs, None)
-            if job is not None:
-                pending.append(pool.apply_async(_make_chunk, job))
-            yield chunk
 
 
 def _insert_snapshots(raw, plan: population.Plan) -> int:

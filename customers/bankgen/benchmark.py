@@ -256,3 +256,18 @@ def database_figures() -> list[tuple[str, str]]:
             cursor.execute("SELECT pg_size_pretty(pg_total_relation_size(%s::regclass))", [table])
             figures.append((table, cursor.fetchone()[0]))
     return figures
+
+
+# Sections other apps add to `manage.py benchmark` (customers imports none of them): each is
+# called with the tenant, the command's stdout and its options, prints its figures and
+# returns whether they met their targets.
+SectionFunction = Callable[..., bool]
+_sections: dict[str, SectionFunction] = {}
+
+
+def register_section(name: str, function: SectionFunction) -> None:
+    _sections[name] = function
+
+
+def extra_sections() -> list[tuple[str, SectionFunction]]:
+    return sorted(_sections.items())

@@ -166,11 +166,7 @@ def export(request: HttpRequest) -> HttpResponse:
     staff = request.user
     format_form = FileFormatForm(request.GET)
     filterset = CustomerFilter(
-        request.GET,
-        selectors.customers_for_list(staff),
-        request=request,
-        branches=selectors.branches_in_scope(staff),
-        managers=selectors.relationship_managers_in_scope(staff),
+        request.GET, request=request, branches=selectors.branches_in_scope(staff)
     )
     order_form = ListOrderForm({"sort": request.GET.get("sort", "")})
     if not (format_form.is_valid() and filterset.is_valid() and order_form.is_valid()):

@@ -4,7 +4,8 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,7 +16,14 @@ from django.views.decorators.vary import vary_on_headers
 
 from crm.tenancy.decorators import tenant_staff_required
 from customers import selectors, services
-from customers.forms import CustomerFilter, ListOrderForm, SelectedHandoverForm
+from customers.forms import (
+    POOL,
+    CustomerFilter,
+    ListOrderForm,
+    ManagerChoice,
+    ManagerLookupForm,
+    SelectedHandoverForm,
+)
 from customers.models import Customer
 
 
@@ -31,20 +39,11 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     """Customers in the staff member's scope: one search box, filters, sort, keyset pages."""
     staff = request.user
     fragment = wants_fragment(request)
-    # A fragment shows no select boxes: their choices are loaded only to check a value sent.
-    branches, managers = [], []
+    # A fragment shows no select box: the branches are loaded only to check a branch sent.
+    branches = []
     if not fragment or request.GET.get("branch"):
         branches = selectors.branches_in_scope(staff)
-    if not fragment or request.GET.get("relationship_manager"):
-        # Departed managers stay in the filter: their book is what one looks for then.
-        managers = selectors.relationship_managers_in_scope(staff, active_only=False)
-    filterset = CustomerFilter(
-        request.GET,
-        selectors.customers_for_list(staff),
-        request=request,
-        branches=branches,
-        managers=managers,
-    )
+    filterset = CustomerFilter(request.GET, request=request, branches=branches)
     order_form = ListOrderForm(request.GET)
     filters_valid = filterset.is_valid()
     order_valid = order_form.is_valid()
@@ -63,6 +62,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     context = {
         "filter_form": filterset.form,
         "order_form": order_form,
+        "manager_choice": filterset.manager_choice,
         "page": page,
         "query": query.urlencode(),
         "search_kind": selectors.SearchKind.DESCRIPTIONS[selectors.detect_search(search)[0]]
@@ -74,13 +74,40 @@ def customer_list(request: HttpRequest) -> HttpResponse:
             for errors in form.errors.values()
             for error in errors
         ],
-        "handover_targets": [manager for manager in managers if manager.is_active],
         "can_hand_over": staff.has_perm("customers.hand_over_customers"),
     }
     template = "customers/list.html#results" if fragment else "customers/list.html"
     # A fragment with errors still replaces the results, so that the errors show.
     status = 200 if page is not None or fragment else 400
     return render(request, template, context, status=status)
+
+
+@tenant_staff_required
+@permission_required("customers.view_customer", raise_exception=True)
+def manager_lookup(request: HttpRequest) -> HttpResponse:
+    """The relationship managers in scope matching what was typed in a manager lookup.
+
+    A fragment of at most ``selectors.MANAGER_MATCHES`` managers to choose from: pages never
+    list all the managers of a bank (thousands of them).
+    """
+    staff = request.user
+    form = ManagerLookupForm(request.GET)
+    if not form.is_valid():
+        return HttpResponseBadRequest()
+    purpose = form.cleaned_data["purpose"]
+    handover = purpose == ManagerLookupForm.HANDOVER
+    if handover and not staff.has_perm("customers.hand_over_customers"):
+        raise PermissionDenied
+    managers, more = selectors.relationship_manager_matches(
+        staff, form.cleaned_data["q"], include_deactivated=not handover
+    )
+    context = {
+        "matches": [(manager, ManagerChoice.of(manager)) for manager in managers],
+        "more": more,
+        "pool": None if handover else ManagerChoice.of(POOL),
+        "q": form.cleaned_data["q"],
+    }
+    return render(request, "customers/_manager_matches.html", context)
 
 
 def _back_to_list(request: HttpRequest) -> str:

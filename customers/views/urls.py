@@ -4,6 +4,7 @@ from customers.views import assignments, listing, record
 
 urlpatterns = [
     path("", listing.customer_list, name="list"),
+    path("managers/", listing.manager_lookup, name="managers"),
     path("handover/selected/", listing.handover_selected, name="handover_selected"),
     path("handover/", assignments.book_handover, name="handover"),
     path("pool/", assignments.pool, name="pool"),

@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from crm.audit.models import PersonalDataAccess
 from crm.tenancy.roles import Role
@@ -78,7 +79,13 @@ def test_branch_manager_finds_reveals_and_hands_over_a_customer(page, live_serve
     page.goto(f"{live_server.url}/customers/?q=AAA")
     page.locator(f'input[name="customer"][value="{bank_a.customer.pk}"]').check()
     assert "1" in page.get_by_test_id("selected-count").inner_text()
-    page.locator("#handover-manager").select_option(str(colleague.pk))
+    # The colleague is looked up by name: the page does not list every manager of the bank.
+    lookup = page.locator("#handover-manager-lookup")
+    with page.expect_response(lambda r: "/customers/managers/?" in r.url):
+        lookup.fill("赵六")
+    page.locator("#handover-manager-matches [data-manager-choice]", has_text="AAA赵六").click()
+    assert page.locator("#handover-manager").input_value() == str(colleague.pk)
+    assert lookup.input_value() == "AAA赵六 · AAA第一支行"
     page.locator("#handover-reason").fill("原客户经理休假")
     with page.expect_navigation():
         page.get_by_test_id("handover-selected").locator("button[type=submit]").click()
@@ -109,3 +116,60 @@ def test_select_all_ticks_every_customer_on_the_page(page, live_server, bank_a):
         page.locator("#id_kind").select_option("corporate")
     page.wait_for_function("document.querySelectorAll('input[name=customer]').length === 0")
     assert "4" not in page.get_by_test_id("selected-count").inner_text()
+
+
+def test_head_office_filters_by_a_manager_found_by_name(page, live_server, bank_a):
+    colleague = StaffFactory(
+        branch=bank_a.sub_branch,
+        name="AAA赵六",
+        employee_number="E0606",
+        roles=[Role.RELATIONSHIP_MANAGER],
+    )
+    CustomerFactory(home_branch=bank_a.sub_branch, relationship_manager=colleague, number="AAA0600")
+    login(page, live_server, bank_a[Role.TENANT_ADMIN].username, TEST_PASSWORD)
+    page.goto(f"{live_server.url}/customers/")
+    rows = page.get_by_test_id("customer-table").locator("tbody tr[data-customer]")
+    assert rows.count() == 3
+
+    # Typing finds the manager without touching the list; choosing one filters it.
+    list_requests = []
+    page.on("request", lambda r: "/customers/?" in r.url and list_requests.append(r.url))
+    lookup = page.locator("#id_relationship_manager-lookup")
+    with page.expect_response(lambda r: "/customers/managers/?" in r.url):
+        lookup.fill("E06")
+    page.get_by_test_id("manager-matches").wait_for()
+    assert list_requests == [] and rows.count() == 3
+    assert page.url == f"{live_server.url}/customers/"  # a lookup is not a place to go back to
+    with page.expect_response(lambda r: f"relationship_manager={colleague.pk}" in r.url):
+        lookup.press("Enter")  # the only match
+    expect(rows).to_have_count(1)
+    assert rows.first.get_attribute("data-customer") == "AAA0600"
+    assert f"relationship_manager={colleague.pk}" in page.url
+    assert page.locator("[data-testid=manager-matches]").count() == 0  # the list closed
+
+    # After a reload the chosen manager is still in the box.
+    page.reload()
+    assert lookup.input_value() == "AAA赵六 · AAA第一支行"
+    assert rows.count() == 1
+
+    # The public pool is one of the choices; an emptied box is anyone again.
+    with page.expect_response(lambda r: "/customers/managers/?" in r.url):
+        lookup.fill("AAA")
+    with page.expect_response(lambda r: "relationship_manager=pool" in r.url):
+        page.locator("[data-manager-choice=pool]").click()
+    expect(rows.first).to_have_attribute("data-customer", "AAA0002")
+    expect(rows).to_have_count(1)
+    with page.expect_response(
+        lambda r: "/customers/?" in r.url and "relationship_manager=&" in r.url
+    ):
+        lookup.fill("")
+    expect(rows).to_have_count(3)
+
+    # Handing over needs a manager chosen from the list: the form says so and stays.
+    page.locator('input[name="customer"]').first.check()
+    page.locator("#handover-reason").fill("调整")
+    page.get_by_test_id("handover-selected").locator("button[type=submit]").click()
+    message = page.locator("#handover-manager-lookup").evaluate("box => box.validationMessage")
+    assert message
+    assert page.locator('input[name="customer"]').first.is_checked()  # still the same page
+    screenshot(page, "customers-list-manager-lookup.png")

@@ -18,6 +18,7 @@ LIST = reverse("customers:list")
 HANDOVER_SELECTED = reverse("customers:handover_selected")
 BOOK_HANDOVER = reverse("customers:handover")
 POOL = reverse("customers:pool")
+MANAGERS = reverse("customers:managers")
 
 
 def zh(message: str) -> str:
@@ -56,13 +57,21 @@ def book(bank_a):
 
 
 def test_the_list_offers_handover_only_to_staff_who_may_hand_over(bank_a, colleague, client_for):
-    manager_page = client_for(bank_a[Role.BRANCH_MANAGER]).get(LIST).content.decode()
+    manager = client_for(bank_a[Role.BRANCH_MANAGER])
+    manager_page = manager.get(LIST).content.decode()
     assert 'data-testid="handover-selected"' in manager_page
     assert 'name="customer" value="' in manager_page
-    assert "AAA赵六" in manager_page.split('data-testid="handover-selected"')[1]
-    teller_page = client_for(bank_a[Role.TELLER]).get(LIST).content.decode()
+    # Managers are looked up as one types, not listed in the page.
+    handover_form = manager_page.split('data-testid="handover-selected"')[1]
+    assert """hx-vals='{"purpose": "handover"}'""" in handover_form
+    assert "AAA赵六" not in manager_page
+    targets = manager.get(MANAGERS, {"q": "赵", "purpose": "handover"}).content.decode()
+    assert "AAA赵六" in targets
+    teller = client_for(bank_a[Role.TELLER])
+    teller_page = teller.get(LIST).content.decode()
     assert 'data-testid="handover-selected"' not in teller_page
     assert 'name="customer"' not in teller_page
+    assert teller.get(MANAGERS, {"q": "赵", "purpose": "handover"}).status_code == 403
 
 
 def test_ticked_customers_are_handed_over_with_the_reason(bank_a, book, colleague, client_for):

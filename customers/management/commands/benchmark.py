@@ -26,6 +26,12 @@ class Command(BaseCommand):
         parser.add_argument("--warmup", type=int, default=5, help="Requests per page first.")
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--explain", action="store_true", help="Print the query plans.")
+        parser.add_argument(
+            "--ingest-batches",
+            type=int,
+            default=20,
+            help="Batches of 1,000 interactions posted to the partner API (0: skip).",
+        )
 
     def handle(self, *args, **options):
         if options["runs"] < 1 or options["warmup"] < 0:
@@ -82,6 +88,13 @@ class Command(BaseCommand):
                 )
         if options["explain"]:
             self._explain(tenant, results)
+        for name, section in benchmark.extra_sections():
+            self.stdout.write("")
+            self.stdout.write(name)
+            try:
+                missed += not section(tenant, stdout=self.stdout, options=options)
+            except benchmark.BenchmarkError as error:
+                raise CommandError(str(error)) from None
         self.stdout.write("")
         if missed:
             self.stdout.write(self.style.WARNING(f"{missed} figures missed their target"))

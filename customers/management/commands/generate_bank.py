@@ -13,7 +13,10 @@ class Command(BaseCommand):
         "transaction. It runs as the tables' owner and, while it loads, disables the history "
         "triggers (ALTER TABLE ... DISABLE TRIGGER USER) and drops and rebuilds the indexes "
         "and foreign keys of the customer tables, which stay locked until it finishes: use a "
-        "database nobody else is using. Staff log in with the demo password."
+        "database nobody else is using. Staff log in with the demo password. With "
+        "--interactions-per-customer, the channels app adds its catalog, outlets, that many "
+        "contacts per customer over the last twelve months, a few hundred service requests, "
+        "and the daily channel roll-up of those months."
     )
 
     def add_arguments(self, parser):
@@ -43,6 +46,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--managers-per-sub-branch", type=int, default=defaults.managers_per_sub_branch
         )
+        parser.add_argument(
+            "--interactions-per-customer",
+            type=int,
+            default=defaults.interactions_per_customer,
+            metavar="N",
+            help=(
+                "Contacts per customer across channels over the last twelve months, e.g. 20 "
+                "(default %(default)s: no channel data)."
+            ),
+        )
         parser.add_argument("--seed", type=int, default=defaults.seed)
         parser.add_argument(
             "--workers",
@@ -68,7 +81,12 @@ class Command(BaseCommand):
         for name in ("customers", "branches", "chunk_size"):
             if options[name] < 1:
                 raise CommandError(f"--{name.replace('_', '-')} must be at least 1.")
-        for name in ("months", "sub_branches", "managers_per_sub_branch"):
+        for name in (
+            "months",
+            "sub_branches",
+            "managers_per_sub_branch",
+            "interactions_per_customer",
+        ):
             if options[name] < 0:
                 raise CommandError(f"--{name.replace('_', '-')} cannot be negative.")
         spec = BankSpec(
@@ -84,6 +102,7 @@ class Command(BaseCommand):
             replace=options["replace"],
             workers=options["workers"],
             chunk_size=options["chunk_size"],
+            interactions_per_customer=options["interactions_per_customer"],
         )
         try:
             bank = generate_bank(spec, progress=self.stdout.write)

@@ -1,0 +1,287 @@
+"""Forms of the channel pages: the timeline's filters, logging a contact, service requests."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from channels import selectors
+from channels.models import Channel, Interaction, Outlet, ServiceRequest, ServiceRequestType
+from crm.tenancy.models import Branch, Staff
+from customers.forms import MarksInvalidFields, bootstrap, branch_label, manager_label
+
+OUT_OF_DATE = _("This page link is out of date: start again from the first page.")
+
+
+class ChannelChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Channel) -> str:
+        return obj.name
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Staff) -> str:
+        return manager_label(obj)
+
+
+class BranchChoiceField(forms.ModelChoiceField):
+    top_depth = 0  # depth of the staff member's own branch: the tree is indented from there
+
+    def label_from_instance(self, obj: Branch) -> str:
+        return branch_label(obj, self.top_depth)
+
+
+# --- the timeline -----------------------------------------------------------------------------
+
+
+class TimelineFilterForm(forms.Form):
+    """The timeline's filters and position, from the query string."""
+
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        required=False,
+        choices=[("", _("All channels")), *Channel.Kind.choices],
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        required=False,
+        choices=[
+            ("", _("All kinds")),
+            *Interaction.Kind.choices,
+            (selectors.REQUEST_STEPS, _("Service request steps")),
+        ],
+    )
+    after = forms.CharField(required=False, max_length=400, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "timeline_%s")
+        super().__init__(*args, **kwargs)
+        bootstrap(self)
+        for bound in self.visible_fields():
+            bound.field.widget.attrs["class"] += " form-select-sm w-auto"
+
+    def clean_after(self) -> str:
+        after = self.cleaned_data["after"]
+        if after:
+            try:
+                selectors.decode_timeline_cursor(after)
+            except selectors.InvalidCursor:
+                raise ValidationError(OUT_OF_DATE, code="cursor") from None
+        return after
+
+    def filters(self) -> dict:
+        """Arguments of ``selectors.timeline_page`` (the defaults while unbound)."""
+        if not self.is_bound:
+            return {}
+        return {
+            "channel_kind": self.cleaned_data["channel"],
+            "kind": self.cleaned_data["kind"],
+            "after": self.cleaned_data["after"],
+        }
+
+
+# --- logging a contact ------------------------------------------------------------------------
+
+# What the buttons of the timeline preset: the channel kind, and the usual kind of contact.
+PRESETS = {
+    "counter": (Channel.Kind.COUNTER, Interaction.Kind.SERVICE),
+    "phone": (Channel.Kind.PHONE, Interaction.Kind.ENQUIRY),
+    "other": (None, Interaction.Kind.SERVICE),
+}
+
+
+class InteractionForm(MarksInvalidFields, forms.Form):
+    """One contact with the customer, logged by the staff member serving them."""
+
+    channel = ChannelChoiceField(
+        label=_("Channel"), queryset=Channel.objects.none(), empty_label=_("Choose a channel")
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=Interaction.Kind.choices)
+    direction = forms.ChoiceField(
+        label=_("Direction"),
+        choices=Interaction.Direction.choices,
+        initial=Interaction.Direction.INBOUND,
+    )
+    summary = forms.CharField(
+        label=_("Summary"),
+        max_length=500,
+        error_messages={"required": _("Say what the contact was about.")},
+    )
+    outcome = forms.CharField(label=_("Outcome"), max_length=300, required=False)
+    amount = forms.DecimalField(
+        label=_("Amount (CNY)"),
+        required=False,
+        max_digits=18,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        help_text=_("Transactions only."),
+    )
+    outlet = forms.ModelChoiceField(
+        label=_("Outlet"),
+        queryset=Outlet.objects.none(),
+        required=False,
+        empty_label=_("None"),
+    )
+
+    def __init__(self, *args, staff: Staff, preset: str = "", **kwargs):
+        kwargs.setdefault("auto_id", "interaction_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].queryset = selectors.active_channels()
+        # Branch outlets only: ATMs and terminals log their own transactions through the API.
+        self.fields["outlet"].queryset = Outlet.objects.in_scope(staff).filter(
+            is_active=True, kind=Outlet.Kind.BRANCH_OUTLET
+        )
+        if not self.is_bound:
+            channel_kind, contact_kind = PRESETS.get(preset, PRESETS["other"])
+            self.fields["kind"].initial = contact_kind
+            if channel_kind:
+                channel = self.fields["channel"].queryset.filter(kind=channel_kind).first()
+                self.fields["channel"].initial = channel.pk if channel else None
+        self.fields["summary"].widget.attrs.update(autofocus=True, autocomplete="off")
+        self.fields["kind"].widget.attrs["data-interaction-kind"] = ""
+        self.fields["amount"].widget.attrs.update(inputmode="decimal")
+        bootstrap(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") != Interaction.Kind.TRANSACTION:
+            # The field is hidden for other kinds: a figure typed before the kind was
+            # changed is not what the staff member means to record.
+            cleaned["amount"] = None
+        return cleaned
+
+    def service_arguments(self) -> dict:
+        """Keyword arguments of ``services.interaction_log`` (besides customer and staff)."""
+        return {
+            name: self.cleaned_data[name]
+            for name in ("channel", "kind", "direction", "summary", "outcome", "amount", "outlet")
+        }
+
+
+# --- service requests ---------------------------------------------------------------------------
+
+
+class QueueForm(forms.Form):
+    """Which queue, and where in it (query string)."""
+
+    tab = forms.ChoiceField(
+        required=False, choices=list(selectors.Queue.LABELS.items()), initial=selectors.Queue.MINE
+    )
+    after = forms.CharField(required=False, max_length=400, widget=forms.HiddenInput)
+
+    def clean_tab(self) -> str:
+        return self.cleaned_data["tab"] or selectors.Queue.DEFAULT
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("after") and "tab" in cleaned:
+            try:
+                selectors.decode_queue_cursor(cleaned["tab"], cleaned["after"])
+            except selectors.InvalidCursor:
+                self.add_error("after", ValidationError(OUT_OF_DATE, code="cursor"))
+        return cleaned
+
+
+def _with_default_channel(field: forms.ModelChoiceField, staff: Staff) -> None:
+    channels = list(field.queryset)
+    channel = selectors.default_channel(staff, channels)
+    field.initial = channel.pk if channel else None
+
+
+class ServiceRequestOpenForm(MarksInvalidFields, forms.Form):
+    """A new request of the customer, opened in the channel where they asked for it."""
+
+    request_type = forms.ModelChoiceField(
+        label=_("Type"),
+        queryset=ServiceRequestType.objects.none(),
+        empty_label=_("Choose a type"),
+    )
+    summary = forms.CharField(
+        label=_("Summary"),
+        max_length=300,
+        error_messages={"required": _("Say what the customer asks for.")},
+    )
+    channel = ChannelChoiceField(label=_("Opened in"), queryset=Channel.objects.none())
+
+    def __init__(self, *args, staff: Staff, **kwargs):
+        kwargs.setdefault("auto_id", "open_request_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["request_type"].queryset = ServiceRequestType.objects.filter(is_active=True)
+        self.fields["channel"].queryset = selectors.active_channels()
+        if not self.is_bound:
+            _with_default_channel(self.fields["channel"], staff)
+        self.fields["summary"].widget.attrs.update(autocomplete="off")
+        bootstrap(self)
+
+
+# Button labels for the statuses a request can move to.
+MOVE_ACTIONS = {
+    ServiceRequest.Status.ACCEPTED: _("Accept"),
+    ServiceRequest.Status.IN_PROGRESS: _("Start work"),
+    ServiceRequest.Status.WAITING_FOR_CUSTOMER: _("Wait for the customer"),
+    ServiceRequest.Status.COMPLETED: _("Complete"),
+    ServiceRequest.Status.REJECTED: _("Reject"),
+    ServiceRequest.Status.CANCELLED: _("Cancel the request"),
+}
+
+
+class ServiceRequestMoveForm(MarksInvalidFields, forms.Form):
+    """Move a request on, from the channel where the staff member is working."""
+
+    # Every status: the service, not the form, says which move the workflow allows, so that
+    # a stale page gets the same clear message as the API.
+    to_status = forms.ChoiceField(
+        choices=ServiceRequest.Status.choices,
+        widget=forms.HiddenInput,
+        error_messages={"required": _("Choose what happens to the request.")},
+    )
+    channel = ChannelChoiceField(label=_("Channel"), queryset=Channel.objects.none())
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required to reject or cancel a request."),
+    )
+
+    def __init__(self, *args, staff: Staff, **kwargs):
+        kwargs.setdefault("auto_id", "move_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].queryset = selectors.active_channels()
+        if not self.is_bound:
+            _with_default_channel(self.fields["channel"], staff)
+        bootstrap(self)
+
+
+class ServiceRequestReassignForm(MarksInvalidFields, forms.Form):
+    """Give a request to a colleague or a team within the staff member's scope."""
+
+    owner = StaffChoiceField(
+        label=_("Owner"),
+        queryset=Staff.objects.none(),
+        required=False,
+        empty_label=_("Nobody: the team's queue"),
+    )
+    team = BranchChoiceField(label=_("Team"), queryset=Branch.objects.none(), empty_label=None)
+    channel = ChannelChoiceField(label=_("Channel"), queryset=Channel.objects.none())
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args, staff: Staff, request: ServiceRequest, **kwargs):
+        kwargs.setdefault("auto_id", "reassign_%s")
+        kwargs.setdefault("initial", {"owner": request.owner_id, "team": request.team_id})
+        super().__init__(*args, **kwargs)
+        colleagues = Staff.objects.in_scope(staff).active().select_related("branch")
+        self.fields["owner"].queryset = colleagues.order_by("branch__path", "name")
+        branches = Branch.objects.in_scope(staff).active().order_by("path")
+        self.fields["team"].queryset = branches
+        self.fields["team"].top_depth = 0 if staff.branch is None else staff.branch.depth
+        self.fields["channel"].queryset = selectors.active_channels()
+        if not self.is_bound:
+            _with_default_channel(self.fields["channel"], staff)
+        bootstrap(self)
+
+    def out_of_scope(self) -> bool:
+        """A colleague or team the staff member may not see was sent: treat as unknown."""
+        return self.has_error("owner", "invalid_choice") or self.has_error("team", "invalid_choice")

@@ -1,0 +1,226 @@
+"""The daily roll-up of interactions that the channel analytics read.
+
+For one bank and one day (midnight to midnight in the bank's time zone) three set-based
+statements rewrite that day's figures:
+
+- ``DailyChannelRollup``: interactions, transactions, transaction amount and distinct
+  customers per channel, branch (the outlet's branch when the contact happened at an
+  outlet, else the customer's home branch) and customer tier (the tier the customer has
+  when the roll-up runs);
+- ``DailyOutletRollup``: the same counts per outlet, for the outlet ranking;
+- ``DailyTierPopulation``: active customers per home branch and tier when the roll-up runs,
+  the base of cost-to-serve per customer.
+
+Each statement aggregates with one GROUP BY, upserts on the table's unique key (leaving
+unchanged rows untouched) and deletes the rows of that day that no longer have anything
+behind them, so running a day again yields exactly the same rows. The customers table keeps
+no history of status, tier or opening date (imported customers carry the import's date): the
+nightly run of yesterday is exact, a backfill of an older day counts customers with the
+status and tier they have today.
+
+``rollup_day_once`` runs a day through the job-run table (one recorded run per bank and
+day); the nightly task and the ``rollup_channels`` command both go through it.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date, datetime, time, timedelta
+
+from django.db import connection
+from django.utils import timezone
+
+from channels.models import (
+    DailyChannelRollup,
+    DailyOutletRollup,
+    DailyTierPopulation,
+    Interaction,
+    Outlet,
+)
+from crm.jobs.models import JobRun
+from crm.jobs.runs import run_once
+from crm.tenancy.context import require_tenant
+from crm.tenancy.models import Tenant
+from customers.models import Customer
+
+JOB = "channels.rollup"
+
+CHANNEL_ROLLUP_SQL = """
+WITH facts AS (
+    SELECT i.channel_id,
+           COALESCE(o.branch_id, c.home_branch_id) AS branch_id,
+           c.tier,
+           count(*) AS interactions,
+           count(*) FILTER (WHERE i.kind = %(transaction)s) AS transactions,
+           COALESCE(sum(i.amount) FILTER (WHERE i.kind = %(transaction)s), 0) AS amount,
+           count(DISTINCT i.customer_id) AS customers
+      FROM {interaction} i
+      JOIN {customer} c ON c.tenant_id = i.tenant_id AND c.id = i.customer_id
+      LEFT JOIN {outlet} o ON o.tenant_id = i.tenant_id AND o.id = i.outlet_id
+     WHERE i.tenant_id = %(tenant)s
+       AND i.occurred_at >= %(start)s AND i.occurred_at < %(end)s
+     GROUP BY 1, 2, 3
+),
+written AS (
+    INSERT INTO {rollup} AS r
+           (tenant_id, day, channel_id, branch_id, tier,
+            interactions, transactions, amount, customers)
+    SELECT %(tenant)s, %(day)s, channel_id, branch_id, tier,
+           interactions, transactions, amount, customers
+      FROM facts
+    ON CONFLICT (tenant_id, day, channel_id, branch_id, tier) DO UPDATE
+       SET interactions = EXCLUDED.interactions,
+           transactions = EXCLUDED.transactions,
+           amount = EXCLUDED.amount,
+           customers = EXCLUDED.customers
+     WHERE (r.interactions, r.transactions, r.amount, r.customers)
+           IS DISTINCT FROM
+           (EXCLUDED.interactions, EXCLUDED.transactions, EXCLUDED.amount, EXCLUDED.customers)
+    RETURNING 1
+),
+removed AS (
+    DELETE FROM {rollup} r
+     WHERE r.tenant_id = %(tenant)s AND r.day = %(day)s
+       AND NOT EXISTS (
+           SELECT FROM facts f
+            WHERE f.channel_id = r.channel_id AND f.branch_id = r.branch_id
+              AND f.tier = r.tier
+       )
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM written) + (SELECT count(*) FROM removed)
+"""
+
+OUTLET_ROLLUP_SQL = """
+WITH facts AS (
+    SELECT i.outlet_id,
+           count(*) AS interactions,
+           count(*) FILTER (WHERE i.kind = %(transaction)s) AS transactions,
+           COALESCE(sum(i.amount) FILTER (WHERE i.kind = %(transaction)s), 0) AS amount
+      FROM {interaction} i
+     WHERE i.tenant_id = %(tenant)s
+       AND i.occurred_at >= %(start)s AND i.occurred_at < %(end)s
+       AND i.outlet_id IS NOT NULL
+     GROUP BY 1
+),
+written AS (
+    INSERT INTO {rollup} AS r
+           (tenant_id, day, outlet_id, interactions, transactions, amount)
+    SELECT %(tenant)s, %(day)s, outlet_id, interactions, transactions, amount
+      FROM facts
+    ON CONFLICT (tenant_id, day, outlet_id) DO UPDATE
+       SET interactions = EXCLUDED.interactions,
+           transactions = EXCLUDED.transactions,
+           amount = EXCLUDED.amount
+     WHERE (r.interactions, r.transactions, r.amount)
+           IS DISTINCT FROM (EXCLUDED.interactions, EXCLUDED.transactions, EXCLUDED.amount)
+    RETURNING 1
+),
+removed AS (
+    DELETE FROM {rollup} r
+     WHERE r.tenant_id = %(tenant)s AND r.day = %(day)s
+       AND NOT EXISTS (SELECT FROM facts f WHERE f.outlet_id = r.outlet_id)
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM written) + (SELECT count(*) FROM removed)
+"""
+
+POPULATION_SQL = """
+WITH facts AS (
+    SELECT c.home_branch_id AS branch_id, c.tier, count(*) AS customers
+      FROM {customer} c
+     WHERE c.tenant_id = %(tenant)s AND c.status = %(active)s
+     GROUP BY 1, 2
+),
+written AS (
+    INSERT INTO {population} AS p (tenant_id, day, branch_id, tier, customers)
+    SELECT %(tenant)s, %(day)s, branch_id, tier, customers
+      FROM facts
+    ON CONFLICT (tenant_id, day, branch_id, tier) DO UPDATE
+       SET customers = EXCLUDED.customers
+     WHERE p.customers IS DISTINCT FROM EXCLUDED.customers
+    RETURNING 1
+),
+removed AS (
+    DELETE FROM {population} p
+     WHERE p.tenant_id = %(tenant)s AND p.day = %(day)s
+       AND NOT EXISTS (
+           SELECT FROM facts f WHERE f.branch_id = p.branch_id AND f.tier = p.tier
+       )
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM written) + (SELECT count(*) FROM removed)
+"""
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+TABLES = {
+    "interaction": Interaction,
+    "customer": Customer,
+    "outlet": Outlet,
+}
+
+
+def day_bounds(tenant: Tenant, day: date) -> tuple[datetime, datetime]:
+    """Return the first instant of ``day`` and of the next day in the bank's time zone."""
+    tz = zoneinfo.ZoneInfo(tenant.time_zone)
+    return (
+        datetime.combine(day, time.min, tzinfo=tz),
+        datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz),
+    )
+
+
+def yesterday(tenant: Tenant) -> date:
+    """The last complete day in the bank's time zone."""
+    return timezone.localdate(timezone=zoneinfo.ZoneInfo(tenant.time_zone)) - timedelta(days=1)
+
+
+def rollup_day(*, day: date) -> int:
+    """Rewrite the current bank's figures of ``day``; return the rows written or deleted.
+
+    Runs in the caller's transaction (``run_once`` gives it one), as the current tenant.
+    """
+    tenant = require_tenant()
+    start, end = day_bounds(tenant, day)
+    params = {
+        "tenant": tenant.pk,
+        "day": day,
+        "start": start,
+        "end": end,
+        "transaction": Interaction.Kind.TRANSACTION.value,
+        "active": Customer.Status.ACTIVE.value,
+    }
+    tables = {name: _table(model) for name, model in TABLES.items()}
+    statements = [
+        CHANNEL_ROLLUP_SQL.format(rollup=_table(DailyChannelRollup), **tables),
+        OUTLET_ROLLUP_SQL.format(rollup=_table(DailyOutletRollup), **tables),
+        POPULATION_SQL.format(population=_table(DailyTierPopulation), **tables),
+    ]
+    touched = 0
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement, params)
+            touched += cursor.fetchone()[0]
+    return touched
+
+
+def rollup_day_once(*, day: date, force: bool = False) -> JobRun | None:
+    """Roll up ``day`` for the current bank unless that day's run is already done.
+
+    Returns the finished run, or None when the day had been rolled up before. ``force``
+    recomputes a day already done (after late interactions arrived, e.g. a partner's
+    replayed batch): the statements are idempotent, so this only brings the figures up to
+    date, and the day's run row records one more attempt.
+    """
+    tenant = require_tenant()
+    period = day.isoformat()
+    if force:
+        # The run row is kept (one per bank and day); marking it failed lets run_once
+        # claim it again, which it does at once, counting one more attempt.
+        JobRun.objects.filter(
+            job=JOB, tenant_id=tenant.pk, period=period, status=JobRun.Status.SUCCEEDED
+        ).update(status=JobRun.Status.FAILED, error="recomputed on request")
+    return run_once(job=JOB, period=period, work=lambda: rollup_day(day=day))

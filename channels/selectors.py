@@ -1,0 +1,504 @@
+"""Reads of channels for the pages: a customer's timeline and the service-request queues.
+
+The timeline merges two sources, interactions and service-request steps, each read in
+keyset order from its own index and both fetched in one query, so a customer with tens of
+thousands of contacts costs the same short query per page as one with ten. Queues are
+keyset pages too: no OFFSET, no COUNT.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    DecimalField,
+    F,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from channels.models import Channel, Interaction, ServiceRequest, ServiceRequestStep
+from crm.tenancy.models import Staff
+from crm.tenancy.roles import Role
+from customers.models import Customer
+
+TIMELINE_PAGE_SIZE = 20
+QUEUE_PAGE_SIZE = 25
+# The timeline's "kind" filter: the interaction kinds, plus the steps of service requests.
+REQUEST_STEPS = "request"
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+def _encode(payload: list) -> str:
+    raw = json.dumps(payload, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(token: str) -> list:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        decoded = json.loads(raw.decode())
+    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        raise InvalidCursor(token) from error
+    if not isinstance(decoded, list):
+        raise InvalidCursor(token)
+    return decoded
+
+
+def _key(value) -> tuple[datetime, int]:
+    """A (time, id) position from its JSON form; InvalidCursor if it is not one."""
+    if not (isinstance(value, list) and len(value) == 2 and type(value[1]) is int):
+        raise InvalidCursor(value)
+    try:
+        moment = datetime.fromisoformat(value[0])
+    except (TypeError, ValueError) as error:
+        raise InvalidCursor(value) from error
+    if moment.tzinfo is None:
+        raise InvalidCursor(value)
+    return moment, value[1]
+
+
+def _older_than(moment: datetime, pk: int) -> Q:
+    """Rows after (moment, pk) in newest-first order."""
+    # The first condition is what the (…, occurred_at, id) index serves; the second settles ties.
+    return Q(occurred_at__lte=moment) & (Q(occurred_at__lt=moment) | Q(id__lt=pk))
+
+
+# --- the timeline ---------------------------------------------------------------------------
+
+# Where a source's reading stopped: from the newest, after a position, or nothing left.
+START, END = None, "end"
+INTERACTION, STEP = "interaction", "step"
+
+KIND_LABELS = dict(Interaction.Kind.choices)
+DIRECTION_LABELS = dict(Interaction.Direction.choices)
+STATUS_LABELS = dict(ServiceRequest.Status.choices)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of the timeline: an interaction or a step of a service request.
+
+    Read as plain values (see ``timeline_page``) rather than model instances: both sources
+    come back in one query.
+    """
+
+    source: str
+    pk: int
+    occurred_at: datetime
+    channel_name: str
+    staff_name: str | None  # the staff member who served, or
+    system_name: str  # the source system / partner when no staff member did
+    summary: str
+    # interactions
+    kind: str = ""
+    direction: str = ""
+    outlet_name: str | None = None
+    outcome: str = ""
+    amount: Decimal | None = None
+    # steps of service requests
+    request_pk: int | None = None
+    request_number: str = ""
+    request_type_name: str = ""
+    from_status: str = ""
+    to_status: str = ""
+    request_visible: bool = False  # whether the viewer may open the request's page
+
+    @property
+    def is_interaction(self) -> bool:
+        return self.source == INTERACTION
+
+    @property
+    def dom_id(self) -> str:
+        return f"{self.source}-{self.pk}"
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def direction_label(self) -> str:
+        return DIRECTION_LABELS.get(self.direction, self.direction)
+
+    @property
+    def status_changed(self) -> bool:
+        return bool(self.from_status) and self.from_status != self.to_status
+
+    @property
+    def from_status_label(self) -> str:
+        return STATUS_LABELS.get(self.from_status, self.from_status)
+
+    @property
+    def to_status_label(self) -> str:
+        return STATUS_LABELS.get(self.to_status, self.to_status)
+
+    def sort_key(self) -> tuple:
+        # Steps before interactions of the same instant, then by id: any fixed order works,
+        # since each source keeps its own position in the cursor.
+        return (self.occurred_at, self.source == STEP, self.pk)
+
+
+@dataclass
+class TimelinePage:
+    entries: list[TimelineEntry] = field(default_factory=list)
+    next_cursor: str | None = None
+
+
+def encode_timeline_cursor(interactions, steps) -> str:
+    def position(value):
+        if value in (START, END):
+            return value
+        moment, pk = value
+        return [moment.isoformat(), pk]
+
+    return _encode(["timeline", position(interactions), position(steps)])
+
+
+def decode_timeline_cursor(token: str) -> tuple:
+    """Return the (interactions, steps) positions in ``token``; raise InvalidCursor if bad."""
+    decoded = _decode(token)
+    if len(decoded) != 3 or decoded[0] != "timeline":
+        raise InvalidCursor(token)
+    return tuple(value if value in (START, END) else _key(value) for value in decoded[1:])
+
+
+def request_is_visible(staff: Staff, team_id: int | None) -> bool:
+    """Whether ``staff`` may open a request of this team (its customer known to be in scope)."""
+    branch_ids = staff.scope_branch_ids
+    return branch_ids is None or team_id in branch_ids
+
+
+def _newest_first(rows: QuerySet, position, size: int) -> QuerySet:
+    """Up to ``size`` rows of ``rows`` after ``position``, newest first, to join afterwards.
+
+    The page's ids are chosen by a query on the table alone, which its index answers in
+    order; only those rows are then joined to channel, outlet and staff. Joined in one
+    query, the planner may start from the small channel table and read every interaction
+    of a channel instead.
+    """
+    if position is not START:
+        rows = rows.filter(_older_than(*position))
+    ids = rows.order_by("-occurred_at", "-id").values("id")[:size]
+    return rows.model.objects.filter(id__in=ids)
+
+
+def interaction_rows(
+    customer: Customer,
+    *,
+    kind: str = "",
+    channel_ids: list[int] | None = None,
+    position=START,
+    size: int = TIMELINE_PAGE_SIZE + 1,
+) -> QuerySet:
+    """The customer's interactions for one timeline page, as the timeline's columns."""
+    # Served by the (tenant, customer, -occurred_at, -id) index: the ScopedManager adds the
+    # tenant, so row-level security does not stop the planner from using it.
+    rows = Interaction.objects.filter(customer_id=customer.pk)
+    if kind:
+        rows = rows.filter(kind=kind)
+    if channel_ids is not None:
+        rows = rows.filter(channel_id__in=channel_ids)
+    return _newest_first(rows, position, size).values(
+        t_source=Value(INTERACTION),
+        t_id=F("id"),
+        t_at=F("occurred_at"),
+        t_channel=F("channel__name"),
+        t_staff=F("staff__name"),
+        t_system=F("source"),
+        t_summary=F("summary"),
+        t_kind=F("kind"),
+        t_direction=F("direction"),
+        t_outlet=F("outlet__name"),
+        t_outcome=F("outcome"),
+        t_amount=F("amount"),
+        t_request=Value(None, output_field=BigIntegerField()),
+        t_number=Value("", output_field=CharField()),
+        t_type=Value("", output_field=CharField()),
+        t_team=Value(None, output_field=BigIntegerField()),
+        t_from=Value("", output_field=CharField()),
+        t_to=Value("", output_field=CharField()),
+    )
+
+
+def request_step_rows(
+    customer: Customer,
+    *,
+    channel_ids: list[int] | None = None,
+    position=START,
+    size: int = TIMELINE_PAGE_SIZE + 1,
+) -> QuerySet:
+    """The steps of the customer's service requests for one page, as the timeline's columns."""
+    # The request's tenant condition lets the planner reach the customer's requests through
+    # their (tenant, customer) index under row-level security.
+    rows = ServiceRequestStep.objects.filter(
+        request__tenant_id=customer.tenant_id, request__customer_id=customer.pk
+    )
+    if channel_ids is not None:
+        rows = rows.filter(channel_id__in=channel_ids)
+    return _newest_first(rows, position, size).values(
+        t_source=Value(STEP),
+        t_id=F("id"),
+        t_at=F("occurred_at"),
+        t_channel=F("channel__name"),
+        t_staff=F("staff__name"),
+        t_system=F("partner_name"),
+        t_summary=F("note"),
+        t_kind=Value("", output_field=CharField()),
+        t_direction=Value("", output_field=CharField()),
+        t_outlet=Value(None, output_field=CharField()),
+        t_outcome=Value("", output_field=CharField()),
+        t_amount=Value(None, output_field=DecimalField()),
+        t_request=F("request_id"),
+        t_number=F("request__number"),
+        t_type=F("request__request_type__name"),
+        t_team=F("request__team_id"),
+        t_from=F("from_status"),
+        t_to=F("to_status"),
+    )
+
+
+def _entry(row: dict, staff: Staff) -> TimelineEntry:
+    return TimelineEntry(
+        source=row["t_source"],
+        pk=row["t_id"],
+        occurred_at=row["t_at"],
+        channel_name=row["t_channel"],
+        staff_name=row["t_staff"],
+        system_name=row["t_system"],
+        summary=row["t_summary"],
+        kind=row["t_kind"],
+        direction=row["t_direction"],
+        outlet_name=row["t_outlet"],
+        outcome=row["t_outcome"],
+        amount=row["t_amount"],
+        request_pk=row["t_request"],
+        request_number=row["t_number"],
+        request_type_name=row["t_type"],
+        from_status=row["t_from"],
+        to_status=row["t_to"],
+        request_visible=row["t_source"] == STEP and request_is_visible(staff, row["t_team"]),
+    )
+
+
+def timeline_page(
+    staff: Staff,
+    customer: Customer,
+    *,
+    channel_kind: str = "",
+    kind: str = "",
+    after: str = "",
+    size: int = TIMELINE_PAGE_SIZE,
+) -> TimelinePage:
+    """One page of the customer's contacts from every channel, newest first.
+
+    Each source, interactions and request steps, gives at most ``size + 1`` rows in keyset
+    order from its own index; both come back in one UNION ALL query, are merged here, and
+    ``size`` are kept. The cursor remembers where each source stopped, so no entry is shown
+    twice or skipped. ``channel_kind`` is a ``Channel.Kind``; ``kind`` an
+    ``Interaction.Kind`` or ``REQUEST_STEPS``; ``after`` a cursor the form has checked.
+    """
+    interactions_at, steps_at = decode_timeline_cursor(after) if after else (START, START)
+    if kind == REQUEST_STEPS:
+        interactions_at = END
+    elif kind:
+        steps_at = END
+    # The bank's few channels of that kind, as ids: a plain condition on each source's rows.
+    channel_ids = None
+    if channel_kind:
+        channel_ids = list(Channel.objects.filter(kind=channel_kind).values_list("id", flat=True))
+
+    sources = []
+    if interactions_at != END:
+        sources.append(
+            interaction_rows(
+                customer,
+                kind=kind,
+                channel_ids=channel_ids,
+                position=interactions_at,
+                size=size + 1,
+            )
+        )
+    if steps_at != END:
+        sources.append(
+            request_step_rows(customer, channel_ids=channel_ids, position=steps_at, size=size + 1)
+        )
+    rows = []
+    if sources:
+        query = sources[0].union(*sources[1:], all=True) if len(sources) > 1 else sources[0]
+        rows = list(query)
+    merged = sorted((_entry(row, staff) for row in rows), key=TimelineEntry.sort_key, reverse=True)
+    shown = merged[:size]
+
+    def position_after(previous, source: str):
+        if previous == END:
+            return END
+        fetched = sum(1 for entry in merged if entry.source == source)
+        consumed = [entry for entry in shown if entry.source == source]
+        # Everything read was shown: more exist only if the read was cut at size + 1.
+        if len(consumed) == fetched and fetched <= size:
+            return END
+        if not consumed:
+            return previous
+        return (consumed[-1].occurred_at, consumed[-1].pk)
+
+    next_interactions = position_after(interactions_at, INTERACTION)
+    next_steps = position_after(steps_at, STEP)
+    page = TimelinePage(entries=shown)
+    if next_interactions != END or next_steps != END:
+        page.next_cursor = encode_timeline_cursor(next_interactions, next_steps)
+    return page
+
+
+# --- service requests -----------------------------------------------------------------------
+
+
+def requests_in_scope(staff: Staff) -> QuerySet:
+    """Requests whose team is in the staff member's scope and whose customer they may see.
+
+    The customer condition mirrors ``Customer.objects.in_scope`` as conditions on the
+    joined customer row: a subquery over every customer in scope could make the planner
+    read a whole branch's customers to show one page of requests.
+    """
+    requests = ServiceRequest.objects.in_scope(staff)
+    if staff.is_platform_admin:
+        return requests
+    if staff.scope_branch_ids is not None:
+        requests = requests.filter(customer__home_branch_id__in=staff.scope_branch_ids)
+    if staff.sees_only_own_book:
+        requests = requests.filter(customer__relationship_manager=staff)
+    return requests
+
+
+def get_request_or_404(staff: Staff, pk: int) -> ServiceRequest:
+    """The request with ``pk`` if ``staff`` may see it and its customer; 404 otherwise."""
+    request = (
+        requests_in_scope(staff)
+        .select_related("request_type", "customer", "owner", "team", "opened_channel")
+        .defer(
+            "customer__id_number_encrypted",
+            "customer__phone_encrypted",
+            "customer__id_number_index",
+            "customer__phone_index",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if request is None:
+        raise Http404
+    return request
+
+
+def request_history(request: ServiceRequest) -> list[ServiceRequestStep]:
+    """Every step of the request, oldest first, with the channel it happened in."""
+    return list(request.steps.select_related("channel", "staff").order_by("occurred_at", "id"))
+
+
+OPEN_STATUSES = [
+    status
+    for status in ServiceRequest.Status.values
+    if status not in ServiceRequest.CLOSED_STATUSES
+]
+
+
+class Queue:
+    MINE = "mine"
+    TEAM = "team"
+    OVERDUE = "overdue"
+
+    LABELS = {
+        MINE: _("My requests"),
+        TEAM: _("My team's"),
+        OVERDUE: _("Overdue"),
+    }
+    DEFAULT = MINE
+
+
+def request_queue(staff: Staff, queue: str, *, now: datetime | None = None) -> QuerySet:
+    """Open requests of one queue: mine, my team's (my branch subtree), or overdue."""
+    # The open statuses by name rather than "not closed": the planner can then read each
+    # status's range of the (tenant, status, due_at) index already in due order.
+    requests = requests_in_scope(staff).filter(status__in=OPEN_STATUSES)
+    if queue == Queue.MINE:
+        requests = requests.filter(owner=staff)
+    elif queue == Queue.OVERDUE:
+        requests = requests.filter(due_at__lt=now or timezone.now())
+    elif queue != Queue.TEAM:
+        raise ValueError(queue)
+    return requests.select_related(
+        "request_type", "customer", "owner", "team", "opened_channel"
+    ).defer(
+        "customer__id_number_encrypted",
+        "customer__phone_encrypted",
+        "customer__id_number_index",
+        "customer__phone_index",
+    )
+
+
+@dataclass
+class QueuePage:
+    requests: list[ServiceRequest]
+    next_cursor: str | None = None
+
+
+def encode_queue_cursor(queue: str, request: ServiceRequest) -> str:
+    return _encode([queue, request.due_at.isoformat(), request.pk])
+
+
+def decode_queue_cursor(queue: str, token: str) -> tuple[datetime, int]:
+    decoded = _decode(token)
+    if len(decoded) != 3 or decoded[0] != queue:
+        raise InvalidCursor(token)
+    return _key(decoded[1:])
+
+
+def queue_page(
+    queryset: QuerySet, queue: str, *, after: str = "", size: int = QUEUE_PAGE_SIZE
+) -> QueuePage:
+    """One page of a queue, the most urgent (earliest due) first."""
+    if after:
+        due_at, pk = decode_queue_cursor(queue, after)
+        queryset = queryset.filter(Q(due_at__gte=due_at) & (Q(due_at__gt=due_at) | Q(id__gt=pk)))
+    rows = list(queryset.order_by("due_at", "id")[: size + 1])
+    page = QueuePage(requests=rows[:size])
+    if len(rows) > size:
+        page.next_cursor = encode_queue_cursor(queue, rows[size - 1])
+    return page
+
+
+# --- choices --------------------------------------------------------------------------------
+
+
+def active_channels() -> QuerySet:
+    """The bank's active channels, counter and phone first (the usual ones at a branch)."""
+    usual_first = Case(
+        When(kind=Channel.Kind.COUNTER, then=Value(0)),
+        When(kind=Channel.Kind.PHONE, then=Value(1)),
+        default=Value(2),
+    )
+    return Channel.objects.filter(is_active=True).order_by(usual_first, "code")
+
+
+def channel_of_kind(channels: list[Channel], kind: str) -> Channel | None:
+    return next((channel for channel in channels if channel.kind == kind), None)
+
+
+def default_channel(staff: Staff, channels: list[Channel]) -> Channel | None:
+    """Where a staff member usually works: tellers at the counter, everyone else by phone."""
+    kind = Channel.Kind.COUNTER if staff.has_role(Role.TELLER) else Channel.Kind.PHONE
+    return channel_of_kind(channels, kind) or (channels[0] if channels else None)
