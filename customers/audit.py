@@ -1,7 +1,14 @@
 """Put customer changes in the auditors' trail."""
 
 from crm.audit.selectors import register_audited_model
-from customers.models import Consent, Customer, Holding
+from customers.models import (
+    BalanceSnapshot,
+    Consent,
+    Customer,
+    CustomerRelationship,
+    Holding,
+    Product,
+)
 
 register_audited_model(
     Customer,
@@ -22,3 +29,6 @@ register_audited_model(
 )
 register_audited_model(Holding, ["customer", "product", "account_number", "status", "balance"])
 register_audited_model(Consent, ["customer", "purpose", "channel", "granted", "source"])
+register_audited_model(CustomerRelationship, ["from_customer", "kind", "to_customer", "note"])
+register_audited_model(Product, ["code", "name", "category", "is_active"])
+register_audited_model(BalanceSnapshot, ["customer", "month", "deposits", "loans", "wealth", "aum"])

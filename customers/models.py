@@ -216,6 +216,7 @@ class Customer(TenantOwned):
         return pii.decrypt(token) if token else ""
 
 
+@pghistory.track(*every_change(), meta=event_indexes("relationship_event_trail"))
 class CustomerRelationship(TenantOwned):
     """How two customers are related, read in both directions."""
 
@@ -280,6 +281,7 @@ class CustomerRelationship(TenantOwned):
         return self.from_customer if customer.pk == self.to_customer_id else self.to_customer
 
 
+@pghistory.track(*every_change(), meta=event_indexes("product_event_trail"))
 class Product(TenantOwned):
     class Category(models.TextChoices):
         DEPOSIT = "deposit", _("Deposit")
@@ -348,6 +350,7 @@ class Holding(TenantOwned):
         return f"{self.product} {self.account_number}"
 
 
+@pghistory.track(*every_change(), meta=event_indexes("snapshot_event_trail"))
 class BalanceSnapshot(TenantOwned):
     """A customer's balances at the end of a month; value scoring reads these."""
 
