@@ -197,8 +197,12 @@ class Interaction(TenantOwned):
         return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d %H:%M}"
 
 
+@pghistory.track(*every_change(), meta=event_indexes("channel_preference_event_trail"))
 class ChannelPreference(TenantOwned):
-    """How a customer wants to be contacted; marketing honours it together with consents."""
+    """How a customer wants to be contacted; marketing honours it together with consents.
+
+    Contact hours are times of day in the bank's time zone.
+    """
 
     customer = models.OneToOneField(
         Customer,

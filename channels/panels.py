@@ -62,3 +62,6 @@ TIMELINE_PANEL = register_panel(
         permission="channels.view_interaction",
     )
 )
+
+# The contact-preferences panel and its audit trail register themselves when imported.
+from channels import audit, preference_panel  # noqa: E402,F401

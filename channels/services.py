@@ -6,15 +6,17 @@ mobile app follows exactly the rules of one moved at the counter.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 
+import pghistory
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels.models import (
     Channel,
+    ChannelPreference,
     Interaction,
     Outlet,
     ServiceRequest,
@@ -228,3 +230,49 @@ def service_request_reassign(
         or _("Reassigned to %(owner)s, %(team)s") % {"owner": owner or _("nobody"), "team": team},
     )
     return request
+
+
+@transaction.atomic
+def channel_preference_set(
+    *,
+    customer: Customer,
+    preferred_channel: Channel | None,
+    contact_from: time | None,
+    contact_until: time | None,
+    do_not_contact: bool,
+    actor: Staff | None,
+) -> ChannelPreference:
+    """Record how the customer wants to be contacted; the first answer creates their row.
+
+    Contact hours are times of day in the bank's time zone, either end open. A window across
+    midnight is refused rather than guessed at. ``actor`` is who the audit trail names when
+    no request does (imports, partner systems, tasks).
+    """
+    if preferred_channel is not None and (
+        preferred_channel.tenant_id != customer.tenant_id or not preferred_channel.is_active
+    ):
+        raise ChannelError(
+            _("Choose one of the bank's active channels."), field="preferred_channel"
+        )
+    if contact_from is not None and contact_until is not None and contact_from >= contact_until:
+        raise ChannelError(
+            _("The contact hours must start before they end."), field="contact_until"
+        )
+    values = {
+        "preferred_channel_id": preferred_channel.pk if preferred_channel else None,
+        "contact_from": contact_from,
+        "contact_until": contact_until,
+        "do_not_contact": do_not_contact,
+    }
+    who = {"staff_id": actor.pk, "username": actor.get_username()} if actor else {}
+    with pghistory.context(**who):
+        preference, created = ChannelPreference.objects.select_for_update().get_or_create(
+            tenant_id=customer.tenant_id, customer=customer, defaults=values
+        )
+        changed = [name for name, value in values.items() if getattr(preference, name) != value]
+        if not created and changed:
+            # Saving an unchanged form writes nothing: the trail shows real changes only.
+            for name in changed:
+                setattr(preference, name, values[name])
+            preference.save(update_fields=[*changed, "updated_at"])
+    return preference

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from channels.views import service_requests, timeline
+from channels.views import preferences, service_requests, timeline
 
 urlpatterns = [
     path("customers/<int:customer_pk>/timeline/", timeline.timeline, name="timeline"),
@@ -26,5 +26,15 @@ urlpatterns = [
         "requests/<int:pk>/reassign/",
         service_requests.request_reassign,
         name="request_reassign",
+    ),
+    path(
+        "customers/<int:customer_pk>/preferences/",
+        preferences.preferences_edit,
+        name="preferences",
+    ),
+    path(
+        "customers/<int:customer_pk>/preferences/panel/",
+        preferences.preferences_panel,
+        name="preferences_panel",
     ),
 ]

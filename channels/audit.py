@@ -1,0 +1,9 @@
+"""Put changes of channel data in the auditors' trail."""
+
+from channels.models import ChannelPreference
+from crm.audit.selectors import register_audited_model
+
+register_audited_model(
+    ChannelPreference,
+    ["customer", "preferred_channel", "contact_from", "contact_until", "do_not_contact"],
+)

@@ -1,0 +1,85 @@
+"""The customer page's "Contact preferences" panel: whether and how staff may contact them.
+
+Importing this module registers the panel. It shows the customer's preferred channel,
+contact hours and do-not-contact next to their marketing consents per channel, read the
+way ``channels.contact_policy`` applies them, in one query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from channels import contact_policy
+from customers.models import Consent, Customer
+from customers.panels import Panel, register_panel
+
+CONSENT_CHANNEL_LABELS = dict(Consent.Channel.choices)
+
+
+@dataclass(frozen=True)
+class ConsentRow:
+    """One consent channel as staff read it: the customer's answer and what it amounts to."""
+
+    channel: str
+    label: str
+    allowed: bool
+    answered: bool  # False: the "any channel" answer (or its absence) decides
+    recorded_at: datetime | None
+    preferred: bool
+
+
+def consent_rows(preferences: contact_policy.ContactPreferences) -> list[ConsentRow]:
+    """Every consent channel, then "any channel", with the answer that applies to each."""
+    preferred = None
+    if preferences.preferred_channel_kind:
+        preferred = contact_policy.consent_channel_for(preferences.preferred_channel_kind)
+    rows = []
+    for channel in [*contact_policy.CONSENT_CHANNELS, contact_policy.ANY_CHANNEL]:
+        answer = preferences.answer(channel)
+        if channel == contact_policy.ANY_CHANNEL:
+            allowed = answer is not None and answer.granted
+        else:
+            allowed = preferences.consent_for(channel)
+        rows.append(
+            ConsentRow(
+                channel=channel,
+                label=CONSENT_CHANNEL_LABELS[channel],
+                allowed=allowed,
+                answered=answer is not None,
+                recorded_at=answer.recorded_at if answer else None,
+                preferred=channel == preferred,
+            )
+        )
+    return rows
+
+
+def preference_context(request: HttpRequest, customer: Customer) -> dict:
+    """What the panel's template needs, for the page and for the htmx swaps alike."""
+    preferences = contact_policy.contact_preferences(customer)
+    rows = consent_rows(preferences)
+    return {
+        "preferences": preferences,
+        "consent_rows": rows,
+        "marketing_by": [
+            row.label for row in rows if row.allowed and row.channel != contact_policy.ANY_CHANNEL
+        ],
+        "within_hours_now": preferences.within_contact_hours(),
+        "can_edit": request.user.has_perm("channels.change_channelpreference"),
+    }
+
+
+PREFERENCE_PANEL = register_panel(
+    Panel(
+        key="contact_preferences",
+        title=_("Contact preferences"),
+        template="channels/panels/preferences.html",
+        context=preference_context,
+        order=45,
+        width="col-lg-6 col-xl-4",
+        permission="channels.view_channelpreference",
+    )
+)

@@ -1,0 +1,132 @@
+"""A customer's contact preferences: the panel's refresh and the form that changes them."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from channels import selectors, services
+from channels.forms import ChannelChoiceField
+from channels.models import Channel, ChannelPreference
+from channels.preference_panel import PREFERENCE_PANEL, preference_context
+from crm.tenancy.context import require_tenant
+from crm.tenancy.decorators import tenant_staff_required
+from customers.forms import MarksInvalidFields, bootstrap
+from customers.models import Customer
+from customers.selectors import get_customer_or_404
+from customers.views.listing import wants_fragment
+
+FORM_TEMPLATE = "channels/preference_form.html"
+
+
+class TimeOfDayInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%H:%M")
+
+
+class ChannelPreferenceForm(MarksInvalidFields, forms.Form):
+    """How the customer wants to be contacted, as staff record it."""
+
+    preferred_channel = ChannelChoiceField(
+        label=gettext_lazy("Preferred channel"),
+        queryset=Channel.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("No preference"),
+    )
+    contact_from = forms.TimeField(
+        label=gettext_lazy("Contact from"), required=False, widget=TimeOfDayInput
+    )
+    contact_until = forms.TimeField(
+        label=gettext_lazy("Contact until"), required=False, widget=TimeOfDayInput
+    )
+    do_not_contact = forms.BooleanField(
+        label=gettext_lazy("Do not contact"),
+        required=False,
+        help_text=gettext_lazy("No marketing in any channel, whatever the consents say."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "preference_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["preferred_channel"].queryset = selectors.active_channels()
+        bootstrap(self)
+
+
+def _current_values(customer: Customer) -> dict:
+    preference = (
+        ChannelPreference.objects.filter(customer=customer)
+        .values("preferred_channel", "contact_from", "contact_until", "do_not_contact")
+        .first()
+    )
+    return preference or {}
+
+
+def _panel(request: HttpRequest, customer: Customer, *, saved: bool = False) -> HttpResponse:
+    context = {
+        "customer": customer,
+        "panel": PREFERENCE_PANEL,
+        **preference_context(request, customer),
+        "saved": saved,
+    }
+    return render(request, PREFERENCE_PANEL.template, context)
+
+
+@require_GET
+@tenant_staff_required
+@permission_required(
+    ["customers.view_customer", "channels.view_channelpreference"], raise_exception=True
+)
+@vary_on_headers("HX-Request")
+def preferences_panel(request: HttpRequest, customer_pk: int) -> HttpResponse:
+    """The panel's body again (htmx: "Cancel" on the form); the customer page otherwise."""
+    customer = get_customer_or_404(request.user, customer_pk)
+    if not wants_fragment(request):
+        return redirect("customers:detail", pk=customer.pk)
+    return _panel(request, customer)
+
+
+@require_http_methods(["GET", "POST"])
+@tenant_staff_required
+@permission_required(
+    ["customers.view_customer", "channels.change_channelpreference"], raise_exception=True
+)
+@vary_on_headers("HX-Request")
+def preferences_edit(request: HttpRequest, customer_pk: int) -> HttpResponse:
+    """The form (in the panel with htmx, a page without), and recording what it says."""
+    staff = request.user
+    customer = get_customer_or_404(staff, customer_pk)
+    if request.method == "POST":
+        form = ChannelPreferenceForm(request.POST)
+        if form.is_valid():
+            try:
+                services.channel_preference_set(customer=customer, actor=staff, **form.cleaned_data)
+            except services.ChannelError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                if request.htmx:
+                    return _panel(request, customer, saved=True)
+                messages.success(request, _("Contact preferences saved."))
+                return redirect("customers:detail", pk=customer.pk)
+        # htmx swaps only successful answers: the form comes back, in place, to be fixed.
+        in_panel, status = bool(request.htmx), 400
+    else:
+        form = ChannelPreferenceForm(initial=_current_values(customer))
+        in_panel, status = wants_fragment(request), 200
+    context = {
+        "customer": customer,
+        "form": form,
+        "in_panel": in_panel,
+        "time_zone": require_tenant().time_zone,
+    }
+    if in_panel:
+        return render(request, f"{FORM_TEMPLATE}#form", context)
+    return render(request, FORM_TEMPLATE, context, status=status)
