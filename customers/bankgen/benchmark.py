@@ -49,6 +49,7 @@ class Case:
     label: str
     target: Target
     url: Callable[[random.Random], str]
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. htmx's HX-Request
 
 
 @dataclass
@@ -204,7 +205,7 @@ def measure(persona: Persona, *, runs: int, warmup: int, rng: random.Random) -> 
             url = case.url(rng)
             with CaptureQueriesContext(connection) as captured:
                 started = time.perf_counter()
-                response = client.get(url)
+                response = client.get(url, headers=case.headers)
                 elapsed = (time.perf_counter() - started) * 1000
             if response.status_code != 200:
                 raise BenchmarkError(
@@ -221,6 +222,24 @@ def measure(persona: Persona, *, runs: int, warmup: int, rng: random.Random) -> 
             measurement.statements.append(len(statements))
         results.append(measurement)
     return results
+
+
+def report(measurements: list[Measurement], stdout) -> int:
+    """Print one line per page measured; return how many missed their target."""
+    missed = 0
+    stdout.write(f"  {'page':<24}{'p50 ms':>9}{'p95 ms':>9}{'queries':>13}   target")
+    for measurement in measurements:
+        target = measurement.case.target
+        verdict = "ok" if measurement.met else "MISSED"
+        missed += not measurement.met
+        queries = f"{measurement.max_queries} ({measurement.max_statements})"
+        stdout.write(
+            f"  {measurement.case.label:<24}"
+            f"{measurement.percentile(0.5):>9.1f}{measurement.percentile(0.95):>9.1f}"
+            f"{queries:>13}   "
+            f"p95 <= {target.p95_ms:.0f} ms, <= {target.max_queries} queries: {verdict}"
+        )
+    return missed
 
 
 def explain(tenant: Tenant, measurement: Measurement) -> list[tuple[str, str, list[str]]]:

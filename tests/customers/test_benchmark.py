@@ -56,6 +56,8 @@ def figures(output: str) -> dict[str, dict[str, dict[str, str]]]:
         if line.startswith("as "):
             persona = line
             tables[persona] = {}
+        elif line and not line.startswith(" "):
+            persona = None  # another section's heading: its figures are its own
         elif persona and (match := FIGURE.match(line)):
             tables[persona][match["page"]] = match.groupdict()
     return tables

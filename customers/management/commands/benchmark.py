@@ -74,18 +74,7 @@ class Command(BaseCommand):
         for persona, measurements in zip(personas, results, strict=True):
             self.stdout.write("")
             self.stdout.write(f"as {persona.label}")
-            self.stdout.write(f"  {'page':<24}{'p50 ms':>9}{'p95 ms':>9}{'queries':>13}   target")
-            for measurement in measurements:
-                target = measurement.case.target
-                verdict = "ok" if measurement.met else "MISSED"
-                missed += not measurement.met
-                queries = f"{measurement.max_queries} ({measurement.max_statements})"
-                self.stdout.write(
-                    f"  {measurement.case.label:<24}"
-                    f"{measurement.percentile(0.5):>9.1f}{measurement.percentile(0.95):>9.1f}"
-                    f"{queries:>13}   "
-                    f"p95 <= {target.p95_ms:.0f} ms, <= {target.max_queries} queries: {verdict}"
-                )
+            missed += benchmark.report(measurements, self.stdout)
         if options["explain"]:
             self._explain(tenant, results)
         for name, section in benchmark.extra_sections():
