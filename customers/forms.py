@@ -9,7 +9,9 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.forms import BoundField
 from django.forms.utils import flatatt
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -89,77 +91,10 @@ def manager_label(manager: Staff) -> str:
     return label
 
 
-# --- the list ---------------------------------------------------------------------------
+# --- choosing a relationship manager ----------------------------------------------------
 
-
-class CustomerFilterForm(forms.Form):
-    def clean(self):
-        cleaned = super().clean()
-        low, high = cleaned.get("aum_min"), cleaned.get("aum_max")
-        if low is not None and high is not None and low > high:
-            raise ValidationError(_("The lowest AUM is above the highest."))
-        return cleaned
-
-
-POOL = "pool"  # what a manager filter sends for "nobody": the public pool
-
-
-class RelationshipManagerField(forms.Field):
-    """A relationship manager in the staff member's scope, by the id a manager lookup sends.
-
-    The lookup (``customers/_manager_lookup.html``) finds managers by name as one types, so
-    no page lists every manager of the bank; this field checks the id it puts in its hidden
-    input. With ``pool``, ``"pool"`` stands for nobody (the public pool).
-    """
-
-    widget = forms.HiddenInput
-    default_error_messages = {
-        # Django's own message for a bad choice (and its translations).
-        "invalid_choice": _("Select a valid choice. %(value)s is not one of the available choices.")
-    }
-
-    def __init__(
-        self,
-        *,
-        staff: Staff | None = None,
-        include_deactivated: bool = False,
-        pool: bool = False,
-        **kwargs,
-    ):
-        self.staff = staff
-        self.include_deactivated = include_deactivated
-        self.pool = pool
-        super().__init__(**kwargs)
-
-    def to_python(self, value) -> Staff | str | None:
-        value = str(value or "").strip()
-        if not value:
-            return None
-        if self.pool and value == POOL:
-            return POOL
-        manager = None
-        if value.isascii() and value.isdigit() and len(value) <= 18:  # a bigint
-            manager = selectors.relationship_manager_in_scope(
-                self.staff, int(value), include_deactivated=self.include_deactivated
-            )
-        if manager is None:
-            raise ValidationError(
-                self.error_messages["invalid_choice"],
-                code="invalid_choice",
-                params={"value": value},
-            )
-        return manager
-
-
-class RelationshipManagerFilter(django_filters.Filter):
-    field_class = RelationshipManagerField
-
-    def filter(self, queryset, value):
-        if value is None:
-            return queryset
-        if value == POOL:
-            return queryset.filter(relationship_manager__isnull=True)
-        return queryset.filter(relationship_manager=value)
+POOL = "pool"  # what a manager lookup sends for "nobody": the public pool
+HAND_OVER = "customers.hand_over_customers"
 
 
 @dataclass(frozen=True)
@@ -178,6 +113,167 @@ class ManagerChoice:
         return cls(str(chosen.pk), manager_label(chosen))
 
 
+@dataclass(frozen=True)
+class LookupPurpose:
+    """Which relationship managers a manager lookup offers, and who may ask for them."""
+
+    include_deactivated: bool
+    pool: bool  # also offers "Nobody (public pool)"
+    permission: str | None = None  # needed on top of seeing customers
+
+
+class ManagerLookupForm(forms.Form):
+    """What a manager lookup asks for: the text typed, and what the manager is wanted for.
+
+    A form field filled by a lookup accepts what the lookup of its purpose offers
+    (``RelationshipManagerField``).
+    """
+
+    FILTER = "filter"  # finding a book: deactivated managers too, and the public pool
+    HANDOVER = "handover"  # giving customers to someone: active managers only
+    DEPARTING = "departing"  # whose whole book is handed over: deactivated managers too
+    SUCCESSOR = "successor"  # who takes customers over: active managers, or the public pool
+    NEW_CUSTOMER = "new_customer"  # who looks after a new customer: the same, when creating one
+
+    PURPOSES = {
+        FILTER: LookupPurpose(include_deactivated=True, pool=True),
+        HANDOVER: LookupPurpose(include_deactivated=False, pool=False, permission=HAND_OVER),
+        DEPARTING: LookupPurpose(include_deactivated=True, pool=False, permission=HAND_OVER),
+        SUCCESSOR: LookupPurpose(include_deactivated=False, pool=True, permission=HAND_OVER),
+        NEW_CUSTOMER: LookupPurpose(
+            include_deactivated=False, pool=True, permission="customers.add_customer"
+        ),
+    }
+
+    q = forms.CharField(required=False, max_length=100)
+    purpose = forms.ChoiceField(required=False, choices=[(key, key) for key in PURPOSES])
+
+    def clean_purpose(self) -> LookupPurpose:
+        return self.PURPOSES[self.cleaned_data["purpose"] or self.FILTER]
+
+
+class ManagerLookupBoundField(BoundField):
+    """A field filled by a manager lookup, as ``customers/_field.html`` shows it."""
+
+    @property
+    def purpose(self) -> str:
+        return self.field.purpose
+
+    @property
+    def id_for_label(self) -> str:
+        return f"{self.auto_id}-lookup"  # the search box: the id goes in a hidden input
+
+    @cached_property
+    def choice(self) -> ManagerChoice:
+        """The manager to show in the lookup: the one sent, or else the initial one.
+
+        One the field refuses (not offered, or missing) is not kept; one the form refuses for
+        another reason (the same manager on both sides of a handover) is shown again.
+        """
+        if not self.form.is_bound:
+            return self.field.choice_of(self.initial)
+        if self.name not in self.form.errors:
+            return self.field.choice_of(self.form.cleaned_data.get(self.name))
+        try:
+            return self.field.choice_of(self.field.clean(self.data))
+        except ValidationError:
+            return ManagerChoice()
+
+
+class RelationshipManagerField(forms.Field):
+    """A relationship manager in the staff member's scope, by the id a manager lookup sends.
+
+    The lookup (``customers/_manager_lookup.html``) finds managers by name as one types, so
+    no page lists every manager of the bank; this field checks the id it puts in its hidden
+    input against what the lookup of the same ``purpose`` offers: deactivated managers or
+    not, and ``"pool"`` for nobody (the public pool) where it offers the pool. ``current``
+    (a customer's manager) is accepted as it is, even when no longer offered.
+    """
+
+    widget = forms.HiddenInput
+    bound_field_class = ManagerLookupBoundField
+    default_error_messages = {
+        # Django's own message for a bad choice (and its translations).
+        "invalid_choice": _("Select a valid choice. %(value)s is not one of the available choices.")
+    }
+
+    def __init__(
+        self,
+        *,
+        purpose: str,
+        staff: Staff | None = None,
+        current: Staff | None = None,
+        **kwargs,
+    ):
+        self.purpose = purpose
+        self.staff = staff
+        self.current = current
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> Staff | str | None:
+        value = str(value or "").strip()
+        if not value:
+            return None
+        offered = ManagerLookupForm.PURPOSES[self.purpose]
+        if offered.pool and value == POOL:
+            return POOL
+        if self.current is not None and value == str(self.current.pk):
+            return self.current
+        manager = None
+        if value.isascii() and value.isdigit() and len(value) <= 18:  # a bigint
+            manager = selectors.relationship_manager_in_scope(
+                self.staff, int(value), include_deactivated=offered.include_deactivated
+            )
+        if manager is None:
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return manager
+
+    def choice_of(self, chosen: Staff | str | None) -> ManagerChoice:
+        """What the lookup shows for a value of this field."""
+        return ManagerChoice.of(chosen)
+
+
+class AssignedManagerField(RelationshipManagerField):
+    """The relationship manager customers go to, or None: nobody, the public pool.
+
+    Left empty or ``"pool"``, it is nobody; the lookup then says so ("Nobody (public pool)").
+    """
+
+    def to_python(self, value) -> Staff | None:
+        manager = super().to_python(value)
+        return None if manager == POOL else manager
+
+    def choice_of(self, chosen: Staff | str | None) -> ManagerChoice:
+        return ManagerChoice.of(POOL if chosen is None else chosen)
+
+
+# --- the list ---------------------------------------------------------------------------
+
+
+class CustomerFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("aum_min"), cleaned.get("aum_max")
+        if low is not None and high is not None and low > high:
+            raise ValidationError(_("The lowest AUM is above the highest."))
+        return cleaned
+
+
+class RelationshipManagerFilter(django_filters.Filter):
+    field_class = RelationshipManagerField
+
+    def filter(self, queryset, value):
+        if value is None:
+            return queryset
+        if value == POOL:
+            return queryset.filter(relationship_manager__isnull=True)
+        return queryset.filter(relationship_manager=value)
+
+
 class CustomerFilter(django_filters.FilterSet):
     """The list's search box and filters; validates the query string like any form."""
 
@@ -193,7 +289,7 @@ class CustomerFilter(django_filters.FilterSet):
     )
     # Departed managers stay findable: their book is what one looks for then.
     relationship_manager = RelationshipManagerFilter(
-        label=_("Relationship manager"), include_deactivated=True, pool=True
+        label=_("Relationship manager"), purpose=ManagerLookupForm.FILTER
     )
     tier = django_filters.ChoiceFilter(
         label=_("Tier"), choices=Customer.Tier.choices, empty_label=_("All tiers")
@@ -260,11 +356,6 @@ class CustomerFilter(django_filters.FilterSet):
         customers = selectors.customers_for_list(self.request.user, branch_ids=branch_ids)
         return super().filter_queryset(customers)
 
-    @property
-    def manager_choice(self) -> ManagerChoice:
-        """The manager chosen in the filter, to show in its lookup (none if invalid)."""
-        return ManagerChoice.of(self.form.cleaned_data.get("relationship_manager"))
-
     def filter_search(self, queryset, name, value):
         return selectors.search_customers(queryset, value, tenant_id=self.request.user.tenant_id)
 
@@ -274,19 +365,6 @@ class CustomerFilter(django_filters.FilterSet):
     def filter_aum(self, queryset, name, value):
         lookup = "gte" if name == "aum_min" else "lte"
         return queryset.filter(**{f"aum_fen__{lookup}": to_fen(value)})
-
-
-class ManagerLookupForm(forms.Form):
-    """What a manager lookup asks for: the text typed, and what the manager is wanted for."""
-
-    FILTER = "filter"  # finding a book: deactivated managers too, and the public pool
-    HANDOVER = "handover"  # giving customers to someone: active managers only
-
-    q = forms.CharField(required=False, max_length=100)
-    purpose = forms.ChoiceField(required=False, choices=[(FILTER, FILTER), (HANDOVER, HANDOVER)])
-
-    def clean_purpose(self) -> str:
-        return self.cleaned_data["purpose"] or self.FILTER
 
 
 class ListOrderForm(forms.Form):
@@ -353,32 +431,15 @@ class IdListField(forms.Field):
             raise ValidationError(_("Choose customers from the list."), code="invalid") from None
 
 
-class ManagerChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Staff) -> str:
-        return manager_label(obj)
-
-
-def managers_queryset(staff: Staff, *, active_only: bool = True, also=None):
-    """Relationship managers in ``staff``'s scope, plus ``also`` (e.g. the current one)."""
-    in_scope = Staff.objects.in_scope(staff).with_role(Role.RELATIONSHIP_MANAGER)
-    if active_only:
-        in_scope = in_scope.active()
-    condition = Q(pk__in=in_scope.values("pk"))
-    if also is not None:
-        condition |= Q(pk=also)
-    return Staff.objects.filter(condition).select_related("branch").order_by("branch__path", "name")
-
-
 class SelectedHandoverForm(forms.Form):
     """Hand the customers ticked in the list to another relationship manager."""
 
     customer = IdListField(
         error_messages={"required": _("Tick the customers to hand over.")},
     )
-    relationship_manager = ManagerChoiceField(
+    relationship_manager = RelationshipManagerField(
         label=_("Hand over to"),
-        queryset=Staff.objects.none(),
-        empty_label=None,
+        purpose=ManagerLookupForm.HANDOVER,
         error_messages={"required": _("Choose the relationship manager to hand over to.")},
     )
     reason = forms.CharField(
@@ -389,21 +450,22 @@ class SelectedHandoverForm(forms.Form):
 
     def __init__(self, *args, staff: Staff, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["relationship_manager"].queryset = managers_queryset(staff)
+        self.fields["relationship_manager"].staff = staff
         bootstrap(self)
 
 
 class BookHandoverForm(MarksInvalidFields, forms.Form):
     """Hand a relationship manager's whole book to another one or to the public pool."""
 
-    from_manager = ManagerChoiceField(
-        label=_("From relationship manager"), queryset=Staff.objects.none()
+    # A departing manager may already be deactivated: their book still needs a home.
+    from_manager = RelationshipManagerField(
+        label=_("From relationship manager"), purpose=ManagerLookupForm.DEPARTING
     )
-    to_manager = ManagerChoiceField(
+    to_manager = AssignedManagerField(
         label=_("To"),
-        queryset=Staff.objects.none(),
+        purpose=ManagerLookupForm.SUCCESSOR,
         required=False,
-        empty_label=_("The public pool"),
+        help_text=_("Left empty, the book goes to the public pool."),
     )
     reason = forms.CharField(
         label=_("Reason"),
@@ -413,9 +475,8 @@ class BookHandoverForm(MarksInvalidFields, forms.Form):
 
     def __init__(self, *args, staff: Staff, **kwargs):
         super().__init__(*args, **kwargs)
-        # A departing manager may already be deactivated: their book still needs a home.
-        self.fields["from_manager"].queryset = managers_queryset(staff, active_only=False)
-        self.fields["to_manager"].queryset = managers_queryset(staff)
+        self.fields["from_manager"].staff = staff
+        self.fields["to_manager"].staff = staff
         bootstrap(self)
 
     def clean(self):
@@ -496,11 +557,11 @@ class CustomerForm(MarksInvalidFields, forms.Form):
     company_size = _model_field("company_size")
     legal_representative = _model_field("legal_representative")
     home_branch = forms.ModelChoiceField(label=_("Home branch"), queryset=Branch.objects.none())
-    relationship_manager = ManagerChoiceField(
+    relationship_manager = AssignedManagerField(
         label=_("Relationship manager"),
-        queryset=Staff.objects.none(),
+        purpose=ManagerLookupForm.NEW_CUSTOMER,
         required=False,
-        empty_label=_("Nobody (public pool)"),
+        help_text=_("Left empty, the customer is in the public pool."),
     )
 
     def __init__(self, *args, staff: Staff, customer: Customer | None = None, **kwargs):
@@ -520,15 +581,15 @@ class CustomerForm(MarksInvalidFields, forms.Form):
                             *INDIVIDUAL_FIELDS,
                             *CORPORATE_FIELDS,
                             "home_branch",
-                            "relationship_manager",
                         ],
-                    )
+                    ),
+                    "relationship_manager": customer.relationship_manager,
                 },
             )
         else:
             initial = {"home_branch": staff.branch_id}
             if staff.has_role(Role.RELATIONSHIP_MANAGER):
-                initial["relationship_manager"] = staff.pk
+                initial["relationship_manager"] = staff
             kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         current_branch = customer.home_branch_id if customer else None
@@ -540,9 +601,12 @@ class CustomerForm(MarksInvalidFields, forms.Form):
             # Changing the manager of an existing customer is a handover: not for everyone.
             del self.fields["relationship_manager"]
         else:
-            self.fields["relationship_manager"].queryset = managers_queryset(
-                staff, also=customer.relationship_manager_id if customer else None
-            )
+            manager = self.fields["relationship_manager"]
+            manager.staff = staff
+            if customer is not None:
+                manager.purpose = ManagerLookupForm.SUCCESSOR
+                # Saving other changes keeps the manager, even one deactivated since.
+                manager.current = customer.relationship_manager
         if customer is not None:
             self.fields["id_number"].help_text = _("Leave empty to keep %(masked)s.") % {
                 "masked": customer.id_number_masked or _("no number")

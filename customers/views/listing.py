@@ -62,7 +62,6 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     context = {
         "filter_form": filterset.form,
         "order_form": order_form,
-        "manager_choice": filterset.manager_choice,
         "page": page,
         "query": query.urlencode(),
         "search_kind": selectors.SearchKind.DESCRIPTIONS[selectors.detect_search(search)[0]]
@@ -95,16 +94,16 @@ def manager_lookup(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return HttpResponseBadRequest()
     purpose = form.cleaned_data["purpose"]
-    handover = purpose == ManagerLookupForm.HANDOVER
-    if handover and not staff.has_perm("customers.hand_over_customers"):
+    # Looking up whom to give customers to is for those who may give them.
+    if purpose.permission and not staff.has_perm(purpose.permission):
         raise PermissionDenied
     managers, more = selectors.relationship_manager_matches(
-        staff, form.cleaned_data["q"], include_deactivated=not handover
+        staff, form.cleaned_data["q"], include_deactivated=purpose.include_deactivated
     )
     context = {
         "matches": [(manager, ManagerChoice.of(manager)) for manager in managers],
         "more": more,
-        "pool": None if handover else ManagerChoice.of(POOL),
+        "pool": ManagerChoice.of(POOL) if purpose.pool else None,
         "q": form.cleaned_data["q"],
     }
     return render(request, "customers/_manager_matches.html", context)

@@ -81,7 +81,9 @@
     const lookup = lookupOf(event.target);
     lookup.search.setCustomValidity("");
     if (event.target.value.trim() === "" && lookup.value.value !== "") {
-      choose(lookup, "", ""); // an emptied box: no manager chosen (in the filter: anyone)
+      // An emptied box: no manager chosen (in the filter: anyone; where customers go: nobody,
+      // the public pool).
+      choose(lookup, "", "");
     }
   });
 

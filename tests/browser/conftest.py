@@ -118,6 +118,13 @@ def login(page, live_server, username: str, password: str) -> Response | None:
     return navigation.value
 
 
+def choose_manager(page, lookup_id: str, typed: str, choice: str) -> None:
+    """In the manager lookup ``lookup_id``, type ``typed`` and click the match ``choice``."""
+    with page.expect_response(lambda r: "/customers/managers/?" in r.url):
+        page.locator(f"#{lookup_id}-lookup").fill(typed)
+    page.locator(f"#{lookup_id}-matches [data-manager-choice]", has_text=choice).click()
+
+
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / name

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from crm.audit.models import PersonalDataAccess
 from crm.tenancy.roles import Role
 from customers.models import Assignment, Customer
-from tests.browser.conftest import login, screenshot
+from tests.browser.conftest import choose_manager, login, screenshot
 from tests.factories import BalanceSnapshotFactory, CustomerFactory, StaffFactory
 from tests.factories.tenancy import TEST_PASSWORD
 
@@ -80,12 +80,9 @@ def test_branch_manager_finds_reveals_and_hands_over_a_customer(page, live_serve
     page.locator(f'input[name="customer"][value="{bank_a.customer.pk}"]').check()
     assert "1" in page.get_by_test_id("selected-count").inner_text()
     # The colleague is looked up by name: the page does not list every manager of the bank.
-    lookup = page.locator("#handover-manager-lookup")
-    with page.expect_response(lambda r: "/customers/managers/?" in r.url):
-        lookup.fill("赵六")
-    page.locator("#handover-manager-matches [data-manager-choice]", has_text="AAA赵六").click()
+    choose_manager(page, "handover-manager", "赵六", "AAA赵六")
     assert page.locator("#handover-manager").input_value() == str(colleague.pk)
-    assert lookup.input_value() == "AAA赵六 · AAA第一支行"
+    assert page.locator("#handover-manager-lookup").input_value() == "AAA赵六 · AAA第一支行"
     page.locator("#handover-reason").fill("原客户经理休假")
     with page.expect_navigation():
         page.get_by_test_id("handover-selected").locator("button[type=submit]").click()
@@ -173,3 +170,71 @@ def test_head_office_filters_by_a_manager_found_by_name(page, live_server, bank_
     assert message
     assert page.locator('input[name="customer"]').first.is_checked()  # still the same page
     screenshot(page, "customers-list-manager-lookup.png")
+
+
+def test_head_office_hands_a_departed_managers_book_to_a_colleague(page, live_server, bank_a):
+    departed = StaffFactory(
+        branch=bank_a.sub_branch, name="AAA钱七", is_active=False, roles=[Role.RELATIONSHIP_MANAGER]
+    )
+    colleague = StaffFactory(
+        branch=bank_a.sub_branch, name="AAA赵六", roles=[Role.RELATIONSHIP_MANAGER]
+    )
+    book = [
+        CustomerFactory(home_branch=bank_a.sub_branch, relationship_manager=departed, number=number)
+        for number in ("AAA0800", "AAA0801")
+    ]
+    login(page, live_server, bank_a[Role.TENANT_ADMIN].username, TEST_PASSWORD)
+    page.goto(f"{live_server.url}/customers/handover/")
+    form = page.get_by_test_id("book-handover-form")
+    assert form.locator("select").count() == 0  # managers are looked up, not listed
+    assert page.locator("#id_to_manager").input_value() == "pool"  # unless someone is chosen
+
+    # Without the departing manager the form says so and stays.
+    page.locator("#id_reason").fill("客户经理离职")
+    form.locator("button[type=submit]").click()
+    assert page.locator("#id_from_manager-lookup").evaluate("box => box.validationMessage")
+    assert page.url == f"{live_server.url}/customers/handover/"
+
+    choose_manager(page, "id_from_manager", "钱七", "AAA钱七")  # deactivated, still findable
+    assert page.locator("#id_from_manager").input_value() == str(departed.pk)
+    with page.expect_response(lambda r: "/customers/managers/?" in r.url):
+        page.locator("#id_to_manager-lookup").fill("AAA")
+    matches = page.locator("#id_to_manager-matches")
+    expect(matches.locator("[data-manager-choice=pool]")).to_have_count(1)
+    assert "AAA钱七" not in matches.inner_text()  # no book goes to a deactivated manager
+    choose_manager(page, "id_to_manager", "赵六", "AAA赵六")
+    assert page.locator("#id_to_manager").input_value() == str(colleague.pk)
+    screenshot(page, "customers-book-handover.png")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    assert page.locator(".alert-success").count() == 1
+    with bank_a.scope():
+        for customer in book:
+            customer.refresh_from_db()
+            assert customer.relationship_manager_id == colleague.pk
+
+
+def test_branch_manager_gives_a_customer_to_the_pool_on_the_customer_form(
+    page, live_server, bank_a
+):
+    colleague = StaffFactory(
+        branch=bank_a.sub_branch, name="AAA赵六", roles=[Role.RELATIONSHIP_MANAGER]
+    )
+    login(page, live_server, bank_a[Role.BRANCH_MANAGER].username, TEST_PASSWORD)
+    page.goto(f"{live_server.url}/customers/{bank_a.customer.pk}/edit/")
+    form = page.get_by_test_id("customer-form")
+    assert form.locator('select[name="relationship_manager"]').count() == 0
+    rm = bank_a[Role.RELATIONSHIP_MANAGER]
+    assert page.locator("#id_relationship_manager").input_value() == str(rm.pk)
+    choose_manager(page, "id_relationship_manager", "赵六", "AAA赵六")
+    assert page.locator("#id_relationship_manager").input_value() == str(colleague.pk)
+    # Changed their mind: nobody, the public pool.
+    with page.expect_response(lambda r: "/customers/managers/?" in r.url):
+        page.locator("#id_relationship_manager-lookup").fill("AAA")
+    page.locator("#id_relationship_manager-matches [data-manager-choice=pool]").click()
+    assert page.locator("#id_relationship_manager").input_value() == "pool"
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    assert page.url == f"{live_server.url}/customers/{bank_a.customer.pk}/"
+    with bank_a.scope():
+        assert Customer.objects.get(pk=bank_a.customer.pk).relationship_manager_id is None

@@ -1,5 +1,6 @@
 """Creating and editing customers: identity checks, scope of choices, duplicates."""
 
+import re
 from datetime import date
 
 import pytest
@@ -13,7 +14,7 @@ from crm.tenancy.context import platform_wide
 from crm.tenancy.roles import Role
 from customers import validators
 from customers.models import Assignment, Customer
-from tests.factories import RESIDENT_IDS, CustomerFactory
+from tests.factories import RESIDENT_IDS, CustomerFactory, StaffFactory
 
 CREATE = reverse("customers:create")
 
@@ -36,6 +37,20 @@ def a_uscc(body: str = "91110000600037341") -> str:
 
 WOMAN_1990 = resident_id("110105", date(1990, 3, 7), 24)  # even 17th digit: female
 MAN_1985 = resident_id("330106", date(1985, 11, 30), 13)
+
+
+def manager_lookup(page: str) -> tuple[str, str]:
+    """The value and the label the form's relationship manager lookup shows."""
+    value = re.search(
+        r'name="relationship_manager" id="id_relationship_manager" value="([^"]*)"', page
+    )
+    label = re.search(r'id="id_relationship_manager-lookup"[^>]*?value="([^"]*)"', page, re.S)
+    assert value and label, "no relationship manager lookup"
+    return value.group(1), label.group(1)
+
+
+def lookup_is_invalid(page: str) -> bool:
+    return "is-invalid" in page.split('id="id_relationship_manager-lookup"')[1].split(">")[0]
 
 
 def wrong_check_character(number: str) -> str:
@@ -297,6 +312,91 @@ def test_branches_and_managers_out_of_scope_cannot_be_chosen(bank_a, bank_b, cli
         assert not Customer.objects.filter(name="AAA孙丽").exists()
 
 
+@pytest.mark.parametrize("manager", ["OTHER_BRANCH", "DEACTIVATED", "TELLER", "abc"])
+def test_a_new_customer_goes_only_to_an_active_manager_in_scope(manager, bank_a, client_for):
+    value = {
+        "OTHER_BRANCH": lambda: (
+            StaffFactory(branch=bank_a.other_branch, roles=[Role.RELATIONSHIP_MANAGER]).pk
+        ),
+        "DEACTIVATED": lambda: (
+            StaffFactory(
+                branch=bank_a.sub_branch, is_active=False, roles=[Role.RELATIONSHIP_MANAGER]
+            ).pk
+        ),
+        "TELLER": lambda: bank_a[Role.TELLER].pk,
+    }.get(manager, lambda: manager)()
+    response = client_for(bank_a[Role.TELLER]).post(
+        CREATE, individual(bank_a, relationship_manager=value)
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert (
+        zh("Select a valid choice. %(value)s is not one of the available choices.", value=value)
+        in page
+    )
+    assert lookup_is_invalid(page)
+    assert manager_lookup(page) == ("", "")  # the refused manager is not kept
+    assert customers_named(bank_a, "AAA孙丽") == []
+
+
+@pytest.mark.parametrize("nobody", ["", "pool"])
+def test_a_new_customer_of_nobody_goes_to_the_public_pool(nobody, bank_a, client_for):
+    response = client_for(bank_a[Role.TELLER]).post(
+        CREATE, individual(bank_a, relationship_manager=nobody)
+    )
+    assert response.status_code == 302
+    [customer] = customers_named(bank_a, "AAA孙丽")
+    assert customer.relationship_manager_id is None
+    with bank_a.scope():
+        assert not Assignment.objects.filter(customer=customer).exists()
+
+
+def test_a_refused_customer_keeps_the_chosen_manager(bank_a, client_for):
+    rm = bank_a[Role.RELATIONSHIP_MANAGER]
+    response = client_for(bank_a[Role.TELLER]).post(CREATE, individual(bank_a, phone="12345"))
+    assert response.status_code == 400
+    assert manager_lookup(response.content.decode()) == (str(rm.pk), f"{rm.name} · AAA第一支行")
+    pooled = client_for(bank_a[Role.TELLER]).post(
+        CREATE, individual(bank_a, phone="12345", relationship_manager="")
+    )
+    assert manager_lookup(pooled.content.decode()) == ("pool", zh("Nobody (public pool)"))
+
+
+def test_the_customer_form_lists_no_manager_however_many(
+    bank_a, client_for, django_assert_max_num_queries
+):
+    client = client_for(bank_a[Role.BRANCH_MANAGER])
+    options_before = client.get(CREATE).content.decode().count("<option")
+    for index in range(30):
+        StaffFactory(
+            branch=bank_a.sub_branch, name=f"AAA经理{index:02d}", roles=[Role.RELATIONSHIP_MANAGER]
+        )
+    with django_assert_max_num_queries(8):
+        create_page = client.get(CREATE).content.decode()
+    with django_assert_max_num_queries(10):
+        edit_page = client.get(edit_url(bank_a.customer)).content.decode()
+    for page in (create_page, edit_page):
+        assert "AAA经理" not in page
+        assert page.count("<option") == options_before
+        assert page.count("data-manager-lookup") == 1
+    assert """hx-vals='{"purpose": "new_customer"}'""" in create_page
+    assert manager_lookup(create_page) == ("pool", zh("Nobody (public pool)"))
+    assert """hx-vals='{"purpose": "successor"}'""" in edit_page  # a change is a handover
+    rm = bank_a[Role.RELATIONSHIP_MANAGER]
+    assert manager_lookup(edit_page) == (str(rm.pk), f"{rm.name} · AAA第一支行")
+
+
+def test_looking_up_the_manager_of_a_new_customer_needs_the_permission(bank_a, client_for):
+    managers = reverse("customers:managers")
+    query = {"q": "AAA", "purpose": "new_customer"}
+    response = client_for(bank_a[Role.TELLER]).get(managers, query)
+    choices = re.findall(r'data-manager-choice="([^"]*)"', response.content.decode())
+    assert str(bank_a[Role.RELATIONSHIP_MANAGER].pk) in choices and choices[-1] == "pool"
+    assert client_for(bank_a[Role.MARKETING_MANAGER]).get(managers, query).status_code == 403
+    with platform_wide():
+        assert not Customer.objects.filter(name="AAA孙丽").exists()
+
+
 def test_creating_needs_the_permission(bank_a, client_for):
     response = client_for(bank_a[Role.MARKETING_MANAGER]).post(CREATE, individual(bank_a))
     assert response.status_code == 403
@@ -306,8 +406,7 @@ def test_creating_needs_the_permission(bank_a, client_for):
 def test_a_relationship_manager_starts_with_their_branch_and_themselves(bank_a, client_for):
     page = client_for(bank_a[Role.RELATIONSHIP_MANAGER]).get(CREATE).content.decode()
     rm = bank_a[Role.RELATIONSHIP_MANAGER]
-    managers = page.split('name="relationship_manager"')[1].split("</select>")[0]
-    assert f'value="{rm.pk}" selected' in managers
+    assert manager_lookup(page) == (str(rm.pk), f"{rm.name} · AAA第一支行")
     branches = page.split('name="home_branch"')[1].split("</select>")[0]
     assert f'value="{bank_a.sub_branch.pk}" selected' in branches
 
@@ -395,3 +494,71 @@ def test_editing_another_banks_or_an_out_of_scope_customer_is_not_found(bank_a, 
         assert client.post(edit_url(customer), data).status_code == 404
     with platform_wide():
         assert not Customer.objects.filter(name="被改掉").exists()
+
+
+def test_editing_keeps_a_deactivated_current_manager(bank_a, client_for):
+    rm = bank_a[Role.RELATIONSHIP_MANAGER]
+    with bank_a.scope():
+        rm.is_active = False
+        rm.save(update_fields=["is_active"])
+    client = client_for(bank_a[Role.BRANCH_MANAGER])
+    page = client.get(edit_url(bank_a.customer)).content.decode()
+    label = zh("%(manager)s (deactivated)") % {"manager": f"{rm.name} · AAA第一支行"}
+    assert manager_lookup(page) == (str(rm.pk), label)
+    data = current_values(bank_a, bank_a.customer) | {"name": "AAA张三丰"}
+    assert client.post(edit_url(bank_a.customer), data).status_code == 302
+    with bank_a.scope():
+        customer = Customer.objects.get(pk=bank_a.customer.pk)
+        assert customer.name == "AAA张三丰" and customer.relationship_manager_id == rm.pk
+        assert not Assignment.objects.filter(customer=customer).exists()
+
+
+def test_editing_keeps_a_current_manager_now_out_of_scope(bank_a, client_for):
+    elsewhere = StaffFactory(branch=bank_a.other_branch, roles=[Role.RELATIONSHIP_MANAGER])
+    CustomerFactory(home_branch=bank_a.sub_branch, relationship_manager=elsewhere, number="AAA0700")
+    with bank_a.scope():
+        customer = Customer.objects.get(number="AAA0700")
+    data = current_values(bank_a, customer) | {"name": "AAA改名"}
+    response = client_for(bank_a[Role.BRANCH_MANAGER]).post(edit_url(customer), data)
+    assert response.status_code == 302
+    with bank_a.scope():
+        assert Customer.objects.get(pk=customer.pk).relationship_manager_id == elsewhere.pk
+
+
+@pytest.mark.parametrize("manager", ["DEACTIVATED", "OTHER_BRANCH"])
+def test_editing_to_a_manager_not_offered_is_refused(manager, bank_a, client_for):
+    branch = bank_a.other_branch if manager == "OTHER_BRANCH" else bank_a.sub_branch
+    other = StaffFactory(
+        branch=branch, is_active=manager != "DEACTIVATED", roles=[Role.RELATIONSHIP_MANAGER]
+    )
+    data = current_values(bank_a, bank_a.customer) | {"relationship_manager": other.pk}
+    response = client_for(bank_a[Role.BRANCH_MANAGER]).post(edit_url(bank_a.customer), data)
+    assert response.status_code == 400
+    assert lookup_is_invalid(response.content.decode())
+    assert (
+        zh("Select a valid choice. %(value)s is not one of the available choices.", value=other.pk)
+        in response.content.decode()
+    )
+    with bank_a.scope():
+        assert Customer.objects.get(pk=bank_a.customer.pk).relationship_manager_id == (
+            bank_a[Role.RELATIONSHIP_MANAGER].pk
+        )
+
+
+def test_editing_can_give_the_customer_to_a_colleague_or_the_pool(bank_a, client_for):
+    colleague = StaffFactory(branch=bank_a.sub_branch, roles=[Role.RELATIONSHIP_MANAGER])
+    client = client_for(bank_a[Role.BRANCH_MANAGER])
+    data = current_values(bank_a, bank_a.customer)
+    client.post(edit_url(bank_a.customer), data | {"relationship_manager": colleague.pk})
+    with bank_a.scope():
+        assert Customer.objects.get(pk=bank_a.customer.pk).relationship_manager_id == colleague.pk
+    client.post(edit_url(bank_a.customer), data | {"relationship_manager": "pool"})
+    with bank_a.scope():
+        customer = Customer.objects.get(pk=bank_a.customer.pk)
+        kinds = list(
+            Assignment.objects.filter(customer=customer)
+            .order_by("pk")
+            .values_list("kind", flat=True)
+        )
+    assert customer.relationship_manager_id is None
+    assert kinds == [Assignment.Kind.ASSIGN, Assignment.Kind.RELEASE]

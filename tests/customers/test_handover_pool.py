@@ -226,11 +226,156 @@ def test_book_handover_with_another_banks_managers_is_not_found(
     assert manager_of(bank_a, bank_a.customer) == bank_a[Role.RELATIONSHIP_MANAGER].pk
 
 
-def test_book_handover_offers_only_managers_in_scope(bank_a, bank_b, colleague, client_for):
-    StaffFactory(branch=bank_a.other_branch, name="AAA外行经理", roles=[Role.RELATIONSHIP_MANAGER])
-    page = client_for(bank_a[Role.BRANCH_MANAGER]).get(BOOK_HANDOVER).content.decode()
-    assert "AAA赵六" in page and bank_a[Role.RELATIONSHIP_MANAGER].name in page
-    assert "AAA外行经理" not in page and "ZZZ" not in page
+def lookup_of(page: str, name: str) -> tuple[str, str]:
+    """The value and the label a manager lookup of the page shows for the field ``name``."""
+    value = re.search(rf'name="{name}" id="id_{name}" value="([^"]*)"', page)
+    label = re.search(rf'id="id_{name}-lookup"[^>]*?value="([^"]*)"', page, re.S)
+    assert value and label, f"no manager lookup for {name}"
+    return value.group(1), label.group(1)
+
+
+def test_the_book_handover_page_lists_no_manager_however_many(
+    bank_a, client_for, django_assert_max_num_queries
+):
+    for index in range(30):
+        StaffFactory(
+            branch=bank_a.sub_branch, name=f"AAA经理{index:02d}", roles=[Role.RELATIONSHIP_MANAGER]
+        )
+    client = client_for(bank_a[Role.TENANT_ADMIN])
+    with django_assert_max_num_queries(6):
+        page = client.get(BOOK_HANDOVER).content.decode()
+    assert "AAA经理" not in page and bank_a[Role.RELATIONSHIP_MANAGER].name not in page
+    assert "<option" not in page
+    assert """hx-vals='{"purpose": "departing"}'""" in page
+    assert """hx-vals='{"purpose": "successor"}'""" in page
+    # Nobody is chosen to hand over; the book goes to the pool unless someone is chosen.
+    assert lookup_of(page, "from_manager") == ("", "")
+    assert lookup_of(page, "to_manager") == ("pool", zh("Nobody (public pool)"))
+
+
+def test_book_handover_looks_up_only_managers_in_scope(bank_a, bank_b, colleague, client_for):
+    outsider = StaffFactory(
+        branch=bank_a.other_branch, name="AAA外行经理", roles=[Role.RELATIONSHIP_MANAGER]
+    )
+    departed = StaffFactory(
+        branch=bank_a.sub_branch,
+        name="AAA离职经理",
+        is_active=False,
+        roles=[Role.RELATIONSHIP_MANAGER],
+    )
+    client = client_for(bank_a[Role.BRANCH_MANAGER])
+    rm = bank_a[Role.RELATIONSHIP_MANAGER]
+
+    def offered(purpose: str) -> list[str]:
+        response = client.get(MANAGERS, {"purpose": purpose})
+        assert response.status_code == 200
+        assert "ZZZ" not in response.content.decode()
+        return re.findall(r'data-manager-choice="([^"]*)"', response.content.decode())
+
+    departing = offered("departing")  # a departing manager may be deactivated already
+    assert {str(rm.pk), str(colleague.pk), str(departed.pk)} <= set(departing)
+    assert str(outsider.pk) not in departing and "pool" not in departing
+    successor = offered("successor")  # only active managers take a book over
+    assert {str(rm.pk), str(colleague.pk)} <= set(successor) and successor[-1] == "pool"
+    assert str(departed.pk) not in successor and str(outsider.pk) not in successor
+
+
+@pytest.mark.parametrize("purpose", ["departing", "successor"])
+def test_looking_up_managers_for_a_book_handover_needs_the_permission(purpose, bank_a, client_for):
+    for role in (Role.TELLER, Role.RELATIONSHIP_MANAGER, Role.AUDITOR):
+        assert client_for(bank_a[role]).get(MANAGERS, {"purpose": purpose}).status_code == 403
+    assert (
+        client_for(bank_a[Role.BRANCH_MANAGER]).get(MANAGERS, {"purpose": purpose}).status_code
+        == 200
+    )
+
+
+def test_a_deactivated_managers_book_goes_to_a_colleague(bank_a, book, colleague, client_for):
+    rm = bank_a[Role.RELATIONSHIP_MANAGER]
+    with bank_a.scope():
+        rm.is_active = False
+        rm.save(update_fields=["is_active"])
+    response = client_for(bank_a[Role.TENANT_ADMIN]).post(
+        BOOK_HANDOVER, {"from_manager": rm.pk, "to_manager": colleague.pk, "reason": "AAA离职"}
+    )
+    assert response.status_code == 302
+    for customer in [bank_a.customer, *book]:
+        assert manager_of(bank_a, customer) == colleague.pk
+
+
+def test_the_pool_choice_moves_a_book_to_the_pool(bank_a, book, client_for):
+    rm = bank_a[Role.RELATIONSHIP_MANAGER]
+    response = client_for(bank_a[Role.BRANCH_MANAGER]).post(
+        BOOK_HANDOVER, {"from_manager": rm.pk, "to_manager": "pool", "reason": "AAA离职"}
+    )
+    assert response.status_code == 302
+    for customer in [bank_a.customer, book[0], book[1]]:
+        assert manager_of(bank_a, customer) is None
+        assert assignments(bank_a, customer)[-1].kind == Assignment.Kind.RELEASE
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        ("OUTSIDER", "RM"),  # a manager of a branch outside the branch manager's scope
+        ("RM", "OUTSIDER"),
+        ("RM", "DEPARTED"),  # a book is never given to a deactivated manager
+        ("POOL", "COLLEAGUE"),  # the pool has no book to hand over
+        ("abc", "COLLEAGUE"),
+    ],
+)
+def test_book_handover_to_or_from_a_manager_not_offered_is_not_found(
+    source, target, bank_a, colleague, client_for
+):
+    values = {
+        "RM": bank_a[Role.RELATIONSHIP_MANAGER].pk,
+        "COLLEAGUE": colleague.pk,
+        "POOL": "pool",
+        "OUTSIDER": StaffFactory(branch=bank_a.other_branch, roles=[Role.RELATIONSHIP_MANAGER]).pk,
+        "DEPARTED": StaffFactory(
+            branch=bank_a.sub_branch, is_active=False, roles=[Role.RELATIONSHIP_MANAGER]
+        ).pk,
+    }
+    response = client_for(bank_a[Role.BRANCH_MANAGER]).post(
+        BOOK_HANDOVER,
+        {"from_manager": values.get(source, source), "to_manager": values[target], "reason": "x"},
+    )
+    assert response.status_code == 404
+    assert manager_of(bank_a, bank_a.customer) == bank_a[Role.RELATIONSHIP_MANAGER].pk
+
+
+def test_a_refused_book_handover_shows_the_chosen_managers_again(bank_a, colleague, client_for):
+    rm = bank_a[Role.RELATIONSHIP_MANAGER]
+    client = client_for(bank_a[Role.BRANCH_MANAGER])
+    without_reason = client.post(
+        BOOK_HANDOVER, {"from_manager": rm.pk, "to_manager": colleague.pk, "reason": ""}
+    ).content.decode()
+    assert lookup_of(without_reason, "from_manager") == (
+        str(rm.pk),
+        escape(f"{rm.name} · AAA第一支行"),
+    )
+    assert lookup_of(without_reason, "to_manager") == (str(colleague.pk), "AAA赵六 · AAA第一支行")
+    to_the_pool = client.post(
+        BOOK_HANDOVER, {"from_manager": rm.pk, "to_manager": "", "reason": ""}
+    ).content.decode()
+    assert lookup_of(to_the_pool, "to_manager") == ("pool", zh("Nobody (public pool)"))
+    same = client.post(BOOK_HANDOVER, {"from_manager": rm.pk, "to_manager": rm.pk, "reason": "x"})
+    assert same.status_code == 400
+    page = same.content.decode()
+    assert lookup_of(page, "to_manager")[0] == str(rm.pk)  # shown again, to be changed
+    assert "is-invalid" in page.split('id="id_to_manager-lookup"')[1].split(">")[0]
+    assert "is-invalid" not in page.split('id="id_from_manager-lookup"')[1].split(">")[0]
+    assert manager_of(bank_a, bank_a.customer) == rm.pk
+
+
+def test_a_book_handover_without_a_departing_manager_is_refused(bank_a, client_for):
+    response = client_for(bank_a[Role.BRANCH_MANAGER]).post(
+        BOOK_HANDOVER, {"from_manager": "", "to_manager": "", "reason": "x"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "is-invalid" in page.split('id="id_from_manager-lookup"')[1].split(">")[0]
+    assert manager_of(bank_a, bank_a.customer) == bank_a[Role.RELATIONSHIP_MANAGER].pk
 
 
 # --- the public pool --------------------------------------------------------------------------
