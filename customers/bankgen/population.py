@@ -419,8 +419,9 @@ def make_chunk(plan: Plan, number: int, first_index: int, ids: list[int]) -> Chu
             else (plan.individual_homes, individual_weights)
         )
         customer.home = _pick(rng, homes, weights)
-        # Customers since up to 20 years ago, more of them recent.
-        customer.since = date.fromordinal(today_ordinal - int(rng.random() ** 1.6 * 7300))
+        # Customers since up to 20 years ago, more of them recent; at the latest yesterday, so
+        # that no time of the day they joined (or of anything after) lies in the future.
+        customer.since = date.fromordinal(today_ordinal - 1 - int(rng.random() ** 1.6 * 7300))
         roll = rng.random()
         customer.status = "active" if roll < 0.86 else "dormant" if roll < 0.97 else "closed"
         pool_share = {"active": 0.12, "dormant": 0.4, "closed": 1.0}[customer.status]

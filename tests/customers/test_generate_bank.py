@@ -8,6 +8,7 @@ from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count, Max, Q, Sum
+from django.utils import timezone
 
 from crm import pii
 from crm.tenancy.context import platform_wide, tenant_context
@@ -121,6 +122,10 @@ def test_customers_are_realistic_and_their_aum_is_the_sum_of_their_asset_holding
     assigned = [customer for customer in customers if customer.relationship_manager_id]
     assert 0.6 * len(customers) < len(assigned) < len(customers)  # the rest in the pool
     assert len({customer.tier for customer in customers}) >= 3
+    # Nothing happened later than now (a customer joining today at a later hour would).
+    started = timezone.now()
+    assert max(customer.created_at for customer in customers) <= started
+    assert max(customer.updated_at for customer in customers) <= started
 
 
 def test_identity_numbers_are_valid_encrypted_masked_and_blind_indexed(bank_a):
