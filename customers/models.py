@@ -184,6 +184,8 @@ class Customer(TenantOwned):
             ),
             models.Index(fields=["tenant", "aum_fen", "id"], name="customer_aum"),
             models.Index(fields=["tenant", "-id"], name="customer_newest"),
+            # Partner systems sync with ?updated_since=: only the customers changed since.
+            models.Index(fields=["tenant", "updated_at"], name="customer_updated"),
         ]
 
     def __str__(self) -> str:
