@@ -193,8 +193,11 @@ class RelationshipManagerField(forms.Field):
     widget = forms.HiddenInput
     bound_field_class = ManagerLookupBoundField
     default_error_messages = {
-        # Django's own message for a bad choice (and its translations).
-        "invalid_choice": _("Select a valid choice. %(value)s is not one of the available choices.")
+        # Staff never type an id: one refused was tampered with or is no longer offered
+        # (deactivated, moved away). The message names no id.
+        "invalid_choice": _(
+            "This relationship manager cannot be chosen here: choose one from the list."
+        )
     }
 
     def __init__(

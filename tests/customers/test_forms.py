@@ -330,10 +330,7 @@ def test_a_new_customer_goes_only_to_an_active_manager_in_scope(manager, bank_a,
     )
     assert response.status_code == 400
     page = response.content.decode()
-    assert (
-        zh("Select a valid choice. %(value)s is not one of the available choices.", value=value)
-        in page
-    )
+    assert zh("This relationship manager cannot be chosen here: choose one from the list.") in page
     assert lookup_is_invalid(page)
     assert manager_lookup(page) == ("", "")  # the refused manager is not kept
     assert customers_named(bank_a, "AAA孙丽") == []
@@ -536,7 +533,7 @@ def test_editing_to_a_manager_not_offered_is_refused(manager, bank_a, client_for
     assert response.status_code == 400
     assert lookup_is_invalid(response.content.decode())
     assert (
-        zh("Select a valid choice. %(value)s is not one of the available choices.", value=other.pk)
+        zh("This relationship manager cannot be chosen here: choose one from the list.")
         in response.content.decode()
     )
     with bank_a.scope():
