@@ -1,4 +1,4 @@
-"""Forms of the channel pages: the timeline's filters, logging a contact, service requests."""
+"""Forms of the channel pages: timeline filters, contacts, requests, contact preferences."""
 
 from __future__ import annotations
 
@@ -285,3 +285,34 @@ class ServiceRequestReassignForm(MarksInvalidFields, forms.Form):
     def out_of_scope(self) -> bool:
         """A colleague or team the staff member may not see was sent: treat as unknown."""
         return self.has_error("owner", "invalid_choice") or self.has_error("team", "invalid_choice")
+
+
+class TimeOfDayInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%H:%M")
+
+
+class ChannelPreferenceForm(MarksInvalidFields, forms.Form):
+    """How the customer wants to be contacted, as staff record it."""
+
+    preferred_channel = ChannelChoiceField(
+        label=_("Preferred channel"),
+        queryset=Channel.objects.none(),
+        required=False,
+        empty_label=_("No preference"),
+    )
+    contact_from = forms.TimeField(label=_("Contact from"), required=False, widget=TimeOfDayInput)
+    contact_until = forms.TimeField(label=_("Contact until"), required=False, widget=TimeOfDayInput)
+    do_not_contact = forms.BooleanField(
+        label=_("Do not contact"),
+        required=False,
+        help_text=_("No marketing in any channel, whatever the consents say."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "preference_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["preferred_channel"].queryset = selectors.active_channels()
+        bootstrap(self)

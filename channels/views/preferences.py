@@ -2,63 +2,25 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from channels import selectors, services
-from channels.forms import ChannelChoiceField
-from channels.models import Channel, ChannelPreference
+from channels import services
+from channels.forms import ChannelPreferenceForm
+from channels.models import ChannelPreference
 from channels.preference_panel import PREFERENCE_PANEL, preference_context
 from crm.tenancy.context import require_tenant
 from crm.tenancy.decorators import tenant_staff_required
-from customers.forms import MarksInvalidFields, bootstrap
 from customers.models import Customer
 from customers.selectors import get_customer_or_404
 from customers.views.listing import wants_fragment
 
 FORM_TEMPLATE = "channels/preference_form.html"
-
-
-class TimeOfDayInput(forms.TimeInput):
-    input_type = "time"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%H:%M")
-
-
-class ChannelPreferenceForm(MarksInvalidFields, forms.Form):
-    """How the customer wants to be contacted, as staff record it."""
-
-    preferred_channel = ChannelChoiceField(
-        label=gettext_lazy("Preferred channel"),
-        queryset=Channel.objects.none(),
-        required=False,
-        empty_label=gettext_lazy("No preference"),
-    )
-    contact_from = forms.TimeField(
-        label=gettext_lazy("Contact from"), required=False, widget=TimeOfDayInput
-    )
-    contact_until = forms.TimeField(
-        label=gettext_lazy("Contact until"), required=False, widget=TimeOfDayInput
-    )
-    do_not_contact = forms.BooleanField(
-        label=gettext_lazy("Do not contact"),
-        required=False,
-        help_text=gettext_lazy("No marketing in any channel, whatever the consents say."),
-    )
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("auto_id", "preference_%s")
-        super().__init__(*args, **kwargs)
-        self.fields["preferred_channel"].queryset = selectors.active_channels()
-        bootstrap(self)
 
 
 def _current_values(customer: Customer) -> dict:

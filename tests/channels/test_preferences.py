@@ -5,8 +5,6 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 import channels.panels  # noqa: F401  (registers the panels, as channels' AppConfig does)
@@ -17,6 +15,7 @@ from crm.audit.selectors import change_entries
 from crm.tenancy.roles import Role
 from customers.services import consent_record
 from tests.factories.channels import standard_catalog
+from tests.panels import queries_added_by_panel
 
 HTMX = {"HX-Request": "true"}
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -132,8 +131,6 @@ def test_the_panel_adds_one_query_and_the_page_stays_within_twenty(
     bank_a, channel, client_for, django_assert_max_num_queries
 ):
     """Counted against the page without the panel, with a preference and every consent."""
-    from customers import panels
-
     customer = bank_a.customer
     set_preference(bank_a, customer, preferred_channel=channel["PHONE"], contact_from=time(8))
     for channel_name in ("sms", "phone", "wechat", "email", "any"):
@@ -144,16 +141,7 @@ def test_the_panel_adds_one_query_and_the_page_stays_within_twenty(
             assert client.get(detail_url(customer)).status_code == 200
 
     client = client_for(bank_a[Role.RELATIONSHIP_MANAGER])
-    client.get(detail_url(customer))
-    with CaptureQueriesContext(connection) as with_panel:
-        client.get(detail_url(customer))
-    panel = panels._panels.pop("contact_preferences")
-    try:
-        with CaptureQueriesContext(connection) as without_panel:
-            client.get(detail_url(customer))
-    finally:
-        panels.register_panel(panel)
-    assert len(with_panel.captured_queries) - len(without_panel.captured_queries) == 1
+    assert queries_added_by_panel(client, detail_url(customer), "contact_preferences") == 1
 
 
 # --- changing them ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from channels import selectors, services
 from channels.models import Channel, Interaction, Outlet, ServiceRequestStep
 from crm.tenancy.roles import Role
 from tests.factories.channels import standard_catalog
+from tests.panels import queries_added_by_panel
 
 HTMX = {"HX-Request": "true"}
 
@@ -376,19 +377,8 @@ def test_customer_page_with_the_timeline_stays_within_twenty_queries(
 
 def test_the_panel_adds_one_query_to_the_customer_page(bank_a, busy_customer, client_for):
     """Counted against the page without the panel: one query for both sources."""
-    from customers import panels
-
     client = client_for(bank_a[Role.AUDITOR])
-    client.get(detail_url(busy_customer))
-    with CaptureQueriesContext(connection) as with_panel:
-        client.get(detail_url(busy_customer))
-    panel = panels._panels.pop("timeline")
-    try:
-        with CaptureQueriesContext(connection) as without_panel:
-            client.get(detail_url(busy_customer))
-    finally:
-        panels.register_panel(panel)
-    assert len(with_panel.captured_queries) - len(without_panel.captured_queries) == 1
+    assert queries_added_by_panel(client, detail_url(busy_customer), "timeline") == 1
 
 
 def test_timeline_reads_the_customers_rows_through_the_timeline_index(bank_a, busy_customer):
