@@ -46,7 +46,8 @@ def embedded_broker() -> tuple[str, dict]:
     folders = {name: LOCAL_DIR / "broker" / name for name in ("queue", "processed", "control")}
     for folder in folders.values():
         folder.mkdir(parents=True, exist_ok=True)
-    return "filesystem://", {
+    # The transport ignores the host; naming one keeps kombu from warning that none was given.
+    return "filesystem://localhost/", {
         "data_folder_in": str(folders["queue"]),
         "data_folder_out": str(folders["queue"]),
         "processed_folder": str(folders["processed"]),

@@ -1,40 +1,58 @@
 """The PostgreSQL backend of the project.
 
 It adds one thing to Django's backend: before the first statement of each transaction
-(and again whenever the current tenant changes inside one), it runs
+(and again whenever the current scope changes inside one), it runs
 
-    SELECT set_config('app.tenant_id', <tenant id or ''>, true),
-           set_config('role', <application or platform role>, true)
+    SELECT set_config('app.claim', <signed claim of the tenant, of the platform, or ''>, true)
 
-so that row-level security sees the tenant of the request or task. The settings are local
-to the transaction, never to the session, so a pooled connection cannot carry one tenant's
-setting into another's transaction. Statements outside any transaction (autocommit) that
-run while a tenant is set are wrapped in one for the same reason.
+so that row-level security sees the tenant of the request or task (see ``crm.db.claims``).
+The claim is a bind parameter, so it never appears in statement text that other sessions
+can read in ``pg_stat_activity``. It is local to the transaction, never to the session, so a
+pooled connection cannot carry one tenant's claim into another's transaction. Statements
+outside any transaction (autocommit) that run while a scope is set are wrapped in one for
+the same reason.
+
+The connection itself logs in as the runtime role (see ``crm.db.roles``); it never switches
+roles. In owner mode (``crm.db.owner``) it logs in as the owner of the tables instead, and
+the claims still follow the scope so that owner work sees what the code asks for.
 """
 
 from django.conf import settings
 from django.db import transaction
 from django.db.backends.postgresql import base
 
-from crm.db.owner import owner_mode_active
+from crm.db.claims import platform_claim, tenant_claim
+from crm.db.roles import derived_password
 from crm.tenancy.context import current_scope
 
-APPLY_SQL = "SELECT set_config('app.tenant_id', %s, true), set_config('role', %s, true)"
+APPLY_SQL = "SELECT set_config('app.claim', %s, true)"
+NO_SCOPE = ("", None)
 
 
-def desired_database_state() -> tuple[str, str]:
+def desired_scope() -> tuple[str, int | None]:
+    """The current scope as a comparable key: ("platform", None), ("tenant", id) or none."""
     scope = current_scope()
     if scope.platform_wide:
-        return "", settings.DATABASE_PLATFORM_ROLE
-    tenant_id = scope.tenant_id
-    return ("" if tenant_id is None else str(tenant_id)), settings.DATABASE_APP_ROLE
+        return "platform", None
+    if scope.tenant_id is not None:
+        return "tenant", scope.tenant_id
+    return NO_SCOPE
 
 
-def _apply(connection, state: tuple[str, str]) -> None:
+def _claim_for(state: tuple[str, int | None]) -> str:
+    kind, tenant_id = state
+    if kind == "platform":
+        return platform_claim()
+    if kind == "tenant":
+        return tenant_claim(tenant_id)
+    return ""
+
+
+def _apply(connection, state: tuple[str, int | None]) -> None:
     # A cursor of its own: the statement's cursor may be a named (server-side) one.
     with connection.connection.cursor() as cursor:
-        cursor.execute(APPLY_SQL, state)
-    connection.applied_tenant_state = state
+        cursor.execute(APPLY_SQL, [_claim_for(state)])
+    connection.applied_scope = state
 
 
 def _is_transaction_control(sql) -> bool:
@@ -46,20 +64,18 @@ def _is_transaction_control(sql) -> bool:
     }
 
 
-def carry_tenant_into_transaction(execute, sql, params, many, context):
-    """Execute wrapper: make the transaction's settings match the current scope first."""
+def carry_scope_into_transaction(execute, sql, params, many, context):
+    """Execute wrapper: make the transaction's claim match the current scope first."""
     connection = context["connection"]
-    if owner_mode_active():
-        return execute(sql, params, many, context)
-    state = desired_database_state()
+    state = desired_scope()
     if connection.get_autocommit():
-        if state == ("", settings.DATABASE_APP_ROLE):
-            # The session already runs as the application role with no tenant set.
+        if state == NO_SCOPE:
+            # Nothing to claim: the statement sees no tenant's rows, as it should.
             return execute(sql, params, many, context)
         with transaction.atomic(using=connection.alias):
             _apply(connection, state)
             return execute(sql, params, many, context)
-    if connection.applied_tenant_state != state and not _is_transaction_control(sql):
+    if connection.applied_scope != state and not _is_transaction_control(sql):
         _apply(connection, state)
     return execute(sql, params, many, context)
 
@@ -67,24 +83,26 @@ def carry_tenant_into_transaction(execute, sql, params, many, context):
 class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.applied_tenant_state: tuple[str, str] | None = None
-        self.execute_wrappers.append(carry_tenant_into_transaction)
+        self.applied_scope: tuple[str, int | None] | None = None
+        self.execute_wrappers.append(carry_scope_into_transaction)
 
-    def _configure_role(self, connection):
-        if owner_mode_active():
-            return False
-        return super()._configure_role(connection)
+    def get_connection_params(self):
+        params = super().get_connection_params()
+        if self.settings_dict.get("DERIVED_PASSWORD"):
+            # The runtime role created by migrate (crm.db.roles), when no DBA provides one.
+            params["password"] = derived_password(settings.SECRET_KEY)
+        return params
 
     def connect(self):
-        self.applied_tenant_state = None
+        self.applied_scope = None
         super().connect()
 
     def _commit(self):
-        self.applied_tenant_state = None
+        self.applied_scope = None
         return super()._commit()
 
     def _rollback(self):
-        self.applied_tenant_state = None
+        self.applied_scope = None
         return super()._rollback()
 
     def _savepoint_rollback(self, sid):
@@ -92,4 +110,4 @@ class DatabaseWrapper(base.DatabaseWrapper):
         try:
             return super()._savepoint_rollback(sid)
         finally:
-            self.applied_tenant_state = None
+            self.applied_scope = None

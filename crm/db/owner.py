@@ -1,49 +1,64 @@
-"""Switch between the application role and the database owner.
+"""Connect as the owner of the tables for schema work, and as the runtime role otherwise.
 
-Connections normally run as the application role (``DATABASE_APP_ROLE``), which row-level
-security restricts. Schema work (migrate, flush, creating the test database) must run as
-the role that owns the tables, i.e. the role named in ``DATABASE_URL``.
+Web and worker processes log in as the runtime role (``DATABASES["default"]``), which row-level
+security always restricts and which cannot switch to any other role. Schema work (migrate,
+flush, creating the test database) and bulk loading with ``COPY`` need the role that owns the
+tables, the one named in ``DATABASE_URL`` (``settings.DATABASE_OWNER``). Owner mode closes
+the process's connections and reopens them with the owner's credentials: a separate login,
+never a role switch inside the runtime role's session.
 """
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 
+# The connection settings that differ between the owner and the runtime role.
+CREDENTIAL_KEYS = ("USER", "PASSWORD", "DERIVED_PASSWORD")
+
 _owner_depth = 0
+_runtime_credentials: dict[str, dict] = {}
 
 
 def owner_mode_active() -> bool:
     return _owner_depth > 0
 
 
-def _set_role_on_open_connections(statement: str) -> None:
-    for connection in connections.all(initialized_only=True):
-        if connection.connection is not None and not connection.in_atomic_block:
-            with connection.connection.cursor() as cursor:
-                cursor.execute(statement)
+def _reconnect_all(as_owner: bool) -> None:
+    if as_owner and not settings.DATABASE_OWNER:
+        raise ImproperlyConfigured(
+            "This needs the credentials of the tables' owner: set DATABASE_URL."
+        )
+    for alias in connections:
+        connection = connections[alias]
+        if connection.in_atomic_block:
+            raise RuntimeError("Cannot change the database login inside a transaction.")
+        connection.close()
+        if as_owner:
+            _runtime_credentials.setdefault(
+                alias, {key: connection.settings_dict.get(key) for key in CREDENTIAL_KEYS}
+            )
+            credentials = {key: settings.DATABASE_OWNER.get(key) for key in CREDENTIAL_KEYS}
+        else:
+            credentials = _runtime_credentials.pop(alias)
+        connection.settings_dict.update(credentials)
 
 
 @contextmanager
 def database_owner() -> Iterator[None]:
-    """Run the block as the owner of the tables (process-wide; for commands and test set-up)."""
+    """Run the block logged in as the owner of the tables (for commands and test set-up)."""
     global _owner_depth
+    if _owner_depth == 0:
+        _reconnect_all(as_owner=True)
     _owner_depth += 1
-    if _owner_depth == 1:
-        _set_role_on_open_connections("RESET ROLE")
     try:
         yield
     finally:
         _owner_depth -= 1
         if _owner_depth == 0:
-            try:
-                _set_role_on_open_connections(f'SET ROLE "{settings.DATABASE_APP_ROLE}"')
-            except Exception:
-                # The role does not exist yet (e.g. a failed first migration): close the
-                # connections so that the next use reconnects and reports it clearly.
-                for connection in connections.all(initialized_only=True):
-                    connection.close()
+            _reconnect_all(as_owner=False)
 
 
 _held_owner_context = None

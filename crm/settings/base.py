@@ -99,11 +99,15 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------------
-# DATABASE_URL names the role that owns the tables and runs migrations. At run time every
-# connection switches to DATABASE_APP_ROLE, which is neither superuser, BYPASSRLS nor owner,
-# so PostgreSQL's row-level security applies to everything the application reads or writes.
-DATABASE_APP_ROLE = "crm_app"
-DATABASE_PLATFORM_ROLE = "crm_platform"
+# Two logins (see crm/db and the README's "Database roles"):
+# - DATABASE_URL names the role that owns the tables. Only migrations, flush, test-database
+#   set-up and bulk loading log in with it (crm.db.owner).
+# - Web and worker processes log in as the runtime role: DATABASE_APP_URL when the database
+#   administrator provides one, otherwise the role `crm_app` on the same server, which
+#   migrate creates with a password derived from SECRET_KEY. It is neither superuser nor
+#   BYPASSRLS, owns nothing and can switch to no role, so row-level security always applies;
+#   which bank's rows it sees comes from a signed per-transaction claim (crm.db.claims).
+DEFAULT_APP_ROLE = "crm_app"
 
 
 def database_config(url: str) -> dict:
@@ -113,11 +117,27 @@ def database_config(url: str) -> dict:
         conn_health_checks=True,
     )
     config["ENGINE"] = "crm.db"
-    config.setdefault("OPTIONS", {})["assume_role"] = DATABASE_APP_ROLE
     return config
 
 
-DATABASES = {"default": database_config(env("DATABASE_URL") or embedded_database_url())}
+def runtime_database_config(owner: dict, app_url: str | None) -> dict:
+    if app_url:
+        return database_config(app_url)
+    return {
+        **owner,
+        "OPTIONS": dict(owner.get("OPTIONS", {})),
+        "USER": DEFAULT_APP_ROLE,
+        "PASSWORD": "",
+        "DERIVED_PASSWORD": True,
+    }
+
+
+# A web or worker host given only DATABASE_APP_URL never holds the owner's credentials.
+_owner_url = env("DATABASE_URL") or (None if env("DATABASE_APP_URL") else embedded_database_url())
+DATABASE_OWNER = database_config(_owner_url) if _owner_url else {}
+DATABASES = {"default": runtime_database_config(DATABASE_OWNER, env("DATABASE_APP_URL"))}
+DATABASE_APP_ROLE = DATABASES["default"]["USER"]
+DATABASE_APP_PASSWORD_DERIVED = DATABASES["default"].get("DERIVED_PASSWORD", False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication -----------------------------------------------------------------
@@ -144,6 +164,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Keys stored hashed: the runtime role reads the shared sessions table (crm/tenancy/sessions.py).
+SESSION_ENGINE = "crm.tenancy.sessions"
 SESSION_COOKIE_AGE = 8 * 60 * 60  # one working day
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -334,6 +356,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Replaces the handlers Django's default configuration gives this logger, which
+        # printed every 403 and 404 a second time beside the root handler.
+        "django": {"level": "INFO"},
         "django.db.backends": {"level": "INFO"},
         "pgserver": {"level": "WARNING"},
     },

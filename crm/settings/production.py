@@ -6,10 +6,14 @@ from django.core.exceptions import ImproperlyConfigured
 
 # Checked before base settings are imported: with DATABASE_URL or CELERY_BROKER_URL unset,
 # base.py would otherwise start the embedded development services.
+if not (os.environ.get("DATABASE_URL") or os.environ.get("DATABASE_APP_URL")):
+    raise ImproperlyConfigured(
+        "DATABASE_URL or DATABASE_APP_URL must be set in the environment in production "
+        "(the tables' owner, or the runtime role on hosts that do not migrate)."
+    )
 for required in (
     "SECRET_KEY",
     "ALLOWED_HOSTS",
-    "DATABASE_URL",
     "CELERY_BROKER_URL",
     "PII_ENCRYPTION_KEYS",
     "PII_BLIND_INDEX_KEY",

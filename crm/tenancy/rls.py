@@ -5,10 +5,15 @@ A later app adds a table's policies with one line in its migration::
     operations = [..., EnableRowLevelSecurity("customer")]
 """
 
+import re
+
 from django.conf import settings
 from django.db import migrations
 
-CURRENT_TENANT_SQL = "NULLIF(current_setting('app.tenant_id', true), '')::bigint"
+from crm.db import claims
+
+CURRENT_TENANT_SQL = "(SELECT app_current_tenant())"
+PLATFORM_ACCESS_SQL = "(SELECT app_platform_access())"
 
 
 def _quote(name: str) -> str:
@@ -16,13 +21,14 @@ def _quote(name: str) -> str:
 
 
 class CreateDatabaseRoles(migrations.operations.base.Operation):
-    """Create the application and platform roles and grant them the tables.
+    """Set up what row-level security relies on, and grant the runtime role the tables.
 
-    The application role is what every connection switches to at run time: not superuser,
-    not BYPASSRLS, not the owner of any table, so row-level security always applies to it.
-    The platform role is what platform-wide code switches to for one transaction; the
-    policies below give it every row. Both are granted to the role that runs migrations so
-    that it can switch to them, and both receive privileges on tables the owner creates.
+    The runtime login role itself is created by ``migrate`` before any migration runs
+    (``crm.db.roles``): roles are cluster-wide, and a migration's transaction would hold a
+    new role's catalog row locked while other databases migrate at the same time. Here, in
+    the database: the table with the claim key (readable by the owner only), the functions
+    that verify a transaction's claim for the policies, and the runtime role's privileges
+    on the tables the owner creates now and later.
     """
 
     reduces_to_sql = True
@@ -33,54 +39,66 @@ class CreateDatabaseRoles(migrations.operations.base.Operation):
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         app_role = _quote(settings.DATABASE_APP_ROLE)
-        platform_role = _quote(settings.DATABASE_PLATFORM_ROLE)
-        statements = []
-        for role in (settings.DATABASE_APP_ROLE, settings.DATABASE_PLATFORM_ROLE):
-            statements.append(
-                "DO $$ BEGIN "
-                f"IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN "
-                f"CREATE ROLE {_quote(role)} NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB "
-                "NOCREATEROLE NOINHERIT; "
-                "END IF; END $$"
-            )
-        statements += [
-            f"GRANT {app_role}, {platform_role} TO CURRENT_USER",
-            f"GRANT USAGE ON SCHEMA public TO {app_role}, {platform_role}",
-            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public "
-            f"TO {app_role}, {platform_role}",
-            f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {app_role}, {platform_role}",
+        for statement in (
+            claims.CREATE_KEY_TABLE_SQL,
+            f"REVOKE ALL ON {claims.KEY_TABLE} FROM PUBLIC",
+            claims.VERIFIED_SUBJECT_FUNCTION_SQL,
+            claims.CURRENT_TENANT_FUNCTION_SQL,
+            claims.PLATFORM_ACCESS_FUNCTION_SQL,
+            f"GRANT USAGE ON SCHEMA public TO {app_role}",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {app_role}",
+            f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {app_role}",
             "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE "
-            f"ON TABLES TO {app_role}, {platform_role}",
+            f"ON TABLES TO {app_role}",
             "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES "
-            f"TO {app_role}, {platform_role}",
-        ]
-        for statement in statements:
+            f"TO {app_role}",
+            # Granted by the statements above when the table already existed.
+            f"REVOKE ALL ON {claims.KEY_TABLE} FROM {app_role}",
+        ):
             schema_editor.execute(statement)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         app_role = _quote(settings.DATABASE_APP_ROLE)
-        platform_role = _quote(settings.DATABASE_PLATFORM_ROLE)
         schema_editor.execute(
-            "ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON TABLES "
-            f"FROM {app_role}, {platform_role}"
+            f"ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON TABLES FROM {app_role}"
         )
         schema_editor.execute(
-            "ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON SEQUENCES "
-            f"FROM {app_role}, {platform_role}"
+            f"ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON SEQUENCES FROM {app_role}"
         )
 
     def describe(self):
-        return "Create the application and platform database roles"
+        return "Claim verification and the runtime role's privileges"
+
+
+def policy_statements(table: str, column: str) -> list[str]:
+    """Row-level security on ``table``, keyed on ``column``: forced, and claim-checked.
+
+    ``tenant_isolation`` shows and accepts only the rows of the tenant claimed for the
+    transaction; ``platform_access`` every row under a platform claim; ``owner_access``
+    every row to the owner, who runs migrations and bulk loads (FORCE ROW LEVEL SECURITY
+    subjects the owner to the policies too, and a superuser owner bypasses them anyway:
+    this keeps both kinds of owner alike). The column is compared without a cast and the
+    functions are wrapped in sub-selects, evaluated once per statement, so that the
+    ``(tenant_id, ...)`` indexes stay usable.
+    """
+    table, column = _quote(table), _quote(column)
+    tenant_check = f"{column} = {CURRENT_TENANT_SQL}"
+    return [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+        f"DROP POLICY IF EXISTS tenant_isolation ON {table}",
+        f"DROP POLICY IF EXISTS platform_access ON {table}",
+        f"DROP POLICY IF EXISTS owner_access ON {table}",
+        f"CREATE POLICY tenant_isolation ON {table} USING ({tenant_check}) "
+        f"WITH CHECK ({tenant_check})",
+        f"CREATE POLICY platform_access ON {table} USING ({PLATFORM_ACCESS_SQL}) "
+        f"WITH CHECK ({PLATFORM_ACCESS_SQL})",
+        f"CREATE POLICY owner_access ON {table} TO CURRENT_USER USING (true) WITH CHECK (true)",
+    ]
 
 
 class EnableRowLevelSecurity(migrations.operations.base.Operation):
-    """Enable row-level security on a model's table, keyed on its tenant column.
-
-    ``tenant_isolation`` lets any non-owner role see and write only rows of the tenant set
-    for the current transaction (none when no tenant is set). ``platform_access`` gives the
-    platform role every row. The column is compared without a cast so that the
-    ``(tenant_id, ...)`` indexes stay usable.
-    """
+    """Put a model's table under row-level security, keyed on its tenant column."""
 
     reduces_to_sql = True
     reversible = True
@@ -102,23 +120,16 @@ class EnableRowLevelSecurity(migrations.operations.base.Operation):
         return state.apps.get_model(app_label, self.model_name)._meta.db_table
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        table = _quote(self._table(app_label, to_state))
-        column = _quote(self.column)
-        check = f"{column} = {CURRENT_TENANT_SQL}"
-        platform_role = _quote(settings.DATABASE_PLATFORM_ROLE)
-        for statement in (
-            f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
-            f"CREATE POLICY tenant_isolation ON {table} USING ({check}) WITH CHECK ({check})",
-            f"CREATE POLICY platform_access ON {table} TO {platform_role} "
-            "USING (true) WITH CHECK (true)",
-        ):
+        for statement in policy_statements(self._table(app_label, to_state), self.column):
             schema_editor.execute(statement)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         table = _quote(self._table(app_label, from_state))
         for statement in (
+            f"DROP POLICY IF EXISTS owner_access ON {table}",
             f"DROP POLICY IF EXISTS platform_access ON {table}",
             f"DROP POLICY IF EXISTS tenant_isolation ON {table}",
+            f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",
             f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY",
         ):
             schema_editor.execute(statement)
@@ -129,6 +140,41 @@ class EnableRowLevelSecurity(migrations.operations.base.Operation):
     @property
     def migration_name_fragment(self):
         return f"rls_{self.model_name.lower()}"
+
+
+class ClaimCheckedPolicies(migrations.operations.base.Operation):
+    """Rewrite every existing tenant policy to check signed claims, and force RLS.
+
+    Tables put under row-level security before claims existed trusted a bare setting and a
+    role switch. This finds them by their ``tenant_isolation`` policy (whichever app made
+    them, whenever) and gives them the policies of ``policy_statements``.
+    """
+
+    reduces_to_sql = False
+    reversible = True
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT tablename, qual FROM pg_policies "
+                "WHERE schemaname = 'public' AND policyname = 'tenant_isolation'"
+            )
+            policies = cursor.fetchall()
+        for table, qual in policies:
+            match = re.match(r'^\(\(?"?(\w+)"? = ', qual)
+            if match is None:
+                raise ValueError(f"Cannot read the tenant column of {table}'s policy: {qual}")
+            for statement in policy_statements(table, match.group(1)):
+                schema_editor.execute(statement)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        pass  # the claim-checked policies are no less strict than the ones they replaced
+
+    def describe(self):
+        return "Check signed claims in every tenant policy; force row-level security"
 
 
 class SameTenantForeignKey(migrations.operations.base.Operation):

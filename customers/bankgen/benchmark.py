@@ -252,11 +252,11 @@ def explain(tenant: Tenant, measurement: Measurement) -> list[tuple[str, str, li
         if not sql.lstrip().upper().startswith("SELECT"):
             continue
         with tenant_context(tenant), transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT current_user, current_setting('app.tenant_id', true)")
-            role, tenant_setting = cursor.fetchone()
+            cursor.execute("SELECT current_user, app_current_tenant()")
+            role, claimed_tenant = cursor.fetchone()
             cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
             lines = [row[0] for row in cursor.fetchall()]
-        plans.append((f"as {role}, app.tenant_id = {tenant_setting}", sql, lines))
+        plans.append((f"as {role}, claimed tenant {claimed_tenant}", sql, lines))
     return plans
 
 

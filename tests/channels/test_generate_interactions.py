@@ -32,7 +32,8 @@ from crm.tenancy.roles import Role
 from customers.bankgen.steps import generation_steps
 from customers.models import Customer
 
-pytestmark = pytest.mark.django_db
+# generate_bank logs in as the owner, which needs a connection outside any transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 SIZE = {
     "customers": 200,

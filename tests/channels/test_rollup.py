@@ -1,11 +1,14 @@
 """The daily roll-up behind the channel analytics: its figures, idempotency and isolation."""
 
 import importlib
+import subprocess
+import sys
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django_celery_beat.models import PeriodicTask
 
@@ -265,6 +268,22 @@ def test_the_command_refuses_an_unknown_bank_and_a_reversed_range(bank_a):
         call_command(
             "rollup_channels", "--tenant", "aaa", "--from", "2026-03-11", "--to", "2026-03-10"
         )
+
+
+def test_a_date_in_another_format_is_refused_with_a_message_not_a_traceback(bank_a):
+    with pytest.raises(CommandError, match="not a date \\(YYYY-MM-DD\\): 30/11/2026"):
+        call_command("rollup_channels", "--tenant", "aaa", "--from", "30/11/2026")
+    finished = subprocess.run(
+        [sys.executable, "manage.py", "rollup_channels", "--tenant", "aaa", "--from", "x"],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert finished.returncode == 2
+    assert "argument --from: not a date (YYYY-MM-DD): x" in finished.stderr
+    assert "Traceback" not in finished.stderr
 
 
 def test_the_nightly_schedule_names_the_fan_out_task(bank_a):

@@ -5,7 +5,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -15,6 +14,7 @@ import channels.panels  # noqa: F401  (registers the panel, as channels' AppConf
 from channels import selectors, services
 from channels.models import Channel, Interaction, Outlet, ServiceRequestStep
 from crm.tenancy.roles import Role
+from tests.database import become_application, owner_transaction
 from tests.factories.channels import standard_catalog
 from tests.panels import queries_added_by_panel
 
@@ -381,38 +381,37 @@ def test_the_panel_adds_one_query_to_the_customer_page(bank_a, busy_customer, cl
     assert queries_added_by_panel(client, detail_url(busy_customer), "timeline") == 1
 
 
+@pytest.mark.django_db(transaction=True)
 def test_timeline_reads_the_customers_rows_through_the_timeline_index(bank_a, busy_customer):
     """As the application role, under row-level security, first and later pages alike.
 
     Here every interaction of the bank is this customer's, so the planner could as well
     walk the bank's (tenant, occurred_at) index; in a real bank it is one customer among
-    millions. So, inside the test's transaction (rolled back afterwards), the owner drops
+    millions. So, in a transaction of its own (rolled back afterwards), the owner drops
     that index, and the question becomes whether the application role's plan can use the
     timeline index, or whether row-level security forces it to read and sort every row.
     """
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending checks before DDL
-        cursor.execute("SET LOCAL ROLE NONE")  # the owner, for this transaction
-        cursor.execute("DROP INDEX interaction_time")
-        cursor.execute("ANALYZE channels_interaction")
-        cursor.execute("ANALYZE channels_channel")
-        cursor.execute(f'SET LOCAL ROLE "{settings.DATABASE_APP_ROLE}"')
     teller = bank_a[Role.TELLER]
+    queries_to_explain = []
     with bank_a.scope():
         middle = Interaction.objects.order_by("-occurred_at", "-id")[5000]
         later_page = selectors.encode_timeline_cursor((middle.occurred_at, middle.pk), None)
-        plans = []
         for filters in ({}, {"after": later_page}, {"channel_kind": "counter"}):
             with CaptureQueriesContext(connection) as queries:
                 page = selectors.timeline_page(teller, busy_customer, **filters)
             assert len(page.entries) == 20
             # Both sources, in one query.
             (sql,) = [q["sql"] for q in queries.captured_queries if "UNION ALL" in q["sql"]]
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT current_user")
-                assert cursor.fetchone()[0] == settings.DATABASE_APP_ROLE
-                cursor.execute(f"EXPLAIN {sql}")
-                plans.append("\n".join(row[0] for row in cursor.fetchall()))
+            queries_to_explain.append(sql)
+    plans = []
+    with owner_transaction() as cursor:
+        cursor.execute("DROP INDEX interaction_time")
+        cursor.execute("ANALYZE channels_interaction")
+        cursor.execute("ANALYZE channels_channel")
+        become_application(cursor, bank_a.tenant)
+        for sql in queries_to_explain:
+            cursor.execute(f"EXPLAIN {sql}")
+            plans.append("\n".join(row[0] for row in cursor.fetchall()))
     for plan in plans:
         lines = plan.splitlines()
         at = next(

@@ -12,7 +12,8 @@ from crm.tenancy.context import platform_wide, tenant_context
 from crm.tenancy.models import Tenant
 from tests.customers.test_benchmark import FIGURE
 
-pytestmark = pytest.mark.django_db
+# generate_bank logs in as the owner, which needs a connection outside any transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 SECTION = "timeline of a customer with 10,000 contacts"
 

@@ -26,7 +26,8 @@ from customers.models import (
     to_fen,
 )
 
-pytestmark = pytest.mark.django_db
+# generate_bank logs in as the owner, which needs a connection outside any transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 SIZE = {
     "customers": 200,

@@ -98,7 +98,7 @@ def test_session_and_csrf_cookies_are_not_readable_by_scripts(bank_a, client):
 
 def _production_check(extra_env: dict) -> subprocess.CompletedProcess:
     # Only the deployment environment: not what other tests set (e.g. for Playwright).
-    ignored = {*PRODUCTION_ENV, "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    ignored = {*PRODUCTION_ENV, "DATABASE_APP_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {k: v for k, v in os.environ.items() if k not in ignored}
     env.update(DJANGO_SETTINGS_MODULE="crm.settings.production", **extra_env)
     return subprocess.run(
@@ -131,7 +131,14 @@ def test_production_settings_refuse_to_start_without(missing):
     values[missing] = ""
     result = _production_check(values)
     assert result.returncode != 0
-    assert f"{missing} must be set" in result.stderr
+    expected = "DATABASE_URL or DATABASE_APP_URL" if missing == "DATABASE_URL" else missing
+    assert f"{expected} must be set" in result.stderr
+
+
+def test_production_hosts_that_do_not_migrate_need_only_the_runtime_role():
+    values = {**PRODUCTION_ENV, "DATABASE_URL": ""}
+    values["DATABASE_APP_URL"] = "postgres://crm_runtime:secret@db.example.com/crm"
+    assert _production_check(values).returncode == 0
 
 
 def test_production_settings_pass_the_deployment_checks():

@@ -11,67 +11,74 @@ from crm.tenancy.models import Branch, Staff
 from crm.tenancy.rls import tenant_owned_tables
 
 
-def owner_dsn() -> str:
+def runtime_dsn() -> str:
+    """The DSN the application's own connections use (the runtime login role)."""
     params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    params.pop("prepare_threshold", None)
-    return psycopg.conninfo.make_conninfo(**{k: v for k, v in params.items() if v is not None})
+    keep = ("host", "port", "dbname", "user", "password")
+    return psycopg.conninfo.make_conninfo(**{k: params[k] for k in keep if params.get(k)})
 
 
-def test_every_tenant_owned_table_is_under_row_level_security(db):
+def test_every_tenant_owned_table_is_under_forced_claim_checked_security(db):
     tables = tenant_owned_tables()
     assert ("tenancy_branch", "tenant_id") in tables
     assert ("tenancy_staffevent", "tenant_id") in tables
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT c.relname, c.relrowsecurity FROM pg_class c "
+            "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity FROM pg_class c "
             "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'"
         )
-        rls_enabled = dict(cursor.fetchall())
+        security = {name: (enabled, forced) for name, enabled, forced in cursor.fetchall()}
         cursor.execute("SELECT tablename, policyname, roles, qual, with_check FROM pg_policies")
         policies = cursor.fetchall()
     for table, column in tables:
-        assert rls_enabled.get(table), f"{table} has no row-level security"
-        isolation = [p for p in policies if p[0] == table and p[1] == "tenant_isolation"]
-        assert isolation, f"{table} has no tenant_isolation policy"
-        _table, _name, roles, qual, with_check = isolation[0]
+        assert security.get(table) == (True, True), f"{table}: RLS not enabled and forced"
+        by_name = {p[1]: p for p in policies if p[0] == table}
+        assert set(by_name) == {"tenant_isolation", "platform_access", "owner_access"}, table
+        _table, _name, roles, qual, with_check = by_name["tenant_isolation"]
         assert roles == ["public"]
-        assert f"({column} = " in qual and "app.tenant_id" in qual
+        assert qual == f"({column} = ( SELECT app_current_tenant() AS app_current_tenant))"
         assert with_check == qual
-        platform = [p for p in policies if p[0] == table and p[1] == "platform_access"]
-        assert platform and platform[0][2] == [settings.DATABASE_PLATFORM_ROLE]
+        _table, _name, roles, qual, with_check = by_name["platform_access"]
+        assert roles == ["public"] and "app_platform_access()" in qual and with_check == qual
+        assert by_name["owner_access"][2] == [settings.DATABASE_OWNER["USER"]]
 
 
 def test_application_role_is_not_privileged(db):
     with connection.cursor() as cursor:
-        cursor.execute("SELECT current_user")
-        (current_user,) = cursor.fetchone()
+        cursor.execute("SELECT current_user, session_user")
+        current_user, session_user = cursor.fetchone()
         cursor.execute(
-            "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = %s", [current_user]
-        )
-        is_superuser, bypasses_rls = cursor.fetchone()
-        cursor.execute(
-            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = %s",
+            "SELECT rolsuper, rolbypassrls, rolinherit FROM pg_roles WHERE rolname = %s",
             [current_user],
         )
-        (tables_owned,) = cursor.fetchone()
-    assert current_user == settings.DATABASE_APP_ROLE
-    assert not is_superuser and not bypasses_rls
-    assert tables_owned == 0
+        is_superuser, bypasses_rls, inherits = cursor.fetchone()
+        cursor.execute(
+            "SELECT count(*) FROM pg_class WHERE relowner = "
+            "(SELECT oid FROM pg_roles WHERE rolname = %s)",
+            [current_user],
+        )
+        (relations_owned,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT count(*) FROM pg_auth_members WHERE member = "
+            "(SELECT oid FROM pg_roles WHERE rolname = %s)",
+            [current_user],
+        )
+        (memberships,) = cursor.fetchone()
+    # The connection logged in as the runtime role: there is no other role to go back to.
+    assert current_user == session_user == settings.DATABASE_APP_ROLE
+    assert not is_superuser and not bypasses_rls and not inherits
+    assert relations_owned == 0 and memberships == 0
 
 
 @pytest.mark.django_db(transaction=True)
 def test_raw_sql_as_application_role_without_tenant_sees_no_rows(bank_a, bank_b):
-    """A fresh connection as the application role, with no tenant set, reads nothing."""
-    with psycopg.connect(owner_dsn(), autocommit=True) as raw:
-        raw.execute(f'SET ROLE "{settings.DATABASE_APP_ROLE}"')
+    """A fresh connection of the application, with no claim set, reads nothing."""
+    with psycopg.connect(runtime_dsn(), autocommit=True) as raw:
         for table, _column in tenant_owned_tables():
             (count,) = raw.execute(f'SELECT count(*) FROM "{table}"').fetchone()
             assert count == 0, f"{table} shows {count} rows with no tenant set"
-        raw.execute("RESET ROLE")
-        (owner_sees,) = raw.execute("SELECT count(*) FROM tenancy_branch").fetchone()
-    assert owner_sees >= 8  # the rows exist: only the policy hides them
+    with platform_wide():
+        assert Branch.objects.count() >= 8  # the rows exist: only the policy hides them
 
 
 def test_queries_see_only_the_current_tenant_even_without_a_filter(bank_a, bank_b):
@@ -109,14 +116,15 @@ def test_a_reference_to_another_tenants_row_is_refused(bank_a, bank_b):
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
-def test_tenant_setting_is_local_to_the_transaction(bank_a):
+def test_tenant_claim_is_local_to_the_transaction(bank_a):
     with tenant_context(bank_a.tenant), connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('app.tenant_id', true)")
-        assert cursor.fetchone() == (str(bank_a.tenant.pk),)
-    # The test runs inside one transaction: leaving the context resets the setting in it.
+        cursor.execute("SELECT app_current_tenant()")
+        assert cursor.fetchone() == (bank_a.tenant.pk,)
+    # The test runs inside one transaction: leaving the context resets the claim in it.
     with no_tenant(), connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('app.tenant_id', true)")
-        assert cursor.fetchone()[0] in ("", None)
+        cursor.execute("SELECT current_setting('app.claim', true), app_current_tenant()")
+        claim, tenant_id = cursor.fetchone()
+        assert claim in ("", None) and tenant_id is None
 
 
 @pytest.mark.django_db(transaction=True)
@@ -124,7 +132,7 @@ def test_tenant_setting_does_not_outlive_its_transaction(bank_a):
     with tenant_context(bank_a.tenant), transaction.atomic():
         assert Branch.objects.count() == 4
     with connection.cursor() as cursor:  # autocommit, no tenant: a new transaction
-        cursor.execute("SELECT current_setting('app.tenant_id', true), current_user")
+        cursor.execute("SELECT current_setting('app.claim', true), current_user")
         setting, user = cursor.fetchone()
     assert setting in ("", None)
     assert user == settings.DATABASE_APP_ROLE

@@ -3,10 +3,10 @@
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from crm.tenancy.models import Branch
 from crm.tenancy.services import branch_create, branch_move
+from tests.database import become_application, owner_transaction
 
 
 def test_new_branches_get_their_path_from_the_tree(bank_a):
@@ -58,16 +58,17 @@ def test_a_branch_cannot_hang_under_another_banks_branch(bank_a, bank_b):
         )
 
 
+@pytest.mark.django_db(transaction=True)
 def test_subtree_query_uses_the_path_index_as_the_application_role(bank_a):
     """Under RLS only leakproof operators reach an index: the prefix must be one of them.
 
-    On a handful of rows the planner may prefer any index; so, inside the test's
-    transaction (rolled back afterwards), the owner drops the other indexes of the table,
-    and the question becomes whether the application role's plan can use the path index.
+    On a handful of rows the planner may prefer any index; so, in a transaction of its own
+    (rolled back afterwards), the owner drops the other indexes of the table, and the
+    question becomes whether the application role's plan can use the path index.
     """
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending checks before DDL
-        cursor.execute("SET LOCAL ROLE NONE")  # the owner, for this transaction
+    with bank_a.scope():
+        sql, params = Branch.objects.subtree(bank_a.branch).query.sql_with_params()
+    with owner_transaction() as cursor:
         cursor.execute(
             "SELECT conname FROM pg_constraint WHERE conrelid = 'tenancy_branch'::regclass "
             "AND contype IN ('u', 'f') AND conname <> 'tenancy_branch_tenant_id_id_key'"
@@ -83,15 +84,12 @@ def test_subtree_query_uses_the_path_index_as_the_application_role(bank_a):
         )
         for (index,) in cursor.fetchall():
             cursor.execute(f'DROP INDEX "{index}"')
-        cursor.execute(f'SET LOCAL ROLE "{settings.DATABASE_APP_ROLE}"')
+        become_application(cursor, bank_a.tenant)
         cursor.execute("SET LOCAL enable_seqscan = off")
-    with bank_a.scope():
-        sql, params = Branch.objects.subtree(bank_a.branch).query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT current_user")
-            assert cursor.fetchone()[0] == settings.DATABASE_APP_ROLE
-            cursor.execute(f"EXPLAIN {sql}", params)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SELECT current_user, app_current_tenant()")
+        assert cursor.fetchone() == (settings.DATABASE_APP_ROLE, bank_a.tenant.pk)
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "branch_tenant_path" in plan, plan
     index_condition = plan.split("Index Cond: ")[1].splitlines()[0]
     # PostgreSQL turns the prefix into a range on the path: an index range scan.

@@ -10,6 +10,7 @@ counted only after ``--force``, which recomputes the days even though they ran; 
 statements rewrite a day's figures idempotently, so forcing is always safe.
 """
 
+import argparse
 from datetime import date, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
@@ -25,7 +26,8 @@ def iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise CommandError(f"Not a date (YYYY-MM-DD): {text}") from exc
+        # argparse turns this into "argument --from: not a date…" and exit status 2.
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from exc
 
 
 class Command(BaseCommand):

@@ -1,0 +1,149 @@
+"""The login role web and worker processes connect as, created by the owner when missing.
+
+The runtime role is neither superuser nor BYPASSRLS, owns nothing, inherits nothing and is
+a member of no role, so no statement run on its connection (``SET ROLE``, ``RESET ROLE``,
+``set_config('role', ...)``) can leave row-level security. With only ``DATABASE_URL`` (the
+owner) configured, ``migrate`` creates it with a password derived from ``SECRET_KEY``; with
+``DATABASE_APP_URL`` set, the role is the database administrator's and is only checked.
+
+Roles are cluster-wide while databases are not: several test processes (or checkouts)
+migrating their own databases on one server at once all try to create the same role, and
+``IF NOT EXISTS`` is no guard against a concurrent creator. Each step therefore tolerates
+another process having done it first, and retries when PostgreSQL reports a concurrent
+update of the role's catalog row.
+"""
+
+import hashlib
+import hmac
+import time
+
+import psycopg
+from django.conf import settings
+from psycopg import errors, sql
+
+# What the runtime role must be, as pg_roles columns.
+SAFE_ATTRIBUTES = {
+    "rolsuper": False,
+    "rolbypassrls": False,
+    "rolcreaterole": False,
+    "rolcreatedb": False,
+    "rolreplication": False,
+    "rolinherit": False,
+    "rolcanlogin": True,
+}
+
+
+class UnsafeRuntimeRole(RuntimeError):
+    """The configured runtime role could leave row-level security."""
+
+
+def derived_password(secret_key: str) -> str:
+    return hmac.new(secret_key.encode(), b"crm.db.runtime-role", hashlib.sha256).hexdigest()
+
+
+def runtime_role() -> str:
+    return settings.DATABASE_APP_ROLE
+
+
+def _retrying(step, attempts: int = 8):
+    # "tuple concurrently updated": another process altered the same role at the same time.
+    for attempt in range(attempts):
+        try:
+            return step()
+        except (errors.UniqueViolation, errors.DuplicateObject, errors.InternalError_):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
+def role_problems(cursor, role: str) -> list[str]:
+    """What makes ``role`` unsafe as the runtime role (an empty list when it is safe)."""
+    columns = sql.SQL(", ").join(sql.Identifier(name) for name in SAFE_ATTRIBUTES)
+    row = cursor.execute(
+        sql.SQL("SELECT {} FROM pg_roles WHERE rolname = %s").format(columns), [role]
+    ).fetchone()
+    if row is None:
+        return ["missing"]
+    problems = [
+        f"{name} is {value}"
+        for (name, wanted), value in zip(SAFE_ATTRIBUTES.items(), row, strict=True)
+        if value != wanted
+    ]
+    memberships = cursor.execute(
+        "SELECT r.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid "
+        "WHERE m.member = (SELECT oid FROM pg_roles WHERE rolname = %s)",
+        [role],
+    ).fetchall()
+    problems += [f"member of {name}" for (name,) in memberships]
+    owned = cursor.execute(
+        "SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner "
+        "WHERE r.rolname = %s",
+        [role],
+    ).fetchone()[0]
+    if owned:
+        problems.append(f"owns {owned} relations")
+    return problems
+
+
+def _can_log_in(owner_params: dict, role: str, password: str) -> bool:
+    params = {key: owner_params.get(key) for key in ("host", "port", "dbname")}
+    params = {key: value for key, value in params.items() if value}
+    try:
+        psycopg.connect(**params, user=role, password=password, connect_timeout=10).close()
+    except psycopg.OperationalError:
+        return False
+    return True
+
+
+def ensure_runtime_role(owner_connection) -> None:
+    """Create or repair the runtime login role, as the owner (``migrate`` calls this).
+
+    ``owner_connection`` is a Django database wrapper connected as the owner, outside any
+    transaction: each role statement commits on its own.
+    """
+    role = runtime_role()
+    derive = settings.DATABASE_APP_PASSWORD_DERIVED
+    owner_connection.ensure_connection()
+    raw = owner_connection.connection
+    with raw.cursor() as cursor:
+        if derive:
+            _repair(cursor, role, derived_password(settings.SECRET_KEY), owner_connection)
+        problems = role_problems(cursor, role)
+    if problems:
+        # With DATABASE_APP_URL the role is the database administrator's: refuse an unsafe one.
+        raise UnsafeRuntimeRole(
+            f"The runtime database role {role!r} is unsafe: {', '.join(problems)}."
+        )
+
+
+def _repair(cursor, role: str, password: str, owner_connection) -> None:
+    name = sql.Identifier(role)
+    if role_problems(cursor, role) == ["missing"]:
+        _retrying(
+            lambda: cursor.execute(
+                sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(name, sql.Literal(password))
+            )
+        )
+    if role_problems(cursor, role):
+        _retrying(
+            lambda: cursor.execute(
+                sql.SQL(
+                    "ALTER ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE NOCREATEDB "
+                    "NOREPLICATION NOINHERIT"
+                ).format(name)
+            )
+        )
+        member_of = cursor.execute(
+            "SELECT r.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid "
+            "WHERE m.member = (SELECT oid FROM pg_roles WHERE rolname = %s)",
+            [role],
+        ).fetchall()
+        for (granted,) in member_of:
+            revoke = sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(granted), name)
+            _retrying(lambda revoke=revoke: cursor.execute(revoke))
+    if not _can_log_in(owner_connection.get_connection_params(), role, password):
+        _retrying(
+            lambda: cursor.execute(
+                sql.SQL("ALTER ROLE {} PASSWORD {}").format(name, sql.Literal(password))
+            )
+        )
