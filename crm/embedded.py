@@ -2,16 +2,22 @@
 
 With ``DATABASE_URL`` unset the project runs on a PostgreSQL server shipped in the
 ``pgserver`` wheel, and with ``CELERY_BROKER_URL`` unset Celery uses kombu's filesystem
-transport. Both keep their state under ``.local/`` in the repository so that the web
-server, the worker, beat and the tests started from the same checkout share them.
+transport. Both keep their state under ``.local/`` in the repository (``CRM_LOCAL_DIR``
+names another folder) so that the web server, the worker, beat and the tests started from
+the same checkout share them.
+
+pgserver stops the server when the last process that joined it exits, counting them in a
+file of process ids. A process killed before it could remove its id would keep the server
+running for ever, so ids of processes that no longer exist are forgotten before joining.
 """
 
 import contextlib
+import json
 import os
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-LOCAL_DIR = BASE_DIR / ".local"
+LOCAL_DIR = Path(os.environ.get("CRM_LOCAL_DIR") or BASE_DIR / ".local")
 
 # pgserver keeps its inter-process lock in the user's runtime directory; pin it so that
 # every process of this checkout agrees on it even where XDG_RUNTIME_DIR is unset.
@@ -29,7 +35,9 @@ def embedded_database_url(database: str = "crm") -> str:
 
     Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True, mode=0o700)
     if _server is None:
-        _server = pgserver.get_server(LOCAL_DIR / "pgdata", cleanup_mode="stop")
+        pgdata = LOCAL_DIR / "pgdata"
+        _forget_dead_processes(pgdata)
+        _server = pgserver.get_server(pgdata, cleanup_mode="stop")
     with psycopg.connect(_server.get_uri(), autocommit=True) as connection:
         exists = connection.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", [database]
@@ -39,6 +47,28 @@ def embedded_database_url(database: str = "crm") -> str:
             with contextlib.suppress(errors.DuplicateDatabase):
                 connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
     return _server.get_uri(database)
+
+
+def _forget_dead_processes(pgdata: Path) -> None:
+    import psutil
+    from pgserver.postgres_server import PostgresServer
+
+    handles = pgdata / ".handle_pids.json"
+    with PostgresServer._lock:
+        if not handles.exists():
+            return
+        try:
+            pids = json.loads(handles.read_text())
+        except ValueError:
+            pids = []
+        alive = [pid for pid in pids if psutil.pid_exists(pid)]
+        if alive != pids:
+            handles.write_text(json.dumps(alive))
+
+
+def embedded_database_running() -> bool:
+    """Whether this process started or joined the embedded PostgreSQL server."""
+    return _server is not None
 
 
 def embedded_broker() -> tuple[str, dict]:

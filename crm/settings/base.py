@@ -219,7 +219,7 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / ".local" / "media")))
 
-# --- Cache (throttling, axes) -------------------------------------------------------
+# --- Cache (API throttling) -----------------------------------------------------------
 if env("REDIS_URL"):
     CACHES = {
         "default": {
@@ -228,7 +228,14 @@ if env("REDIS_URL"):
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Shared by every web and worker process, so that throttle limits are not multiplied
+    # by their number. `migrate` creates the table.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "crm_cache",
+        }
+    }
 
 # --- API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {

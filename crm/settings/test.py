@@ -14,3 +14,6 @@ ALLOWED_HOSTS = ["*"]  # the live server and the test client use several host na
 # A database of its own per test process, so that parallel runs on one server (several
 # developers' checkouts, CI and a local run) never drop each other's test database.
 DATABASES["default"]["TEST"] = {"NAME": f"test_crm_{os.getpid()}"}  # noqa: F405
+
+# Each test process counts its own throttles; a shared table would outlive flushed tests.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -1,3 +1,4 @@
+from django.core.management import call_command
 from django.core.management.commands import migrate
 from django.db import connections
 
@@ -11,7 +12,8 @@ class Command(migrate.Command):
 
     It first makes sure the runtime login role exists and is safe (``crm.db.roles``), and
     afterwards stores the key of the claims that row-level security checks
-    (``crm.db.claims``), so that a changed SECRET_KEY takes effect with the next migrate.
+    (``crm.db.claims``), so that a changed SECRET_KEY takes effect with the next migrate,
+    and creates the cache table when the cache is the database.
     """
 
     def execute(self, *args, **options):
@@ -23,4 +25,5 @@ class Command(migrate.Command):
                 cursor.execute("SELECT to_regclass(%s)", [claims.KEY_TABLE])
                 if cursor.fetchone()[0] is not None:
                     claims.store_key(cursor)
+            call_command("createcachetable", database=connection.alias, verbosity=0)
         return result

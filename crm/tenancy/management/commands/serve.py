@@ -1,101 +1,245 @@
-"""Run the whole product on one machine: web server, Celery worker and Celery beat."""
+"""Run the whole product on one machine: web server, Celery worker and Celery beat.
 
+The web server is gunicorn with several workers and DEBUG off, as in production; ``--dev``
+runs Django's development server with autoreload and DEBUG on instead. The address is
+checked before anything starts, the banner is printed once the server answers, and a
+start that fails exits non-zero with the reason.
+
+Each child runs in a process group of its own, which is stopped as a whole (gunicorn's and
+Celery's own workers included), and is told by the kernel to stop should this process die
+without cleaning up (``PR_SET_PDEATHSIG``). Children get the embedded PostgreSQL server's
+address instead of joining it themselves, so only this process holds it and stops it.
+"""
+
+import argparse
+import contextlib
+import ctypes
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 
+from crm.embedded import embedded_database_running
 from crm.tenancy.demo import DEMO_BANKS, DEMO_PASSWORD, PLATFORM_ADMIN
+
+STARTUP_SECONDS = 90
+STOP_SECONDS = 20
+PR_SET_PDEATHSIG = 1
+
+
+def port_number(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"not a port number (1-65535): {text}")
+    return port
+
+
+def check_address(host: str, port: int) -> None:
+    """Refuse an address this machine cannot listen on, before anything is started."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise CommandError(f"Cannot listen on {host}:{port}: {exc.strerror}.") from exc
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise CommandError(f"Cannot listen on {host}:{port}: {exc.strerror}.") from exc
+
+
+def _die_with_parent() -> None:
+    # Runs in the child between fork and exec: stop when the serve process goes away.
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class Command(BaseCommand):
     help = (
-        "Migrate, load the demo data, then run the web server, a Celery worker and Celery "
-        "beat until Ctrl-C."
+        "Migrate, load the demo data, then run the web server (gunicorn), a Celery worker "
+        "and Celery beat until Ctrl-C."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-        parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
+        parser.add_argument(
+            "--port", type=port_number, default=port_number(os.environ.get("PORT", "8000"))
+        )
         parser.add_argument("--no-demo", action="store_true", help="Do not load demo data.")
+        parser.add_argument(
+            "--dev",
+            action="store_true",
+            help="Django's development server with autoreload and DEBUG on, instead of gunicorn.",
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("WEB_CONCURRENCY", "3")),
+            help="gunicorn worker processes (default 3).",
+        )
 
-    def handle(self, *args, **options):
+    def handle(self, *args, host, port, no_demo, dev, workers, **options):
+        check_address(host, port)
         call_command("migrate", interactive=False, verbosity=0)
-        if not options["no_demo"]:
+        if not no_demo:
             call_command("load_demo")
         call_command("collectstatic", interactive=False, verbosity=0)
-        address = f"{options['host']}:{options['port']}"
+        processes = self._start(self._commands(host, port, dev, workers), dev)
+        stopping = []
+        signal.signal(signal.SIGINT, lambda signum, frame: stopping.append(signum))
+        signal.signal(signal.SIGTERM, lambda signum, frame: stopping.append(signum))
+        failure = None
+        try:
+            failure = self._wait_until_answering(host, port, processes, stopping)
+            if failure is None and not stopping:
+                self._print_banner(host, port, no_demo)
+            while failure is None and not stopping:
+                failure = self._exited(processes)
+                time.sleep(0.3)
+        finally:
+            self._stop(processes)
+        if failure:
+            raise CommandError(failure)
+
+    def _commands(self, host: str, port: int, dev: bool, workers: int) -> dict[str, list[str]]:
         python = sys.executable
-        manage = str(settings.BASE_DIR / "manage.py")
-        commands = {
-            "web": [python, manage, "runserver", address, "--noreload"],
-            "worker": [
+        address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        if dev:
+            web = [python, str(settings.BASE_DIR / "manage.py"), "runserver", address]
+        else:
+            web = [
                 python,
                 "-m",
-                "celery",
-                "-A",
-                "crm",
+                "gunicorn",
+                "crm.wsgi:application",
+                f"--bind={address}",
+                f"--workers={max(1, workers)}",
+                "--access-logfile=-",
+                f"--graceful-timeout={STOP_SECONDS // 2}",
+            ]
+        celery = [python, "-m", "celery", "-A", "crm"]
+        return {
+            "web": web,
+            "worker": [
+                *celery,
                 "worker",
                 "--loglevel=INFO",
                 "--concurrency=2",
                 "--without-mingle",
                 "--without-gossip",
             ],
-            "beat": [python, "-m", "celery", "-A", "crm", "beat", "--loglevel=INFO"],
+            "beat": [*celery, "beat", "--loglevel=INFO"],
         }
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        processes = {
-            name: subprocess.Popen(command, cwd=settings.BASE_DIR, env=env)  # noqa: S603
-            for name, command in commands.items()
-        }
-        self._print_banner(address)
-        stopping = False
 
-        def stop(signum, frame):
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
+    def _start(self, commands: dict[str, list[str]], dev: bool) -> dict[str, subprocess.Popen]:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "DEBUG": "1" if dev else "0"}
+        if embedded_database_running():
+            env["DATABASE_URL"] = _owner_url()
+        processes = {}
         try:
-            while not stopping:
-                for name, process in processes.items():
-                    if process.poll() is not None:
-                        self.stderr.write(f"{name} exited with {process.returncode}; stopping.")
-                        stopping = True
-                        break
-                time.sleep(0.5)
-        finally:
-            self.stdout.write("Stopping web server, worker and beat...")
-            for process in processes.values():
-                if process.poll() is None:
-                    process.send_signal(signal.SIGTERM)
-            deadline = time.monotonic() + 20
-            for process in processes.values():
-                try:
-                    process.wait(timeout=max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    process.kill()
-            self.stdout.write("Stopped.")
-
-    def _print_banner(self, address: str) -> None:
-        lines = [
-            "",
-            f"Bank CRM is running at http://{address}/",
-            f"API docs: http://{address}/api/v1/docs/",
-            "",
-            f"Demo logins (password for all: {DEMO_PASSWORD}):",
-            f"  {PLATFORM_ADMIN:<16} platform administrator (all banks, Django admin)",
-        ]
-        for bank in DEMO_BANKS:
-            for suffix, name, role, _branch in bank.staff:
-                lines.append(
-                    f"  {bank.prefix + '_' + suffix:<16} {bank.short_name} {name} ({role.label})"
+            for name, command in commands.items():
+                processes[name] = subprocess.Popen(  # noqa: S603 (our own commands)
+                    command,
+                    cwd=settings.BASE_DIR,
+                    env=env,
+                    process_group=0,
+                    preexec_fn=_die_with_parent,
                 )
+        except BaseException:
+            self._stop(processes)
+            raise
+        return processes
+
+    def _wait_until_answering(self, host, port, processes, stopping) -> str | None:
+        url = _base_url(host, port) + reverse(settings.LOGIN_URL)
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not stopping:
+            failure = self._exited(processes)
+            if failure:
+                return failure
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (http:)
+                    if response.status < 500:
+                        return None
+            except urllib.error.HTTPError as exc:
+                if exc.code < 500:
+                    return None
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                return f"The web server did not answer at {url} within {STARTUP_SECONDS} s."
+            time.sleep(0.3)
+        return None
+
+    @staticmethod
+    def _exited(processes: dict[str, subprocess.Popen]) -> str | None:
+        for name, process in processes.items():
+            if process.poll() is not None:
+                return f"The {name} process exited with status {process.returncode}."
+        return None
+
+    def _stop(self, processes: dict[str, subprocess.Popen]) -> None:
+        if not processes:
+            return
+        self.stdout.write("Stopping web server, worker and beat...")
+        # The leaders first: gunicorn and Celery stop their own workers gracefully.
+        for process in processes.values():
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_SECONDS
+        for process in processes.values():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            # Whatever of the group outlived its leader (or its deadline) ends now.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        self.stdout.write("Stopped.")
+
+    def _print_banner(self, host: str, port: int, no_demo: bool) -> None:
+        base = _base_url(host, port)
+        lines = ["", f"Bank CRM is running at {base}/", f"API docs: {base}/api/v1/docs/", ""]
+        if no_demo:
+            lines += [
+                "No demo data was loaded (--no-demo). Create a platform administrator with",
+                "  bin/manage createsuperuser",
+            ]
+        else:
+            banks = ", ".join(f"{bank.code} ({bank.short_name})" for bank in DEMO_BANKS)
+            lines += [
+                f"Demo banks (tenant codes): {banks}",
+                f"Demo logins (password for all: {DEMO_PASSWORD}):",
+                f"  {PLATFORM_ADMIN:<16} platform administrator (all banks, Django admin)",
+            ]
+            for bank in DEMO_BANKS:
+                for suffix, name, role, _branch in bank.staff:
+                    username = f"{bank.prefix}_{suffix}"
+                    lines.append(f"  {username:<16} {bank.short_name} {name} ({role.label})")
         lines += ["", "Press Ctrl-C to stop everything.", ""]
         self.stdout.write("\n".join(lines))
+
+
+def _base_url(host: str, port: int) -> str:
+    # A server listening on every address is reached, and shown, on the loopback one.
+    local = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)  # noqa: S104
+    return f"http://[{local}]:{port}" if ":" in local else f"http://{local}:{port}"
+
+
+def _owner_url() -> str:
+    """The owner's URL of the embedded server, for children that must not join it."""
+    from crm.embedded import embedded_database_url
+
+    return embedded_database_url()
