@@ -16,7 +16,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import TextIO
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from django.utils.http import urlencode
 from channels import selectors
 from channels.catalog import ensure_standard_catalog
 from channels.models import Channel, Interaction, Outlet
+from crm.db.owner import database_owner
 from crm.tenancy.context import tenant_context
 from crm.tenancy.models import Staff, Tenant
 from crm.tenancy.roles import Role
@@ -166,11 +167,16 @@ def cases(customer: Customer, cursors: list[str]) -> list[benchmark.Case]:
     ]
 
 
-def benchmark_section(tenant: Tenant, *, stdout: TextIO, options: dict) -> bool:
+def benchmark_section(tenant: Tenant, *, stdout: TextIO, options: dict) -> int:
     """The timeline section of ``manage.py benchmark`` (registered in ChannelsConfig.ready)."""
     rng = random.Random(options.get("seed", 1))
     staff, customer = busy_customer(tenant)
     added = give_contacts(tenant, customer, rng)
+    if added:
+        # Fresh statistics, as autovacuum would give them later: without them the planner
+        # takes the customer for one with a handful of contacts and the first runs miss.
+        with database_owner(), connection.cursor() as cursor:
+            cursor.execute("ANALYZE channels_interaction")
     cursors = deep_cursors(tenant, staff, customer)
     if not cursors:
         raise benchmark.BenchmarkError(f"The timeline of customer {customer.pk} has one page.")
@@ -184,4 +190,4 @@ def benchmark_section(tenant: Tenant, *, stdout: TextIO, options: dict) -> bool:
         f"  customer {customer.number} with {CONTACTS:,} contacts "
         f"({added:,} added now), as {persona.label}"
     )
-    return benchmark.report(measurements, stdout) == 0
+    return benchmark.report(measurements, stdout)

@@ -96,3 +96,16 @@ def test_explain_shows_plans_as_the_application_role_with_the_tenant_set(small_b
 def test_an_unknown_bank_is_refused(db):
     with pytest.raises(CommandError, match="No tenant with code 'benchbank'"):
         benchmark()
+
+
+def test_every_missed_figure_counts_not_every_section(small_bank, monkeypatch):
+    """A section with three figures over their targets adds three, not one."""
+    from customers.bankgen import benchmark as bench
+
+    monkeypatch.setattr(bench, "report", lambda measurements, stdout: 0)
+    monkeypatch.setattr(
+        bench,
+        "_sections",
+        {"a section": lambda tenant, **kwargs: 3, "another": lambda tenant, **kwargs: 0},
+    )
+    assert "3 figures missed their target" in benchmark()

@@ -81,7 +81,7 @@ class Command(BaseCommand):
             self.stdout.write("")
             self.stdout.write(name)
             try:
-                missed += not section(tenant, stdout=self.stdout, options=options)
+                missed += section(tenant, stdout=self.stdout, options=options)
             except benchmark.BenchmarkError as error:
                 raise CommandError(str(error)) from None
         self.stdout.write("")
