@@ -104,13 +104,18 @@ END
 $$
 """
 
+# Each policy of a table is its own initplan: a claim of the other kind is told apart by its
+# first characters and not verified again, so a statement verifies each table's claim once.
 CURRENT_TENANT_FUNCTION_SQL = """
 CREATE OR REPLACE FUNCTION app_current_tenant() RETURNS bigint
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 AS $$
     SELECT CASE WHEN subject ~ '^t[0-9]{1,18}$' THEN substr(subject, 2)::bigint END
-    FROM app_verified_claim_subject() AS subject
+    FROM (
+        SELECT CASE WHEN current_setting('app.claim', true) ^@ 't'
+            THEN app_verified_claim_subject() END AS subject
+    ) AS claim
 $$
 """
 
@@ -119,7 +124,9 @@ CREATE OR REPLACE FUNCTION app_platform_access() RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public
 AS $$
-    SELECT coalesce(app_verified_claim_subject() = '{PLATFORM_SUBJECT}', false)
+    SELECT CASE WHEN current_setting('app.claim', true) ^@ '{PLATFORM_SUBJECT}.'
+        THEN coalesce(app_verified_claim_subject() = '{PLATFORM_SUBJECT}', false)
+        ELSE false END
 $$
 """
 
