@@ -6,12 +6,19 @@ import pkgutil
 from django.apps import apps
 from django.contrib.auth.models import Group
 
+from crm.db.owner import database_owner
 from crm.tenancy.roles import Role, grant_role_permissions
 
 
 def restore_roles() -> None:
     if Group.objects.filter(name__in=Role.values).count() == len(Role.values):
         return
+    # Roles are shared by every bank: only the owner (as migrate) may write them.
+    with database_owner():
+        _restore_roles()
+
+
+def _restore_roles() -> None:
     for app_config in apps.get_app_configs():
         try:
             package = importlib.import_module(f"{app_config.name}.migrations")

@@ -142,6 +142,87 @@ class EnableRowLevelSecurity(migrations.operations.base.Operation):
         return f"rls_{self.model_name.lower()}"
 
 
+class PlatformOnlyRowLevelSecurity(migrations.operations.base.Operation):
+    """Row-level security on a table shared by every bank that only platform code may use.
+
+    Such a table has no tenant column, so no bank may read or write it: only transactions
+    with a platform claim (and the owner, for migrations) see its rows.
+    """
+
+    reduces_to_sql = True
+    reversible = True
+
+    def __init__(self, table: str):
+        self.table = table
+
+    def deconstruct(self):
+        return self.__class__.__qualname__, [], {"table": self.table}
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        table = _quote(self.table)
+        for statement in (
+            f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+            f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+            f"DROP POLICY IF EXISTS platform_access ON {table}",
+            f"DROP POLICY IF EXISTS owner_access ON {table}",
+            f"CREATE POLICY platform_access ON {table} USING ({PLATFORM_ACCESS_SQL}) "
+            f"WITH CHECK ({PLATFORM_ACCESS_SQL})",
+            f"CREATE POLICY owner_access ON {table} TO CURRENT_USER USING (true) WITH CHECK (true)",
+        ):
+            schema_editor.execute(statement)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        table = _quote(self.table)
+        for statement in (
+            f"DROP POLICY IF EXISTS owner_access ON {table}",
+            f"DROP POLICY IF EXISTS platform_access ON {table}",
+            f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",
+            f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY",
+        ):
+            schema_editor.execute(statement)
+
+    def describe(self):
+        return f"Platform-only row-level security on {self.table}"
+
+
+class ReadOnlyForRuntime(migrations.operations.base.Operation):
+    """Leave the runtime role only SELECT on a table every bank shares.
+
+    For what only migrations write (roles and their permissions, content types, the
+    migration history): one bank's injected statement must not change another's roles.
+    """
+
+    reduces_to_sql = True
+    reversible = True
+
+    def __init__(self, table: str):
+        self.table = table
+
+    def deconstruct(self):
+        return self.__class__.__qualname__, [], {"table": self.table}
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        schema_editor.execute(
+            f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {_quote(self.table)} "
+            f"FROM {_quote(settings.DATABASE_APP_ROLE)}"
+        )
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        schema_editor.execute(
+            f"GRANT INSERT, UPDATE, DELETE ON {_quote(self.table)} "
+            f"TO {_quote(settings.DATABASE_APP_ROLE)}"
+        )
+
+    def describe(self):
+        return f"Read-only {self.table} for the runtime role"
+
+
 class ClaimCheckedPolicies(migrations.operations.base.Operation):
     """Rewrite every existing tenant policy to check signed claims, and force RLS.
 

@@ -167,3 +167,52 @@ def test_session_keys_are_stored_hashed(bank_a, client_for):
     replay = Client()
     replay.cookies[settings.SESSION_COOKIE_NAME] = stored_key(browser_key)
     assert replay.get("/").status_code == 302
+
+
+def test_a_bank_can_neither_read_nor_schedule_periodic_tasks(attacker):
+    """Beat's schedule says what workers run, with which bank's id: platform code only."""
+    (count,) = attacker.execute("SELECT count(*) FROM django_celery_beat_periodictask").fetchone()
+    assert count == 0
+    with pytest.raises(errors.InsufficientPrivilege, match="row-level security"):
+        attacker.execute(
+            "INSERT INTO django_celery_beat_intervalschedule (every, period) VALUES (1, 'seconds')"
+        )
+
+
+def test_a_bank_cannot_change_the_roles_every_bank_shares(attacker):
+    for statement in (
+        "INSERT INTO auth_group (name) VALUES ('root')",
+        "INSERT INTO auth_group_permissions (group_id, permission_id) "
+        "SELECT g.id, p.id FROM auth_group g, auth_permission p LIMIT 1",
+        "DELETE FROM auth_group_permissions",
+        "UPDATE auth_permission SET codename = codename",
+        "DELETE FROM django_migrations",
+    ):
+        attacker.execute("SAVEPOINT attempt")
+        with pytest.raises(errors.InsufficientPrivilege):
+            attacker.execute(statement)
+        attacker.execute("ROLLBACK TO SAVEPOINT attempt")
+
+
+def test_beat_reads_its_schedule_as_platform_code(db):
+    """The scheduler sees the schedule under row-level security, from its own thread."""
+    import contextvars
+
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    from crm.celery import app
+    from crm.jobs.beat import PlatformScheduler
+    from crm.tenancy.context import platform_wide
+
+    with platform_wide():
+        every_minute = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.MINUTES)
+        PeriodicTask.objects.create(
+            name="housekeeping test", task="crm.jobs.tasks.housekeeping", interval=every_minute
+        )
+
+    def scheduled_tasks() -> set[str]:
+        scheduler = PlatformScheduler(app=app, lazy=True)
+        return {entry.task for entry in scheduler.all_as_schedule().values()}
+
+    # Its own context, as beat's thread: the platform scope it takes stays there.
+    assert "crm.jobs.tasks.housekeeping" in contextvars.copy_context().run(scheduled_tasks)
