@@ -216,3 +216,18 @@ def test_beat_reads_its_schedule_as_platform_code(db):
 
     # Its own context, as beat's thread: the platform scope it takes stays there.
     assert "crm.jobs.tasks.housekeeping" in contextvars.copy_context().run(scheduled_tasks)
+
+
+def test_a_bank_cannot_read_anyones_login_attempts(bank_a, bank_b):
+    """Usernames and addresses of every bank's staff: platform code only."""
+    Client().post(
+        "/accounts/login/", {"username": bank_b["teller"].username, "password": "wrong-guess-1"}
+    )
+    with psycopg.connect(owner_dsn()) as owner:
+        (recorded,) = owner.execute("SELECT count(*) FROM axes_accessattempt").fetchone()
+    assert recorded == 1  # the attempt was recorded...
+    with psycopg.connect(runtime_dsn()) as raw:
+        raw.execute("SELECT set_config('app.claim', %s, true)", [tenant_claim(bank_a.tenant.pk)])
+        for table in ("axes_accessattempt", "axes_accessfailurelog", "axes_accesslog"):
+            (count,) = raw.execute(f"SELECT count(*) FROM {table}").fetchone()
+            assert count == 0, table  # ...and no bank sees it

@@ -152,3 +152,48 @@ def test_queryset_follows_the_tenant_of_the_code_that_runs_it(bank_a, bank_b):
         assert {b.tenant_id for b in queryset.all()} == {bank_b.tenant.pk}
     with platform_wide():
         assert {b.tenant_id for b in queryset.all()} >= {bank_a.tenant.pk, bank_b.tenant.pk}
+
+
+# Tables every bank shares that the runtime role reads and writes, each with why that is
+# acceptable. A table that is in none of the groups below fails the test until someone
+# decides which group it belongs to.
+SHARED_AND_WRITABLE = {
+    "django_session": "keys stored hashed (crm/tenancy/sessions.py)",
+    "oauth2_provider_accesstoken": "tokens stored hashed (RFC 9700 token storage)",
+    "oauth2_provider_refreshtoken": "tokens stored hashed; client credentials issue none",
+    "oauth2_provider_grant": "authorization codes: the flow is not enabled",
+    "oauth2_provider_idtoken": "OpenID Connect: not enabled",
+    "oauth2_provider_devicegrant": "device flow: not enabled",
+    "django_admin_log": "Django admin's change log: still readable, see the README",
+    "pghistory_context": "unused: context is kept on each event row",
+    "crm_cache": "API throttle counters",
+}
+
+
+def test_every_table_is_tenant_owned_platform_only_read_only_or_accepted(db):
+    tenant_tables = {table for table, _column in tenant_owned_tables()}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, c.relrowsecurity AND c.relforcerowsecurity, "
+            "has_table_privilege(c.oid, 'INSERT') OR has_table_privilege(c.oid, 'UPDATE') "
+            "OR has_table_privilege(c.oid, 'DELETE'), has_table_privilege(c.oid, 'SELECT'), "
+            "(SELECT array_agg(policyname::text ORDER BY policyname) FROM pg_policies p "
+            " WHERE p.tablename = c.relname AND p.schemaname = 'public') "
+            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')"
+        )
+        rows = cursor.fetchall()
+    unclassified = []
+    for table, forced, writable, readable, policies in rows:
+        if table in tenant_tables:
+            continue  # checked policy by policy above
+        if forced and policies == ["owner_access", "platform_access"]:
+            continue  # platform only
+        if readable and not writable and table != "crm_claim_key":
+            continue  # read-only
+        if table == "crm_claim_key" and not readable and not writable:
+            continue
+        if table in SHARED_AND_WRITABLE:
+            continue
+        unclassified.append(table)
+    assert unclassified == []
