@@ -231,3 +231,32 @@ def test_a_bank_cannot_read_anyones_login_attempts(bank_a, bank_b):
         for table in ("axes_accessattempt", "axes_accessfailurelog", "axes_accesslog"):
             (count,) = raw.execute(f"SELECT count(*) FROM {table}").fetchone()
             assert count == 0, table  # ...and no bank sees it
+
+
+def test_django_admins_change_log_stays_in_the_authors_bank(bank_a, bank_b, client_for):
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.db.utils import ProgrammingError
+
+    from crm.tenancy.models import Branch
+
+    with bank_a.scope():
+        LogEntry.objects.log_actions(
+            bank_a["tenant_admin"].pk, Branch.objects.filter(pk=bank_a.branch.pk), CHANGE
+        )
+    with bank_b.scope(), pytest.raises(ProgrammingError, match="row-level security"):
+        # Bank B cannot write an entry in the name of bank A's administrator either.
+        LogEntry.objects.log_actions(
+            bank_a["tenant_admin"].pk, Branch.objects.filter(pk=bank_b.branch.pk), CHANGE
+        )
+    with psycopg.connect(runtime_dsn()) as raw:
+        seen = {}
+        for bank in (bank_a, bank_b):
+            raw.execute("SELECT set_config('app.claim', %s, true)", [tenant_claim(bank.tenant.pk)])
+            (seen[bank.marker],) = raw.execute("SELECT count(*) FROM django_admin_log").fetchone()
+            raw.rollback()
+    assert seen == {"AAA": 1, "ZZZ": 0}
+    history = client_for(bank_a["tenant_admin"]).get(
+        f"/admin/tenancy/branch/{bank_a.branch.pk}/history/"
+    )
+    assert history.status_code == 200
+    assert bank_a["tenant_admin"].username in history.content.decode()
