@@ -13,6 +13,7 @@ another process having done it first, and retries when PostgreSQL reports a conc
 update of the role's catalog row.
 """
 
+import contextlib
 import hashlib
 import hmac
 import time
@@ -107,7 +108,8 @@ def ensure_runtime_role(owner_connection) -> None:
     raw = owner_connection.connection
     with raw.cursor() as cursor:
         if derive:
-            _repair(cursor, role, derived_password(settings.SECRET_KEY), owner_connection)
+            password = derived_password(settings.SECRET_KEY)
+            repair_runtime_role(cursor, role, password, owner_connection.get_connection_params())
         problems = role_problems(cursor, role)
     if problems:
         # With DATABASE_APP_URL the role is the database administrator's: refuse an unsafe one.
@@ -116,14 +118,15 @@ def ensure_runtime_role(owner_connection) -> None:
         )
 
 
-def _repair(cursor, role: str, password: str, owner_connection) -> None:
+def repair_runtime_role(cursor, role: str, password: str, login_params: dict) -> None:
+    """Create ``role`` or make it safe, on an autocommit owner's cursor; another process
+    may be doing the same at the same moment. ``login_params``: where it logs in."""
     name = sql.Identifier(role)
     if role_problems(cursor, role) == ["missing"]:
-        _retrying(
-            lambda: cursor.execute(
-                sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(name, sql.Literal(password))
-            )
-        )
+        create = sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(name, sql.Literal(password))
+        # A concurrent creator makes this fail on the unique role name: the role exists.
+        with contextlib.suppress(errors.UniqueViolation, errors.DuplicateObject):
+            cursor.execute(create)
     if role_problems(cursor, role):
         _retrying(
             lambda: cursor.execute(
@@ -141,7 +144,7 @@ def _repair(cursor, role: str, password: str, owner_connection) -> None:
         for (granted,) in member_of:
             revoke = sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(granted), name)
             _retrying(lambda revoke=revoke: cursor.execute(revoke))
-    if not _can_log_in(owner_connection.get_connection_params(), role, password):
+    if not _can_log_in(login_params, role, password):
         _retrying(
             lambda: cursor.execute(
                 sql.SQL("ALTER ROLE {} PASSWORD {}").format(name, sql.Literal(password))
