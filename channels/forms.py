@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from channels import selectors
 from channels.models import Channel, Interaction, Outlet, ServiceRequest, ServiceRequestType
+from crm.forms import MarksInvalidFields, bootstrap, branch_label, manager_label
 from crm.tenancy.models import Branch, Staff
-from customers.forms import MarksInvalidFields, bootstrap, branch_label, manager_label
 
 OUT_OF_DATE = _("This page link is out of date: start again from the first page.")
 

@@ -10,12 +10,16 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms import BoundField
-from django.forms.utils import flatatt
 from django.utils.functional import cached_property
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from crm.forms import (
+    ManyOptionsSelect,
+    MarksInvalidFields,
+    bootstrap,
+    branch_label,
+    manager_label,
+)
 from crm.tenancy.models import Branch, Staff
 from crm.tenancy.roles import Role
 from customers import selectors
@@ -29,66 +33,6 @@ from customers.validators import (
 )
 
 MAX_AUM = Decimal("999999999999.99")
-
-
-def bootstrap(form: forms.BaseForm) -> None:
-    """Give each widget the Bootstrap class it needs."""
-    for bound in form.visible_fields():
-        widget = bound.field.widget
-        if isinstance(widget, forms.RadioSelect | forms.CheckboxInput):
-            css = "form-check-input"
-        elif isinstance(widget, forms.Select):
-            css = "form-select"
-        else:
-            css = "form-control"
-        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-
-class MarksInvalidFields:
-    """Bootstrap's ``is-invalid`` on every widget whose field has an error."""
-
-    def add_error(self, field, error):
-        super().add_error(field, error)
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                css = widget.attrs.get("class", "")
-                if "is-invalid" not in css:
-                    widget.attrs["class"] = f"{css} is-invalid".strip()
-                widget.attrs["aria-invalid"] = "true"
-
-
-class ManyOptionsSelect(forms.Select):
-    """A select of hundreds of options (a big bank's branches), its options written in Python.
-
-    Django renders each option through two templates: for 331 branches, a fifth of the list
-    page's time.
-    """
-
-    def render(self, name, value, attrs=None, renderer=None) -> str:
-        chosen = set(self.format_value(value))
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (option, mark_safe(" selected") if str(option) in chosen else "", label)
-                for option, label in self.choices
-            ),
-        )
-        attrs = flatatt(self.build_attrs(self.attrs, attrs))
-        return format_html('<select name="{}"{}>{}</select>', name, attrs, options)
-
-
-def branch_label(branch: Branch, top_depth: int = 0) -> str:
-    indent = "\u3000" * max(branch.depth - top_depth, 0)  # ideographic space
-    return f"{indent}{branch.name}"
-
-
-def manager_label(manager: Staff) -> str:
-    label = f"{manager.name} · {manager.branch.name}" if manager.branch_id else manager.name
-    if not manager.is_active:
-        label = _("%(manager)s (deactivated)") % {"manager": label}
-    return label
 
 
 # --- choosing a relationship manager ----------------------------------------------------

@@ -15,10 +15,12 @@ import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import Collate
 from django.http import Http404
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm import pii
@@ -37,6 +39,9 @@ from customers.models import (
     Product,
 )
 from customers.services import claims_this_month
+
+if TYPE_CHECKING:
+    from crm.api.bulk import BatchCheck
 
 PAGE_SIZE = 50
 
@@ -524,3 +529,18 @@ def audit_panel(request, customer: Customer) -> dict:
         ),
         "accesses": accesses,
     }
+
+
+def resolve_customer_numbers(batch: BatchCheck) -> None:
+    """Replace each item's ``customer_number`` of a partner batch by the customer's id.
+
+    One query for the whole batch; another bank's numbers are simply not found, and their
+    items are refused.
+    """
+    numbers = batch.values("customer_number")
+    ids = dict(Customer.objects.filter(number__in=numbers).values_list("number", "pk"))
+    batch.resolve(
+        "customer_number",
+        ids,
+        gettext("No customer of this bank has this customer number."),
+    )

@@ -9,8 +9,8 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from channels.analytics.selectors import Grouping
+from crm.forms import MarksInvalidFields, bootstrap, branch_label
 from crm.tenancy.models import Branch
-from customers.forms import MarksInvalidFields, bootstrap, branch_label
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 731  # two years of days: enough to compare a year with the one before

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from channels import rollup
 from channels.analytics import selectors
 from channels.analytics.forms import AnalyticsFilterForm
+from crm.sheets import spreadsheet_safe
 from crm.tenancy.decorators import tenant_staff_required
 from crm.tenancy.models import Branch
-from customers.imports.sheets import spreadsheet_safe
 
 TEMPLATE = "channels/analytics/page.html"
 

@@ -35,9 +35,10 @@ from rest_framework.views import APIView
 from channels.api.inputs import UNSTORABLE, shown
 from channels.ingest import InteractionValues, interactions_ingest
 from channels.models import Channel, Interaction, Outlet, ServiceRequest
+from crm.api.bulk import MAX_ITEMS, Batch, BatchCheck
+from crm.api.inputs import StrictInput
 from crm.api.views import PartnerAPIMixin
-from customers.api.bulk import MAX_ITEMS, Batch, BatchCheck, refuse_unknown_customers
-from customers.api.inputs import StrictInput
+from customers import selectors as customer_selectors
 from customers.models import Customer
 
 SOURCE = re.compile(r"[-a-zA-Z0-9_]+")
@@ -272,7 +273,7 @@ class InteractionBatchCheck(BatchCheck):
             "external_id",
             gettext("Item %(index)d of this batch has the same source and external id."),
         )
-        refuse_unknown_customers(self)
+        customer_selectors.resolve_customer_numbers(self)
         self.resolve(
             "channel",
             dict(Channel.objects.filter(code__in=self.values("channel")).values_list("code", "pk")),

@@ -22,9 +22,9 @@ from rest_framework.response import Response
 from channels.api.inputs import ReferenceField
 from channels.models import Channel, ServiceRequest, ServiceRequestStep, ServiceRequestType
 from channels.services import ChannelError, service_request_move, service_request_open
+from crm.api.inputs import Conflict, StrictInput
 from crm.api.views import PartnerAPIMixin
 from crm.tenancy.models import Branch, Staff
-from customers.api.inputs import Conflict, StrictInput
 from customers.models import Customer
 
 # ChannelError names the services' arguments; the API names its inputs.

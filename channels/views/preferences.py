@@ -14,11 +14,11 @@ from channels import services
 from channels.forms import ChannelPreferenceForm
 from channels.models import ChannelPreference
 from channels.preference_panel import PREFERENCE_PANEL, preference_context
+from crm.htmx import wants_fragment
 from crm.tenancy.context import require_tenant
 from crm.tenancy.decorators import tenant_staff_required
 from customers.models import Customer
 from customers.selectors import get_customer_or_404
-from customers.views.listing import wants_fragment
 
 FORM_TEMPLATE = "channels/preference_form.html"
 

@@ -17,9 +17,9 @@ from channels.forms import (
     ServiceRequestReassignForm,
 )
 from channels.models import ServiceRequest
+from crm.htmx import wants_fragment
 from crm.tenancy.decorators import tenant_staff_required
 from customers.selectors import get_customer_or_404
-from customers.views.listing import wants_fragment
 
 # How each move's button looks: closing moves stand out from the everyday ones.
 MOVE_STYLES = {

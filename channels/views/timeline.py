@@ -13,9 +13,9 @@ from django_htmx.http import reswap, retarget
 from channels import services
 from channels.forms import PRESETS, InteractionForm, TimelineFilterForm
 from channels.panels import TIMELINE_PANEL, timeline_context
+from crm.htmx import wants_fragment
 from crm.tenancy.decorators import tenant_staff_required
 from customers.selectors import get_customer_or_404
-from customers.views.listing import wants_fragment
 
 
 @require_GET

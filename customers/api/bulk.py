@@ -8,7 +8,6 @@ and left unchanged: replaying a batch changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
 from dataclasses import asdict
 from datetime import date
 
@@ -16,12 +15,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
-from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crm.api.bulk import MAX_ITEMS, Batch, BatchCheck
+from crm.api.inputs import StrictInput
 from crm.api.views import PartnerAPIMixin
-from customers.api.inputs import StrictInput
+from customers import selectors
 from customers.api.upserts import (
     BalanceSnapshotValues,
     HoldingValues,
@@ -29,9 +29,7 @@ from customers.api.upserts import (
     balance_snapshots_upsert,
     holdings_upsert,
 )
-from customers.models import Customer, Holding, Product
-
-MAX_ITEMS = 1000
+from customers.models import Holding, Product
 
 
 def amount_field(label) -> serializers.DecimalField:
@@ -76,10 +74,6 @@ class BalanceSnapshotItem(StrictInput):
     aum = amount_field(_("AUM"))
 
 
-class Batch(StrictInput):
-    items = serializers.ListField(min_length=1, max_length=MAX_ITEMS)
-
-
 class HoldingBatch(Batch):
     items = HoldingItem(many=True, min_length=1, max_length=MAX_ITEMS)
 
@@ -92,77 +86,6 @@ class BatchResult(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
-
-
-class BatchCheck:
-    """The items of a batch, checked one by one; errors collected per item and field."""
-
-    def __init__(self, data, item_serializer: type[serializers.Serializer]):
-        envelope = Batch(data=data)
-        envelope.is_valid(raise_exception=True)
-        self.errors: dict[int, dict[str, list[ErrorDetail]]] = {}
-        self.items: list[dict | None] = []
-        for index, item in enumerate(envelope.validated_data["items"]):
-            checked = item_serializer(data=item)
-            if checked.is_valid():
-                self.items.append(dict(checked.validated_data))
-            else:
-                self.items.append(None)
-                self.errors[index] = dict(checked.errors)
-
-    def valid(self):
-        """(index, item) of the items whose fields are well-formed.
-
-        Items refused for their content stay in, so that one answer lists all their faults.
-        """
-        return [(index, item) for index, item in enumerate(self.items) if item is not None]
-
-    def refuse(self, index: int, field: str, message: str, code: str) -> None:
-        self.errors.setdefault(index, {}).setdefault(field, []).append(
-            ErrorDetail(message, code=code)
-        )
-
-    def refuse_repeats(self, key: Callable[[dict], Hashable], field: str, message: str) -> None:
-        """Refuse an item whose natural key an earlier item of the batch already has.
-
-        ``message`` names the earlier item with ``%(index)d``.
-        """
-        first_seen: dict[Hashable, int] = {}
-        for index, item in self.valid():
-            earlier = first_seen.setdefault(key(item), index)
-            if earlier != index:
-                self.refuse(index, field, message % {"index": earlier}, "duplicate")
-
-    def resolve(self, field: str, ids: dict[str, int], message: str) -> None:
-        """Replace ``item[field]`` by its id, or refuse the item when the bank has none."""
-        for index, item in self.valid():
-            resolved = ids.get(item[field])
-            if resolved is None:
-                self.refuse(index, field, message, "does_not_exist")
-            else:
-                item[field] = resolved
-
-    def raise_if_refused(self) -> None:
-        if self.errors:
-            raise ValidationError(
-                {"items": [self.errors.get(index, {}) for index in range(len(self.items))]}
-            )
-
-    def values(self, field: str) -> set:
-        return {item[field] for _index, item in self.valid()}
-
-
-def customer_ids(numbers: set[str]) -> dict[str, int]:
-    """One query for the whole batch; another bank's numbers are simply not found."""
-    return dict(Customer.objects.filter(number__in=numbers).values_list("number", "pk"))
-
-
-def refuse_unknown_customers(batch: BatchCheck) -> None:
-    batch.resolve(
-        "customer_number",
-        customer_ids(batch.values("customer_number")),
-        gettext("No customer of this bank has this customer number."),
-    )
 
 
 class BulkView(PartnerAPIMixin, APIView):
@@ -190,7 +113,7 @@ class HoldingBulkView(BulkView):
             "account_number",
             gettext("Item %(index)d of this batch has the same account number."),
         )
-        refuse_unknown_customers(batch)
+        selectors.resolve_customer_numbers(batch)
         batch.resolve(
             "product_code",
             dict(
@@ -235,7 +158,7 @@ class BalanceSnapshotBulkView(BulkView):
             "month",
             gettext("Item %(index)d of this batch has the same customer and month."),
         )
-        refuse_unknown_customers(batch)
+        selectors.resolve_customer_numbers(batch)
         batch.raise_if_refused()
         counts = balance_snapshots_upsert(
             snapshots=[

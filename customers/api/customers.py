@@ -22,6 +22,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from crm.api.inputs import Conflict, StrictInput, run_validator
 from crm.api.scopes import CUSTOMERS_PII
 from crm.api.views import PartnerAPIMixin
 from crm.audit.services import personal_data_accesses_record
@@ -29,7 +30,6 @@ from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Branch, Staff
 from crm.tenancy.roles import Role
 from customers import validators
-from customers.api.inputs import Conflict, StrictInput, run_validator
 from customers.models import Customer, to_fen
 from customers.services import CustomerError, DuplicateCustomer, customer_create, customer_update
 

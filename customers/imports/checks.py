@@ -20,11 +20,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm import pii
+from crm.sheets import Column
 from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Branch, Staff
 from crm.tenancy.roles import Role
 from customers import validators
-from customers.imports.sheets import Column
 from customers.models import Customer, Holding, Product
 
 LOOKUP_BATCH = 1000

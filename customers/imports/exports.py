@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 
 from crm import pii
 from crm.audit.services import personal_data_access_record
+from crm.sheets import build_file, build_workbook
 from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Staff
 from customers.imports.models import CustomerExport
-from customers.imports.sheets import build_file, build_workbook
 from customers.models import (
     Assignment,
     BalanceSnapshot,

@@ -20,12 +20,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from crm.sheets import MAX_FILE_BYTES, SheetError, read_rows
 from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Staff
 from customers.api.upserts import HoldingValues, holdings_upsert
 from customers.imports.checks import CHECKS, COLUMNS, ImportCheck
 from customers.imports.models import ImportJob
-from customers.imports.sheets import MAX_FILE_BYTES, SheetError, read_rows
 from customers.models import Assignment, Customer
 from customers.services import CustomerError
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from crm.sheets import build_file
 from crm.tenancy.decorators import tenant_staff_required
 from customers import selectors
 from customers.forms import CustomerFilter, ListOrderForm
@@ -18,7 +19,6 @@ from customers.imports import exports, services
 from customers.imports.checks import COLUMNS
 from customers.imports.forms import FileFormatForm, ImportUploadForm, PersonalDataCopyForm
 from customers.imports.models import ImportJob
-from customers.imports.sheets import build_file
 from customers.services import CustomerError
 
 PROBLEMS_SHOWN = 500

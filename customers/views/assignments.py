@@ -9,10 +9,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from crm.htmx import wants_fragment
 from crm.tenancy.decorators import tenant_staff_required
 from customers import selectors, services
 from customers.forms import BookHandoverForm, PoolForm
-from customers.views.listing import wants_fragment
 
 
 @tenant_staff_required

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from crm.htmx import wants_fragment
 from crm.tenancy.decorators import tenant_staff_required
 from customers import selectors, services
 from customers.forms import (
@@ -25,11 +26,6 @@ from customers.forms import (
     SelectedHandoverForm,
 )
 from customers.models import Customer
-
-
-def wants_fragment(request: HttpRequest) -> bool:
-    """htmx asked for a part of the page (not a history restore, which needs all of it)."""
-    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 @tenant_staff_required

@@ -32,7 +32,7 @@ class StrictInput(serializers.Serializer):
 
 
 def run_validator(validator, *args, field: str | None = None, **kwargs):
-    """Run one of ``customers.validators`` and return its result; its errors become DRF's.
+    """Run a validator (one of ``customers.validators``, say); its errors become DRF's.
 
     ``field`` names the input the error is about; leave it out in a ``validate_<field>``
     method, where DRF adds it.

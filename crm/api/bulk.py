@@ -1,0 +1,75 @@
+"""Bulk endpoints for partner feeds: up to ``MAX_ITEMS`` items a call, checked one by one,
+every fault reported with its item's index and field, and nothing written unless all pass."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail, ValidationError
+
+from crm.api.inputs import StrictInput
+
+MAX_ITEMS = 1000
+
+
+class Batch(StrictInput):
+    items = serializers.ListField(min_length=1, max_length=MAX_ITEMS)
+
+
+class BatchCheck:
+    """The items of a batch, checked one by one; errors collected per item and field."""
+
+    def __init__(self, data, item_serializer: type[serializers.Serializer]):
+        envelope = Batch(data=data)
+        envelope.is_valid(raise_exception=True)
+        self.errors: dict[int, dict[str, list[ErrorDetail]]] = {}
+        self.items: list[dict | None] = []
+        for index, item in enumerate(envelope.validated_data["items"]):
+            checked = item_serializer(data=item)
+            if checked.is_valid():
+                self.items.append(dict(checked.validated_data))
+            else:
+                self.items.append(None)
+                self.errors[index] = dict(checked.errors)
+
+    def valid(self):
+        """(index, item) of the items whose fields are well-formed.
+
+        Items refused for their content stay in, so that one answer lists all their faults.
+        """
+        return [(index, item) for index, item in enumerate(self.items) if item is not None]
+
+    def refuse(self, index: int, field: str, message: str, code: str) -> None:
+        self.errors.setdefault(index, {}).setdefault(field, []).append(
+            ErrorDetail(message, code=code)
+        )
+
+    def refuse_repeats(self, key: Callable[[dict], Hashable], field: str, message: str) -> None:
+        """Refuse an item whose natural key an earlier item of the batch already has.
+
+        ``message`` names the earlier item with ``%(index)d``.
+        """
+        first_seen: dict[Hashable, int] = {}
+        for index, item in self.valid():
+            earlier = first_seen.setdefault(key(item), index)
+            if earlier != index:
+                self.refuse(index, field, message % {"index": earlier}, "duplicate")
+
+    def resolve(self, field: str, ids: dict[str, int], message: str) -> None:
+        """Replace ``item[field]`` by its id, or refuse the item when the bank has none."""
+        for index, item in self.valid():
+            resolved = ids.get(item[field])
+            if resolved is None:
+                self.refuse(index, field, message, "does_not_exist")
+            else:
+                item[field] = resolved
+
+    def raise_if_refused(self) -> None:
+        if self.errors:
+            raise ValidationError(
+                {"items": [self.errors.get(index, {}) for index in range(len(self.items))]}
+            )
+
+    def values(self, field: str) -> set:
+        return {item[field] for _index, item in self.valid()}
