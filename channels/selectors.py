@@ -8,9 +8,6 @@ keyset pages too: no OFFSET, no COUNT.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -31,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from channels.models import Channel, Interaction, ServiceRequest, ServiceRequestStep
+from crm.paging import InvalidCursor, decode_cursor, encode_cursor
 from crm.tenancy.models import Staff
 from crm.tenancy.roles import Role
 from customers.models import Customer
@@ -39,26 +37,6 @@ TIMELINE_PAGE_SIZE = 20
 QUEUE_PAGE_SIZE = 25
 # The timeline's "kind" filter: the interaction kinds, plus the steps of service requests.
 REQUEST_STEPS = "request"
-
-
-class InvalidCursor(ValueError):
-    pass
-
-
-def _encode(payload: list) -> str:
-    raw = json.dumps(payload, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode(token: str) -> list:
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        decoded = json.loads(raw.decode())
-    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
-        raise InvalidCursor(token) from error
-    if not isinstance(decoded, list):
-        raise InvalidCursor(token)
-    return decoded
 
 
 def _key(value) -> tuple[datetime, int]:
@@ -167,15 +145,15 @@ def encode_timeline_cursor(interactions, steps) -> str:
         moment, pk = value
         return [moment.isoformat(), pk]
 
-    return _encode(["timeline", position(interactions), position(steps)])
+    return encode_cursor(["timeline", position(interactions), position(steps)])
 
 
 def decode_timeline_cursor(token: str) -> tuple:
     """Return the (interactions, steps) positions in ``token``; raise InvalidCursor if bad."""
-    decoded = _decode(token)
-    if len(decoded) != 3 or decoded[0] != "timeline":
+    positions = decode_cursor(token, "timeline")
+    if len(positions) != 2:
         raise InvalidCursor(token)
-    return tuple(value if value in (START, END) else _key(value) for value in decoded[1:])
+    return tuple(value if value in (START, END) else _key(value) for value in positions)
 
 
 def request_is_visible(staff: Staff, team_id: int | None) -> bool:
@@ -457,14 +435,14 @@ class QueuePage:
 
 
 def encode_queue_cursor(queue: str, request: ServiceRequest) -> str:
-    return _encode([queue, request.due_at.isoformat(), request.pk])
+    return encode_cursor([queue, request.due_at.isoformat(), request.pk])
 
 
 def decode_queue_cursor(queue: str, token: str) -> tuple[datetime, int]:
-    decoded = _decode(token)
-    if len(decoded) != 3 or decoded[0] != queue:
+    position = decode_cursor(token, queue)
+    if len(position) != 2:
         raise InvalidCursor(token)
-    return _key(decoded[1:])
+    return _key(position)
 
 
 def queue_page(

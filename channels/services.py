@@ -23,18 +23,10 @@ from channels.models import (
     ServiceRequestStep,
     ServiceRequestType,
 )
+from crm.domain import DomainError
 from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Branch, Staff
 from customers.models import Customer
-
-
-class ChannelError(Exception):
-    """A refused action, with a message for the user and the field it concerns."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 @transaction.atomic
@@ -56,7 +48,7 @@ def interaction_log(
 ) -> Interaction:
     """Record one contact with a customer; a repeated (source, external id) returns the first."""
     if kind == Interaction.Kind.TRANSACTION and amount is None:
-        raise ChannelError(_("A transaction needs its amount."), field="amount")
+        raise DomainError(_("A transaction needs its amount."), field="amount")
     if external_id:
         existing = Interaction.objects.filter(source=source, external_id=external_id).first()
         if existing is not None:
@@ -115,7 +107,7 @@ def service_request_open(
     The request's team defaults to the customer's home branch.
     """
     if not request_type.is_active:
-        raise ChannelError(_("This type of request is no longer offered."), field="request_type")
+        raise DomainError(_("This type of request is no longer offered."), field="request_type")
     if external_id:
         existing = ServiceRequest.objects.filter(source=source, external_id=external_id).first()
         if existing is not None:
@@ -166,9 +158,9 @@ def service_request_move(
     # Lock the row: two channels moving the same request at once must not both succeed.
     request = ServiceRequest.objects.select_for_update().get(pk=request.pk)
     if to_status not in ServiceRequest.Status.values:
-        raise ChannelError(_("Unknown status."), field="to_status")
+        raise DomainError(_("Unknown status."), field="to_status")
     if to_status not in request.allowed_next_statuses():
-        raise ChannelError(
+        raise DomainError(
             _("A request that is “%(current)s” cannot become “%(next)s”.")
             % {
                 "current": request.get_status_display(),
@@ -179,7 +171,7 @@ def service_request_move(
     if to_status in (ServiceRequest.Status.REJECTED, ServiceRequest.Status.CANCELLED) and not (
         note.strip()
     ):
-        raise ChannelError(_("Say why the request is rejected or cancelled."), field="note")
+        raise DomainError(_("Say why the request is rejected or cancelled."), field="note")
     previous = request.status
     request.status = to_status
     if to_status in ServiceRequest.CLOSED_STATUSES:
@@ -213,9 +205,9 @@ def service_request_reassign(
     """Give a request to another owner or team; the step keeps the status and says who did it."""
     request = ServiceRequest.objects.select_for_update().get(pk=request.pk)
     if request.is_closed:
-        raise ChannelError(_("A closed request cannot be reassigned."))
+        raise DomainError(_("A closed request cannot be reassigned."))
     if owner is not None and (owner.tenant_id != request.tenant_id or not owner.is_active):
-        raise ChannelError(_("Choose an active colleague of this bank."), field="owner")
+        raise DomainError(_("Choose an active colleague of this bank."), field="owner")
     request.owner = owner
     request.team = team
     request.save(update_fields=["owner", "team"])
@@ -251,13 +243,9 @@ def channel_preference_set(
     if preferred_channel is not None and (
         preferred_channel.tenant_id != customer.tenant_id or not preferred_channel.is_active
     ):
-        raise ChannelError(
-            _("Choose one of the bank's active channels."), field="preferred_channel"
-        )
+        raise DomainError(_("Choose one of the bank's active channels."), field="preferred_channel")
     if contact_from is not None and contact_until is not None and contact_from >= contact_until:
-        raise ChannelError(
-            _("The contact hours must start before they end."), field="contact_until"
-        )
+        raise DomainError(_("The contact hours must start before they end."), field="contact_until")
     values = {
         "preferred_channel_id": preferred_channel.pk if preferred_channel else None,
         "contact_from": contact_from,

@@ -9,9 +9,6 @@ is a ``^@`` prefix on ``COLLATE "C"``, ranges are on ``bigint`` and pages are ke
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,9 +20,10 @@ from django.http import Http404
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from crm import pii
+from crm import paging, pii
 from crm.audit.models import PersonalDataAccess
 from crm.audit.selectors import object_history
+from crm.paging import InvalidCursor
 from crm.tenancy.models import Branch, Staff
 from crm.tenancy.roles import Role
 from customers.models import (
@@ -224,25 +222,13 @@ def default_sort(search: str) -> str:
     return DEFAULT_SORT
 
 
-class InvalidCursor(ValueError):
-    pass
-
-
 def encode_cursor(sort: str, key: list) -> str:
-    raw = json.dumps([sort, *key], ensure_ascii=False, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return paging.encode_cursor([sort, *key])
 
 
 def decode_cursor(sort: str, token: str) -> list:
     """Return the key in ``token``; raise InvalidCursor if it is not one of ``sort``'s."""
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        decoded = json.loads(raw.decode())
-    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
-        raise InvalidCursor(token) from error
-    if not isinstance(decoded, list) or not decoded or decoded[0] != sort:
-        raise InvalidCursor(token)
-    key = decoded[1:]
+    key = paging.decode_cursor(token, sort)
     column = SORTS[sort].column
     expected = [int] if column is None else [str if column == "sort_name" else int, int]
     if len(key) != len(expected) or not all(

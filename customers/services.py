@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.audit.services import personal_data_access_record
+from crm.domain import DomainError
 from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Staff
 from crm.tenancy.roles import Role
@@ -24,16 +25,7 @@ from customers.models import (
 )
 
 
-class CustomerError(Exception):
-    """A refused action on customers, with a message for the user."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class DuplicateCustomer(CustomerError):
+class DuplicateCustomer(DomainError):
     def __init__(self, existing: Customer, field: str):
         super().__init__(
             _("A customer with this %(what)s already exists: %(customer)s")
@@ -124,9 +116,9 @@ def _check_manager(manager: Staff | None) -> None:
     if manager is None:
         return
     if manager.tenant_id != require_tenant().pk or not manager.is_active:
-        raise CustomerError(_("Choose an active relationship manager of this bank."))
+        raise DomainError(_("Choose an active relationship manager of this bank."))
     if not manager.has_role(Role.RELATIONSHIP_MANAGER):
-        raise CustomerError(_("%(name)s is not a relationship manager.") % {"name": manager})
+        raise DomainError(_("%(name)s is not a relationship manager.") % {"name": manager})
 
 
 @transaction.atomic
@@ -144,7 +136,7 @@ def customers_assign(
     left alone. Every change is written to the assignment history.
     """
     if kind == Assignment.Kind.HANDOVER and not reason.strip():
-        raise CustomerError(_("Give a reason for the handover."), field="reason")
+        raise DomainError(_("Give a reason for the handover."), field="reason")
     _check_manager(relationship_manager)
     tenant = require_tenant()
     customer_ids = list(customer_ids)
@@ -185,7 +177,7 @@ def book_handover(
     customers of branches they do not see.
     """
     if to_manager is not None and from_manager.pk == to_manager.pk:
-        raise CustomerError(_("Choose a different relationship manager."))
+        raise DomainError(_("Choose a different relationship manager."))
     customer_ids = (
         Customer.objects.in_scope(actor)
         .filter(relationship_manager=from_manager)
@@ -216,7 +208,7 @@ def customer_claim(*, customer: Customer, manager: Staff) -> None:
     Staff.objects.select_for_update().filter(pk=manager.pk).order_by().first()
     limit = CustomerSettings.current().pool_claim_limit
     if claims_this_month(manager) >= limit:
-        raise CustomerError(
+        raise DomainError(
             _("You have reached this month's limit of %(limit)d customers from the pool.")
             % {"limit": limit}
         )
@@ -228,7 +220,7 @@ def customer_claim(*, customer: Customer, manager: Staff) -> None:
         kind=Assignment.Kind.CLAIM,
     )
     if not claimed:
-        raise CustomerError(_("This customer is no longer in the pool."))
+        raise DomainError(_("This customer is no longer in the pool."))
 
 
 @transaction.atomic
@@ -277,7 +269,7 @@ def relationship_add(
     *, from_customer: Customer, to_customer: Customer, kind: str, note: str = ""
 ) -> CustomerRelationship:
     if from_customer.pk == to_customer.pk:
-        raise CustomerError(_("A customer cannot be related to themselves."))
+        raise DomainError(_("A customer cannot be related to themselves."))
     relationship, _created = CustomerRelationship.objects.get_or_create(
         tenant=from_customer.tenant,
         from_customer=from_customer,
@@ -293,7 +285,7 @@ def pii_reveal(
 ) -> str:
     """Return the clear value of a customer's ID or phone number, after logging who and why."""
     if not reason.strip():
-        raise CustomerError(_("Give the reason for viewing this value."), field="reason")
+        raise DomainError(_("Give the reason for viewing this value."), field="reason")
     personal_data_access_record(
         subject=customer, field=field, reason=reason, staff=staff, partner_name=partner
     )

@@ -21,13 +21,14 @@ from rest_framework.response import Response
 
 from channels.api.inputs import ReferenceField
 from channels.models import Channel, ServiceRequest, ServiceRequestStep, ServiceRequestType
-from channels.services import ChannelError, service_request_move, service_request_open
+from channels.services import service_request_move, service_request_open
 from crm.api.inputs import Conflict, StrictInput
 from crm.api.views import PartnerAPIMixin
+from crm.domain import DomainError, as_api_error
 from crm.tenancy.models import Branch, Staff
 from customers.models import Customer
 
-# ChannelError names the services' arguments; the API names its inputs.
+# DomainError names the services' arguments; the API names its inputs.
 INPUT_OF_ARGUMENT = {"request_type": "type"}
 
 
@@ -204,9 +205,8 @@ class TransitionInput(StrictInput):
     )
 
 
-def refused(error: ChannelError) -> ValidationError:
-    field = INPUT_OF_ARGUMENT.get(error.field, error.field) or "non_field_errors"
-    return ValidationError({field: [error.message]})
+def refused(error: DomainError) -> ValidationError:
+    return as_api_error(error, INPUT_OF_ARGUMENT)
 
 
 @extend_schema_view(
@@ -294,7 +294,7 @@ class ServiceRequestViewSet(
                 external_id=fields["external_id"],
                 partner_name=self.partner_name,
             )
-        except ChannelError as error:
+        except DomainError as error:
             raise refused(error) from error
         except IntegrityError:
             # The same external id opened by a concurrent call: answer as a replay.
@@ -341,6 +341,6 @@ class ServiceRequestViewSet(
                 note=fields["note"],
                 partner_name=self.partner_name,
             )
-        except ChannelError as error:
+        except DomainError as error:
             raise refused(error) from error
         return Response(self.get_serializer(self.reread(moved)).data)

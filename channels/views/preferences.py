@@ -14,6 +14,7 @@ from channels import services
 from channels.forms import ChannelPreferenceForm
 from channels.models import ChannelPreference
 from channels.preference_panel import PREFERENCE_PANEL, preference_context
+from crm.domain import DomainError, add_to_form
 from crm.htmx import wants_fragment
 from crm.tenancy.context import require_tenant
 from crm.tenancy.decorators import tenant_staff_required
@@ -71,8 +72,8 @@ def preferences_edit(request: HttpRequest, customer_pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 services.channel_preference_set(customer=customer, actor=staff, **form.cleaned_data)
-            except services.ChannelError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
+            except DomainError as error:
+                add_to_form(form, error)
             else:
                 if request.htmx:
                     return _panel(request, customer, saved=True)

@@ -17,6 +17,7 @@ from channels.forms import (
     ServiceRequestReassignForm,
 )
 from channels.models import ServiceRequest
+from crm.domain import DomainError, add_to_form
 from crm.htmx import wants_fragment
 from crm.tenancy.decorators import tenant_staff_required
 from customers.selectors import get_customer_or_404
@@ -113,8 +114,8 @@ def request_move(request: HttpRequest, pk: int) -> HttpResponse:
                 staff=staff,
                 note=form.cleaned_data["note"],
             )
-        except services.ChannelError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+        except DomainError as error:
+            add_to_form(form, error)
         else:
             messages.success(
                 request,
@@ -145,8 +146,8 @@ def request_reassign(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=staff,
                 note=form.cleaned_data["note"],
             )
-        except services.ChannelError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+        except DomainError as error:
+            add_to_form(form, error)
         else:
             messages.success(
                 request,
@@ -173,8 +174,8 @@ def request_open(request: HttpRequest, customer_pk: int) -> HttpResponse:
                 summary=form.cleaned_data["summary"],
                 staff=staff,
             )
-        except services.ChannelError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+        except DomainError as error:
+            add_to_form(form, error)
         else:
             messages.success(request, _("Request %(number)s opened.") % {"number": opened.number})
             if selectors.requests_in_scope(staff).filter(pk=opened.pk).exists():

@@ -13,6 +13,7 @@ from django_htmx.http import reswap, retarget
 from channels import services
 from channels.forms import PRESETS, InteractionForm, TimelineFilterForm
 from channels.panels import TIMELINE_PANEL, timeline_context
+from crm.domain import DomainError, add_to_form
 from crm.htmx import wants_fragment
 from crm.tenancy.decorators import tenant_staff_required
 from customers.selectors import get_customer_or_404
@@ -65,8 +66,8 @@ def interaction_log(request: HttpRequest, customer_pk: int) -> HttpResponse:
             interaction = services.interaction_log(
                 customer=customer, staff=staff, **form.service_arguments()
             )
-        except services.ChannelError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+        except DomainError as error:
+            add_to_form(form, error)
         else:
             if request.htmx:
                 context = {

@@ -26,12 +26,13 @@ from crm.api.inputs import Conflict, StrictInput, run_validator
 from crm.api.scopes import CUSTOMERS_PII
 from crm.api.views import PartnerAPIMixin
 from crm.audit.services import personal_data_accesses_record
+from crm.domain import DomainError, as_api_error
 from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Branch, Staff
 from crm.tenancy.roles import Role
 from customers import validators
 from customers.models import Customer, to_fen
-from customers.services import CustomerError, DuplicateCustomer, customer_create, customer_update
+from customers.services import DuplicateCustomer, customer_create, customer_update
 
 IDENTITY_FIELDS = ("id_number", "phone")
 ID_TYPES_OF_KIND = {
@@ -385,8 +386,8 @@ class CustomerViewSet(
             return service(**arguments)
         except DuplicateCustomer as exc:
             raise Conflict(exc.field, exc.message) from exc
-        except CustomerError as exc:
-            raise ValidationError({exc.field or "non_field_errors": [exc.message]}) from exc
+        except DomainError as exc:
+            raise as_api_error(exc) from exc
 
     @staticmethod
     def number_taken() -> Conflict:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from crm import pii
 from crm.audit.services import personal_data_access_record
+from crm.domain import DomainError
 from crm.sheets import build_file, build_workbook
 from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Staff
@@ -32,7 +33,6 @@ from customers.models import (
     CustomerRelationship,
     Holding,
 )
-from customers.services import CustomerError
 
 MAX_EXPORT_ROWS = 50_000
 # A search term of six digits or more may be a phone or ID number: the audit keeps it masked.
@@ -145,7 +145,7 @@ def customer_list_export(
         customers = customers.order_by("pk")
     values = list(customers.values_list(*LIST_FIELDS)[: MAX_EXPORT_ROWS + 1])
     if len(values) > MAX_EXPORT_ROWS:
-        raise CustomerError(
+        raise DomainError(
             _("The list has more than %(limit)s customers. Narrow it down with filters first.")
             % {"limit": f"{MAX_EXPORT_ROWS:,}"}
         )
@@ -319,7 +319,7 @@ def personal_data_copy(
 ) -> tuple[str, bytes]:
     """Log the access, then build the customer's own copy of their data (JSON or XLSX)."""
     if not reason.strip():
-        raise CustomerError(_("Give the reason for this copy."), field="reason")
+        raise DomainError(_("Give the reason for this copy."), field="reason")
     personal_data_access_record(
         subject=customer, field=PERSONAL_DATA_COPY, reason=reason.strip(), staff=staff
     )

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from crm.domain import DomainError
 from crm.sheets import MAX_FILE_BYTES, SheetError, read_rows
 from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Staff
@@ -27,7 +28,6 @@ from customers.api.upserts import HoldingValues, holdings_upsert
 from customers.imports.checks import CHECKS, COLUMNS, ImportCheck
 from customers.imports.models import ImportJob
 from customers.models import Assignment, Customer
-from customers.services import CustomerError
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ PROGRESS_BATCH = 500
 WRITE_BATCH = 1000
 
 
-class ImportRefused(CustomerError):
+class ImportRefused(DomainError):
     """Applying was refused because rows of the file are wrong; ``check`` lists them."""
 
     def __init__(self, check: ImportCheck):
@@ -57,7 +57,7 @@ class ImportRefused(CustomerError):
 def import_job_upload(*, staff: Staff, kind: str, uploaded_file: UploadedFile) -> ImportJob:
     """Read an uploaded file into a draft import of the staff member; nothing is applied yet."""
     if uploaded_file.size > MAX_FILE_BYTES:
-        raise CustomerError(
+        raise DomainError(
             _("The file is larger than %(size)d MB.") % {"size": MAX_FILE_BYTES // 2**20},
             field="file",
         )
@@ -65,7 +65,7 @@ def import_job_upload(*, staff: Staff, kind: str, uploaded_file: UploadedFile) -
     try:
         sheet = read_rows(content, uploaded_file.name, COLUMNS[kind])
     except SheetError as error:
-        raise CustomerError(error.message, field="file") from error
+        raise DomainError(error.message, field="file") from error
     # Files checked but never applied are not kept with their rows: one draft per person,
     # and none older than a day in the bank.
     drafts = ImportJob.objects.filter(status=ImportJob.Status.DRAFT)
@@ -90,9 +90,9 @@ def import_job_apply(*, job: ImportJob, staff: Staff) -> ImportJob:
     """Start applying a checked file in the background; refuse it if any row is wrong."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status != ImportJob.Status.DRAFT:
-        raise CustomerError(_("This file has already been applied."))
+        raise DomainError(_("This file has already been applied."))
     if job.is_expired_draft:
-        raise CustomerError(_("This upload is more than a day old. Upload the file again."))
+        raise DomainError(_("This upload is more than a day old. Upload the file again."))
     check = import_job_check(job=job, staff=staff)
     if not check.ok:
         raise ImportRefused(check)
@@ -112,7 +112,7 @@ def import_job_discard(*, job: ImportJob) -> None:
         pk=job.pk, status=ImportJob.Status.DRAFT
     ).delete()
     if not deleted:
-        raise CustomerError(_("This file has already been applied."))
+        raise DomainError(_("This file has already been applied."))
 
 
 def import_job_run(*, job_id: int) -> ImportJob | None:

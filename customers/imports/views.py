@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from crm.domain import DomainError
 from crm.sheets import build_file
 from crm.tenancy.decorators import tenant_staff_required
 from customers import selectors
@@ -19,7 +20,6 @@ from customers.imports import exports, services
 from customers.imports.checks import COLUMNS
 from customers.imports.forms import FileFormatForm, ImportUploadForm, PersonalDataCopyForm
 from customers.imports.models import ImportJob
-from customers.services import CustomerError
 
 PROBLEMS_SHOWN = 500
 CONTENT_TYPES = {
@@ -66,7 +66,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 kind=form.cleaned_data["kind"],
                 uploaded_file=form.cleaned_data["file"],
             )
-        except CustomerError as error:
+        except DomainError as error:
             form.add_error(error.field, error.message)
         else:
             return redirect("customers:import_preview", job.pk)
@@ -118,7 +118,7 @@ def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
     except services.ImportRefused as refused:
         messages.error(request, refused.message)
         return _job_page(request, job, refused.check, status=400)
-    except CustomerError as error:
+    except DomainError as error:
         messages.error(request, error.message)
     return redirect("customers:import_preview", job.pk)
 
@@ -130,7 +130,7 @@ def import_discard(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_or_404(request, pk)
     try:
         services.import_job_discard(job=job)
-    except CustomerError as error:
+    except DomainError as error:
         messages.error(request, error.message)
         return redirect("customers:import_preview", job.pk)
     messages.info(request, _("The file was discarded; nothing was imported."))
@@ -194,7 +194,7 @@ def export(request: HttpRequest) -> HttpResponse:
             file_format=file_format,
             filters=exports.audit_filters(query),
         )
-    except CustomerError as error:
+    except DomainError as error:
         return render(
             request,
             "customers/imports/export_refused.html",

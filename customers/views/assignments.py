@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from crm.domain import DomainError, add_to_form
 from crm.htmx import wants_fragment
 from crm.tenancy.decorators import tenant_staff_required
 from customers import selectors, services
@@ -35,8 +36,8 @@ def book_handover(request: HttpRequest) -> HttpResponse:
                     actor=staff,
                     reason=form.cleaned_data["reason"],
                 )
-            except services.CustomerError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
+            except DomainError as error:
+                add_to_form(form, error)
             else:
                 messages.success(
                     request,
@@ -99,7 +100,7 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
     customer = selectors.get_claimable_or_404(request.user, pk)
     try:
         services.customer_claim(customer=customer, manager=request.user)
-    except services.CustomerError as error:
+    except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("%(customer)s is now in your book.") % {"customer": customer})

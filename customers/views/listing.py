@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from crm.domain import DomainError
 from crm.htmx import wants_fragment
 from crm.tenancy.decorators import tenant_staff_required
 from customers import selectors, services
@@ -149,7 +150,7 @@ def handover_selected(request: HttpRequest) -> HttpResponse:
             actor=staff,
             reason=form.cleaned_data["reason"],
         )
-    except services.CustomerError as error:
+    except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from crm.domain import DomainError, add_to_form
 from crm.tenancy.decorators import tenant_staff_required
 from customers import selectors, services
 from customers.forms import CustomerForm, RevealForm
@@ -64,7 +65,7 @@ def reveal(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 staff=request.user,
             )
-        except services.CustomerError as error:
+        except DomainError as error:
             form.add_error("reason" if error.field == "reason" else None, error.message)
     context = {
         "customer": customer,
@@ -106,10 +107,10 @@ def customer_create(request: HttpRequest) -> HttpResponse:
         try:
             customer = services.customer_create(actor=staff, **form.service_arguments())
         except services.DuplicateCustomer as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            add_to_form(form, error)
             context.update(_duplicate_context(staff, error))
-        except services.CustomerError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+        except DomainError as error:
+            add_to_form(form, error)
         else:
             messages.success(request, _("Customer %(customer)s created.") % {"customer": customer})
             return _after_save(request, customer)
@@ -128,10 +129,10 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.customer_update(customer=customer, actor=staff, **form.service_arguments())
         except services.DuplicateCustomer as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            add_to_form(form, error)
             context.update(_duplicate_context(staff, error))
-        except services.CustomerError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+        except DomainError as error:
+            add_to_form(form, error)
         else:
             messages.success(request, _("Changes to %(customer)s saved.") % {"customer": customer})
             return _after_save(request, customer)

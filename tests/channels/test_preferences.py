@@ -12,6 +12,7 @@ from channels import services
 from channels.contact_policy import contact_allowed
 from channels.models import Channel, ChannelPreference
 from crm.audit.selectors import change_entries
+from crm.domain import DomainError
 from crm.tenancy.roles import Role
 from customers.services import consent_record
 from tests.factories.channels import standard_catalog
@@ -268,7 +269,7 @@ def test_only_the_banks_active_channels_can_be_preferred(bank_a, bank_b, channel
     assert preference.preferred_channel_id is None and preference.contact_from == time(8)
     # The service holds the same line for callers that bring no form (imports, API).
     for chosen in (foreign, channel["SMS"]):
-        with pytest.raises(services.ChannelError):
+        with pytest.raises(DomainError):
             set_preference(bank_a, bank_a.customer, preferred_channel=chosen)
 
 

@@ -1,0 +1,32 @@
+"""Opaque keyset-pagination cursors: a JSON list in URL-safe base64, without padding.
+
+Pages of a million rows are reached by position, never by offset: a cursor carries the
+sort key of the last row shown (and, first, what it is a cursor of, so that one list's
+cursor is refused by another). Whoever decodes checks the key's shape; a cursor edited
+by hand is refused with ``InvalidCursor`` and the page answers 400 or starts over.
+"""
+
+import base64
+import binascii
+import json
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+def encode_cursor(payload: list) -> str:
+    raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(token: str, tag: str) -> list:
+    """The values after ``tag`` in ``token``; InvalidCursor if it is not a cursor of ``tag``."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        decoded = json.loads(raw.decode())
+    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        raise InvalidCursor(token) from error
+    if not isinstance(decoded, list) or not decoded or decoded[0] != tag:
+        raise InvalidCursor(token)
+    return decoded[1:]
