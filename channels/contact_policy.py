@@ -6,8 +6,8 @@ One rule for everyone: the customer page's "Contact preferences" panel shows wha
 - Do-not-contact wins over everything.
 - Contact hours are times of day in the bank's time zone, from (inclusive) until
   (exclusive); either end may be open, and no hours at all means any time.
-- Consent follows ``customers.services.has_consent``: the customer's answer for the
-  channel wins over their "any channel" answer, and no answer is no. Channel kinds with no
+- Consent: the customer's answer for the channel wins over their "any channel" answer,
+  and no answer is no. Channel kinds with no
   consent channel of their own (mobile or online banking messages...) follow the "any
   channel" answer alone.
 """

@@ -48,10 +48,6 @@ def panels_for(staff) -> list[Panel]:
     )
 
 
-def registered_panels() -> list[Panel]:
-    return sorted(_panels.values(), key=lambda panel: (panel.order, panel.key))
-
-
 # --- the panels of the customers app itself ------------------------------------------------
 # Each panel's template renders only the card's body; the customer page draws the card and
 # its title. Context functions live in customers.selectors with the other reads.

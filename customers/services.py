@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -249,21 +248,6 @@ def consent_record(
     return consent
 
 
-def has_consent(customer: Customer, *, purpose: str, channel: str) -> bool:
-    """Whether the customer currently allows ``purpose`` through ``channel`` (or any channel).
-
-    A specific answer for the channel wins over the "any channel" answer; no answer is no.
-    """
-    answers = dict(
-        Consent.objects.filter(
-            customer=customer, purpose=purpose, channel__in=[channel, Consent.Channel.ANY]
-        ).values_list("channel", "granted")
-    )
-    if channel in answers:
-        return answers[channel]
-    return answers.get(Consent.Channel.ANY, False)
-
-
 @transaction.atomic
 def relationship_add(
     *, from_customer: Customer, to_customer: Customer, kind: str, note: str = ""
@@ -325,7 +309,3 @@ def key_figures(customer: Customer) -> dict[str, Decimal | int]:
     from customers.selectors import current_holdings  # selectors imports this module
 
     return current_holdings(customer).figures
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)

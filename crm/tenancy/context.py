@@ -52,10 +52,6 @@ def current_tenant_id() -> int | None:
     return _scope.get().tenant_id
 
 
-def is_platform_wide() -> bool:
-    return _scope.get().platform_wide
-
-
 def require_tenant() -> Tenant:
     """Return the current tenant; raise when there is none."""
     tenant = _scope.get().tenant
