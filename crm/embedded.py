@@ -66,9 +66,9 @@ def _forget_dead_processes(pgdata: Path) -> None:
             handles.write_text(json.dumps(alive))
 
 
-def embedded_database_running() -> bool:
-    """Whether this process started or joined the embedded PostgreSQL server."""
-    return _server is not None
+def joined_database_url(database: str = "crm") -> str | None:
+    """The URL of the embedded server this process started or joined, if it did."""
+    return _server.get_uri(database) if _server is not None else None
 
 
 def embedded_broker() -> tuple[str, dict]:

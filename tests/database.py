@@ -10,10 +10,14 @@ from django.db import connection
 from crm.db.claims import tenant_claim
 
 
+def server_params() -> dict:
+    """Host, port and name of the test database, without any login."""
+    params = connection.get_connection_params()
+    return {key: params[key] for key in ("host", "port", "dbname") if params.get(key)}
+
+
 def _dsn(user: str, password: str | None) -> str:
-    params = connection.get_connection_params()  # the test database's host, port and name
-    keep = {k: params[k] for k in ("host", "port", "dbname") if params.get(k)}
-    return psycopg.conninfo.make_conninfo(**keep, user=user, password=password or "")
+    return psycopg.conninfo.make_conninfo(**server_params(), user=user, password=password or "")
 
 
 def runtime_dsn() -> str:

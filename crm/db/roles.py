@@ -51,7 +51,7 @@ def _retrying(step, attempts: int = 8):
     for attempt in range(attempts):
         try:
             return step()
-        except (errors.UniqueViolation, errors.DuplicateObject, errors.InternalError_):
+        except errors.InternalError_:
             if attempt == attempts - 1:
                 raise
             time.sleep(0.05 * (attempt + 1))

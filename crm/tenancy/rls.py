@@ -70,30 +70,52 @@ class CreateDatabaseRoles(migrations.operations.base.Operation):
         return "Claim verification and the runtime role's privileges"
 
 
-def policy_statements(table: str, column: str) -> list[str]:
-    """Row-level security on ``table``, keyed on ``column``: forced, and claim-checked.
+def tenant_column_check(column: str) -> str:
+    # The column is compared without a cast and the function wrapped in a sub-select,
+    # evaluated once per statement, so that the (tenant_id, ...) indexes stay usable.
+    return f"{_quote(column)} = {CURRENT_TENANT_SQL}"
 
-    ``tenant_isolation`` shows and accepts only the rows of the tenant claimed for the
-    transaction; ``platform_access`` every row under a platform claim; ``owner_access``
-    every row to the owner, who runs migrations and bulk loads (FORCE ROW LEVEL SECURITY
-    subjects the owner to the policies too, and a superuser owner bypasses them anyway:
-    this keeps both kinds of owner alike). The column is compared without a cast and the
-    functions are wrapped in sub-selects, evaluated once per statement, so that the
-    ``(tenant_id, ...)`` indexes stay usable.
+
+def policy_statements(table: str, tenant_check: str | None) -> list[str]:
+    """Forced, claim-checked row-level security on ``table``.
+
+    ``tenant_isolation`` (when ``tenant_check`` is given) shows and accepts the rows of the
+    tenant claimed for the transaction; ``platform_access`` every row under a platform
+    claim; ``owner_access`` every row to the owner, who runs migrations and bulk loads
+    (FORCE ROW LEVEL SECURITY subjects the owner to the policies too, and a superuser owner
+    bypasses them anyway: this keeps both kinds of owner alike). Without ``tenant_check``
+    the table is platform code's only.
     """
-    table, column = _quote(table), _quote(column)
-    tenant_check = f"{column} = {CURRENT_TENANT_SQL}"
-    return [
+    table = _quote(table)
+    statements = [
         f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
         f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
         f"DROP POLICY IF EXISTS tenant_isolation ON {table}",
         f"DROP POLICY IF EXISTS platform_access ON {table}",
         f"DROP POLICY IF EXISTS owner_access ON {table}",
-        f"CREATE POLICY tenant_isolation ON {table} USING ({tenant_check}) "
-        f"WITH CHECK ({tenant_check})",
+    ]
+    if tenant_check is not None:
+        statements.append(
+            f"CREATE POLICY tenant_isolation ON {table} USING ({tenant_check}) "
+            f"WITH CHECK ({tenant_check})"
+        )
+    return [
+        *statements,
         f"CREATE POLICY platform_access ON {table} USING ({PLATFORM_ACCESS_SQL}) "
         f"WITH CHECK ({PLATFORM_ACCESS_SQL})",
         f"CREATE POLICY owner_access ON {table} TO CURRENT_USER USING (true) WITH CHECK (true)",
+    ]
+
+
+def removal_statements(table: str) -> list[str]:
+    """Undo ``policy_statements``."""
+    table = _quote(table)
+    return [
+        f"DROP POLICY IF EXISTS owner_access ON {table}",
+        f"DROP POLICY IF EXISTS platform_access ON {table}",
+        f"DROP POLICY IF EXISTS tenant_isolation ON {table}",
+        f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY",
     ]
 
 
@@ -120,18 +142,12 @@ class EnableRowLevelSecurity(migrations.operations.base.Operation):
         return state.apps.get_model(app_label, self.model_name)._meta.db_table
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        for statement in policy_statements(self._table(app_label, to_state), self.column):
+        table = self._table(app_label, to_state)
+        for statement in policy_statements(table, tenant_column_check(self.column)):
             schema_editor.execute(statement)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        table = _quote(self._table(app_label, from_state))
-        for statement in (
-            f"DROP POLICY IF EXISTS owner_access ON {table}",
-            f"DROP POLICY IF EXISTS platform_access ON {table}",
-            f"DROP POLICY IF EXISTS tenant_isolation ON {table}",
-            f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",
-            f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY",
-        ):
+        for statement in removal_statements(self._table(app_label, from_state)):
             schema_editor.execute(statement)
 
     def describe(self):
@@ -162,26 +178,11 @@ class PlatformOnlyRowLevelSecurity(migrations.operations.base.Operation):
         pass
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        table = _quote(self.table)
-        for statement in (
-            f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
-            f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
-            f"DROP POLICY IF EXISTS platform_access ON {table}",
-            f"DROP POLICY IF EXISTS owner_access ON {table}",
-            f"CREATE POLICY platform_access ON {table} USING ({PLATFORM_ACCESS_SQL}) "
-            f"WITH CHECK ({PLATFORM_ACCESS_SQL})",
-            f"CREATE POLICY owner_access ON {table} TO CURRENT_USER USING (true) WITH CHECK (true)",
-        ):
+        for statement in policy_statements(self.table, tenant_check=None):
             schema_editor.execute(statement)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        table = _quote(self.table)
-        for statement in (
-            f"DROP POLICY IF EXISTS owner_access ON {table}",
-            f"DROP POLICY IF EXISTS platform_access ON {table}",
-            f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",
-            f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY",
-        ):
+        for statement in removal_statements(self.table):
             schema_editor.execute(statement)
 
     def describe(self):
@@ -248,7 +249,7 @@ class ClaimCheckedPolicies(migrations.operations.base.Operation):
             match = re.match(r'^\(\(?"?(\w+)"? = ', qual)
             if match is None:
                 raise ValueError(f"Cannot read the tenant column of {table}'s policy: {qual}")
-            for statement in policy_statements(table, match.group(1)):
+            for statement in policy_statements(table, tenant_column_check(match.group(1))):
                 schema_editor.execute(statement)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):

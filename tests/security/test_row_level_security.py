@@ -9,13 +9,7 @@ from django.db.utils import IntegrityError, ProgrammingError
 from crm.tenancy.context import NoTenantError, no_tenant, platform_wide, tenant_context
 from crm.tenancy.models import Branch, Staff
 from crm.tenancy.rls import tenant_owned_tables
-
-
-def runtime_dsn() -> str:
-    """The DSN the application's own connections use (the runtime login role)."""
-    params = connection.get_connection_params()
-    keep = ("host", "port", "dbname", "user", "password")
-    return psycopg.conninfo.make_conninfo(**{k: params[k] for k in keep if params.get(k)})
+from tests.database import runtime_dsn
 
 
 def test_every_tenant_owned_table_is_under_forced_claim_checked_security(db):

@@ -5,11 +5,10 @@ import uuid
 
 import psycopg
 import pytest
-from django.db import connection
 from psycopg import sql
 
 from crm.db.roles import repair_runtime_role, role_problems
-from tests.database import owner_dsn
+from tests.database import owner_dsn, server_params
 
 
 @pytest.fixture
@@ -20,11 +19,6 @@ def new_role_name(db):
         owner.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
 
 
-def login_params() -> dict:
-    params = connection.get_connection_params()
-    return {key: params[key] for key in ("host", "port", "dbname") if params.get(key)}
-
-
 def test_six_processes_creating_the_role_at_once_all_succeed(new_role_name):
     start_together = threading.Barrier(6)
     failures = []
@@ -33,7 +27,7 @@ def test_six_processes_creating_the_role_at_once_all_succeed(new_role_name):
         try:
             with psycopg.connect(owner_dsn(), autocommit=True) as owner, owner.cursor() as cur:
                 start_together.wait()
-                repair_runtime_role(cur, new_role_name, "a-derived-password", login_params())
+                repair_runtime_role(cur, new_role_name, "a-derived-password", server_params())
         except Exception as error:  # reported below, for every thread at once
             failures.append(repr(error))
 
@@ -58,5 +52,5 @@ def test_an_unsafe_existing_role_is_made_safe(new_role_name):
             "rolcanlogin is False",
             "member of pg_read_server_files",
         }
-        repair_runtime_role(cursor, new_role_name, "a-derived-password", login_params())
+        repair_runtime_role(cursor, new_role_name, "a-derived-password", server_params())
         assert role_problems(cursor, new_role_name) == []

@@ -28,7 +28,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
-from crm.embedded import embedded_database_running
+from crm.embedded import joined_database_url
 from crm.tenancy.demo import DEMO_BANKS, DEMO_PASSWORD, PLATFORM_ADMIN
 
 STARTUP_SECONDS = 90
@@ -146,8 +146,8 @@ class Command(BaseCommand):
 
     def _start(self, commands: dict[str, list[str]], dev: bool) -> dict[str, subprocess.Popen]:
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "DEBUG": "1" if dev else "0"}
-        if embedded_database_running():
-            env["DATABASE_URL"] = _owner_url()
+        if embedded := joined_database_url():
+            env["DATABASE_URL"] = embedded
         processes = {}
         try:
             for name, command in commands.items():
@@ -236,10 +236,3 @@ def _base_url(host: str, port: int) -> str:
     # A server listening on every address is reached, and shown, on the loopback one.
     local = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)  # noqa: S104
     return f"http://[{local}]:{port}" if ":" in local else f"http://{local}:{port}"
-
-
-def _owner_url() -> str:
-    """The owner's URL of the embedded server, for children that must not join it."""
-    from crm.embedded import embedded_database_url
-
-    return embedded_database_url()
