@@ -12,7 +12,7 @@ from django.db.models import CharField, Lookup, TextField
 from django.db.models.sql.compiler import SQLCompiler
 
 
-class Prefix(Lookup[bool]):
+class Prefix(Lookup[str]):
     lookup_name = "prefix"
 
     def as_sql(

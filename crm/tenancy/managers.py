@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.sql.compiler import SQLCompiler
 
 from crm.tenancy.context import NoTenantError, current_scope
 
 if TYPE_CHECKING:
     from crm.tenancy.models import Staff
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 class CurrentTenantCondition(models.Expression):
@@ -24,18 +28,21 @@ class CurrentTenantCondition(models.Expression):
     conditional = True
     output_field = models.BooleanField()
 
-    def __init__(self, field_name: str = "tenant_id", model_name: str = ""):
+    def __init__(self, field_name: str = "tenant_id", model_name: str = "") -> None:
         super().__init__()
-        self.column = models.F(field_name)
+        # An F() until the query resolves it into the column's expression.
+        self.column: Any = models.F(field_name)
         self.model_name = model_name
 
-    def get_source_expressions(self):
+    def get_source_expressions(self) -> list[Any]:
         return [self.column]
 
-    def set_source_expressions(self, expressions):
+    def set_source_expressions(self, expressions: Sequence[Any]) -> None:
         (self.column,) = expressions
 
-    def as_sql(self, compiler, connection):
+    def as_sql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, list[Any]]:
         scope = current_scope()
         if scope.platform_wide:
             return "TRUE", []
@@ -48,13 +55,13 @@ class CurrentTenantCondition(models.Expression):
         return f"{column_sql} = %s", [*params, scope.tenant_id]
 
 
-class ScopedQuerySet(models.QuerySet):
+class ScopedQuerySet(models.QuerySet[_M]):
     """Queries over one tenant's rows, narrowed further to what a staff member may see."""
 
     #: Path from the model to the branch that decides who may see a row. None: whole tenant.
     scope_branch_field: str | None = None
 
-    def in_scope(self, staff: Staff, *, branch_ids: Iterable[int] | None = None) -> ScopedQuerySet:
+    def in_scope(self, staff: Staff, *, branch_ids: Iterable[int] | None = None) -> Self:
         """Return the rows this staff member may see.
 
         Head-office staff see the whole bank, branch staff their branch's subtree. Platform
@@ -79,7 +86,15 @@ class ScopedQuerySet(models.QuerySet):
         return queryset.filter(**{f"{self.scope_branch_field}__in": scope})
 
 
-class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):
+if TYPE_CHECKING:
+    # For mypy a plain Manager with in_scope declared below: the plugin cannot make a
+    # manager class from from_queryset() the base of the apps' from_queryset() managers.
+    _ScopedManagerBase = models.Manager
+else:
+    _ScopedManagerBase = models.Manager.from_queryset(ScopedQuerySet)
+
+
+class ScopedManager(_ScopedManagerBase[_M]):
     """Filter by the current tenant; refuse to query when none is set.
 
     The explicit ``tenant_id = <current>`` condition matters even though row-level security
@@ -89,9 +104,15 @@ class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):
 
     tenant_field = "tenant_id"
 
-    def get_queryset(self) -> ScopedQuerySet:
+    def get_queryset(self) -> models.QuerySet[_M]:
         return (
             super()
             .get_queryset()
             .filter(CurrentTenantCondition(self.tenant_field, self.model.__name__))
         )
+
+    if TYPE_CHECKING:
+
+        def in_scope(
+            self, staff: Staff, *, branch_ids: Iterable[int] | None = None
+        ) -> ScopedQuerySet[_M]: ...
