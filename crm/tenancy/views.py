@@ -7,17 +7,20 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 
 from crm.audit.selectors import recent_audit_entries
+from crm.http import StaffRequest
 from crm.tenancy import selectors
 from crm.tenancy.roles import Role
 
 
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: StaffRequest) -> HttpResponse:
     """Each role's landing page: their branch, their colleagues, their own work."""
     staff = request.user
     if staff.is_platform_admin:
         return render(
             request, "tenancy/platform_home.html", {"tenants": selectors.platform_overview()}
         )
+    # Staff of a bank have both (a database constraint): only platform admins have neither.
+    assert staff.branch is not None and staff.tenant is not None
     context = {
         "branch": staff.branch,
         "branch_ancestors": staff.branch.ancestors(),
