@@ -22,3 +22,13 @@ class StaffRequest(HtmxRequest):
     that is not marked ``login_not_required``. Used in annotations only, never built."""
 
     user: Staff
+
+
+def staff_of(request: HttpRequest) -> Staff:
+    """The signed-in member of staff making ``request``, where only staff get through (the
+    admin site, pages behind LoginRequiredMiddleware) but the signature says HttpRequest."""
+    from crm.tenancy.models import Staff
+
+    user = request.user
+    assert isinstance(user, Staff)
+    return user
