@@ -1,6 +1,9 @@
 """A record of each run of a background job, per tenant and period."""
 
+from __future__ import annotations
+
 from datetime import timedelta
+from typing import TYPE_CHECKING, Self
 
 from django.conf import settings
 from django.db import connection, models
@@ -9,15 +12,21 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.tenancy.managers import ScopedManager
 
+if TYPE_CHECKING:
+    from crm.tenancy.models import Staff
 
-class JobRunQuerySet(models.QuerySet):
-    def in_scope(self, staff):
+
+class JobRunQuerySet(models.QuerySet["JobRun"]):
+    def in_scope(self, staff: Staff) -> Self:
         if staff.is_platform_admin:
             return self
         return self.filter(tenant_id=staff.tenant_id)
 
 
-class JobRunManager(ScopedManager.from_queryset(JobRunQuerySet)):
+_JobRunManagerBase = ScopedManager.from_queryset(JobRunQuerySet)
+
+
+class JobRunManager(_JobRunManagerBase["JobRun"]):
     def claim(
         self, *, job: str, tenant_id: int | None, period: str, claimant: str = ""
     ) -> int | None:
@@ -42,7 +51,7 @@ class JobRunManager(ScopedManager.from_queryset(JobRunQuerySet)):
                 """,  # noqa: S608 (the table name is ours, values are parameters)
                 [job, tenant_id, period, claimant],
             )
-            row = cursor.fetchone()
+            row: tuple[int] | None = cursor.fetchone()
             if row is not None:
                 return row[0]
             stale_before = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
