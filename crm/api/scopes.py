@@ -1,7 +1,14 @@
 """API scopes: what a partner application may be granted, one pair per resource."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.scopes import BaseScopes
+
+if TYPE_CHECKING:
+    from crm.tenancy.models import PartnerApplication
 
 SCOPES = {
     "branches:read": _("Read the bank's branches"),
@@ -27,16 +34,28 @@ def write_scope(resource: str) -> str:
     return f"{resource}:write"
 
 
-class PartnerScopes(BaseScopes):
+class PartnerScopes(BaseScopes):  # type: ignore[misc]  # untyped django-oauth-toolkit
     """A partner may request only the scopes its application was granted."""
 
-    def get_all_scopes(self):
+    def get_all_scopes(self) -> dict[str, str]:
         return {name: str(label) for name, label in SCOPES.items()}
 
-    def get_available_scopes(self, application=None, request=None, *args, **kwargs):
+    def get_available_scopes(
+        self,
+        application: PartnerApplication | None = None,
+        request: Any = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> list[str]:
         if application is None:
             return list(SCOPES)
         return [scope for scope in application.allowed_scopes if scope in SCOPES]
 
-    def get_default_scopes(self, application=None, request=None, *args, **kwargs):
+    def get_default_scopes(
+        self,
+        application: PartnerApplication | None = None,
+        request: Any = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> list[str]:
         return self.get_available_scopes(application, request)
