@@ -9,7 +9,6 @@ from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.fields import get_error_detail
 
-
 _R = TypeVar("_R")
 
 

@@ -81,6 +81,8 @@ class Tenant(models.Model):
 
     objects = TenantManager()
 
+    staff_total: int  # set on the platform administrators' overview (selectors)
+
     class Meta:
         verbose_name = _("tenant")
         verbose_name_plural = _("tenants")
@@ -169,6 +171,8 @@ class Branch(TenantOwned):
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
 
     objects: ClassVar[BranchManager] = BranchManager()
+
+    relative_depth: int  # set by branches_in_scope() for the home page's indentation
 
     class Meta:
         verbose_name = _("branch")
