@@ -28,7 +28,7 @@ class DemoBank:
     prefix: str  # of usernames and branch codes
     # (code, name, kind, parent code or None, address)
     branches: tuple[tuple[str, str, str, str | None, str], ...]
-    staff: tuple[tuple[str, str, str, str], ...]  # (username suffix, name, role, branch code)
+    staff: tuple[tuple[str, str, Role, str], ...]  # (username suffix, name, role, branch code)
     partner_client_id: str
     partner_secret: str
 
