@@ -3,9 +3,9 @@
 from typing import Any
 
 import django_filters
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from django.db.models import QuerySet
 from rest_framework import serializers, viewsets
 
 from crm.api.views import PartnerAPIMixin
