@@ -91,7 +91,7 @@ removed AS (
             WHERE f.day = r.day AND f.channel_id = r.channel_id AND f.branch_id = r.branch_id
               AND f.tier = r.tier
        )
-    RETURNING 1
+    RETURNING r.day
 )
 SELECT day, count(*) FROM (SELECT day FROM written UNION ALL SELECT day FROM removed) AS t
  GROUP BY day
