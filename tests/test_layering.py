@@ -17,6 +17,8 @@ LAYERS = ["crm", "customers", "channels", "devtools"]
 PUBLIC_MODULES = {"models", "selectors", "services", "panels", "validators"}
 # The project's wiring, which names every app by design.
 WIRING = {"crm.settings", "crm.urls", "crm.api.urls", "crm.celery"}
+
+
 def modules() -> dict[str, Path]:
     found = {}
     for layer in LAYERS:
