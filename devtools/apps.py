@@ -10,7 +10,6 @@ class DevtoolsConfig(AppConfig):
     """
 
     name = "devtools"
-    verbose_name = "Development tools"
 
     def ready(self) -> None:
         from devtools.channels import options as channels
