@@ -58,7 +58,7 @@ def run_once_per_period(
     """
     tenant_id = current_tenant_id()
     claimant = (current_task.request.id or "") if current_task else ""
-    claimed = {}
+    claimed: dict[str, int] = {}
     for period in periods:
         run_id = JobRun.objects.claim(
             job=job, tenant_id=tenant_id, period=period, claimant=claimant
