@@ -73,9 +73,7 @@ def _csv_value(value) -> str:
     return str(value)
 
 
-def analytics_csv(
-    figures: ChannelAnalytics, *, form: AnalyticsFilterForm, bank: str
-) -> bytes:
+def analytics_csv(figures: ChannelAnalytics, *, form: AnalyticsFilterForm, bank: str) -> bytes:
     """Every table of the page, one after the other, as a CSV file (built in memory)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
