@@ -125,6 +125,63 @@ class ChannelMetrics:
             customers=sum(self.figures.population.values(), Decimal(0)),
         )
 
+    def _period_index(self) -> dict[date, int]:
+        return {start: i for i, start in enumerate(self.periods)}
+
+    def volume_by_period(self) -> tuple[dict[int, list[int]], dict[int, list[Decimal]]]:
+        """Interactions and transaction amounts per channel, one value per period."""
+        index = self._period_index()
+        interactions = {c.pk: [0] * len(self.periods) for c in self.channels}
+        amounts = {c.pk: [ZERO] * len(self.periods) for c in self.channels}
+        for row in self.figures.by_period:
+            i = index.get(row["period"])
+            if i is None or row["channel_id"] not in interactions:
+                continue
+            interactions[row["channel_id"]][i] += row["interactions_sum"]
+            amounts[row["channel_id"]][i] += row["amount_sum"]
+        return interactions, amounts
+
+    def transactions_by_period(self) -> tuple[list[int], list[int]]:
+        """Transactions in electronic channels and in all channels, one value per period."""
+        index = self._period_index()
+        electronic = [0] * len(self.periods)
+        everything = [0] * len(self.periods)
+        for row in self.figures.by_period:
+            i = index.get(row["period"])
+            if i is None:
+                continue
+            everything[i] += row["transactions_sum"]
+            if self.is_electronic(row["channel_id"]):
+                electronic[i] += row["transactions_sum"]
+        return electronic, everything
+
+    def transactions_by_branch(self) -> list[tuple[Branch, int, int]]:
+        """(group branch, electronic transactions, all transactions), in tree order."""
+        return [
+            (
+                branch,
+                sum(n for pk, n in counts.items() if self.is_electronic(pk)),
+                sum(counts.values()),
+            )
+            for branch, counts in self.branch_rows(self.figures.by_branch, "transactions_sum")
+        ]
+
+    def interactions_by_tier(self) -> dict[str, dict[int, int]]:
+        """Interactions per customer tier and channel."""
+        per_tier: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        for row in self.figures.by_tier:
+            per_tier[row["tier"]][row["channel_id"]] += row["interactions_sum"]
+        return per_tier
+
+    def cost_by_tier(self) -> tuple[dict[str, int], dict[str, Decimal]]:
+        """Transactions and their cost to serve, per customer tier."""
+        transactions: dict[str, int] = defaultdict(int)
+        cost: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for row in self.figures.by_tier:
+            transactions[row["tier"]] += row["transactions_sum"]
+            cost[row["tier"]] += self.cost(row["channel_id"], row["transactions_sum"])
+        return transactions, cost
+
     def branch_rows(self, rows: list[dict], value: str) -> list[tuple[Branch, dict]]:
         """Sum ``value`` per group branch (tree order) and channel."""
         per_group: dict[int, dict[int, Any]] = defaultdict(lambda: defaultdict(int))

@@ -6,7 +6,6 @@ the CSV export.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -127,7 +126,6 @@ class AnalyticsReport:
         self.channel_totals = metrics.channel_totals
         self.periods = metrics.periods
         self.cost = metrics.cost
-        self.is_electronic = metrics.is_electronic
         self.branch_rows = metrics.branch_rows
 
     def channel_columns(self, kind: str) -> list[Column]:
@@ -172,15 +170,7 @@ class AnalyticsReport:
         ]
 
     def volume_section(self) -> Section:
-        index = {start: i for i, start in enumerate(self.periods)}
-        interactions = {c.pk: [0] * len(self.periods) for c in self.channels}
-        amounts = {c.pk: [ZERO] * len(self.periods) for c in self.channels}
-        for row in self.figures.by_period:
-            i = index.get(row["period"])
-            if i is None or row["channel_id"] not in interactions:
-                continue
-            interactions[row["channel_id"]][i] += row["interactions_sum"]
-            amounts[row["channel_id"]][i] += row["amount_sum"]
+        interactions, amounts = self.metrics.volume_by_period()
         labels = self.period_labels()
         volume_table = Table(
             "interactions_by_channel",
@@ -287,9 +277,7 @@ class AnalyticsReport:
                 for branch, counts in self.branch_rows(self.figures.by_branch, "interactions_sum")
             ],
         )
-        per_tier: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-        for row in self.figures.by_tier:
-            per_tier[row["tier"]][row["channel_id"]] += row["interactions_sum"]
+        per_tier = self.metrics.interactions_by_tier()
         tier_chart, tier_table = self._mix(
             "mix_by_tier",
             _("Channel mix by customer tier (share of interactions)"),
@@ -304,16 +292,7 @@ class AnalyticsReport:
         )
 
     def substitution_section(self) -> Section:
-        electronic = [0] * len(self.periods)
-        everything = [0] * len(self.periods)
-        index = {start: i for i, start in enumerate(self.periods)}
-        for row in self.figures.by_period:
-            i = index.get(row["period"])
-            if i is None:
-                continue
-            everything[i] += row["transactions_sum"]
-            if self.is_electronic(row["channel_id"]):
-                electronic[i] += row["transactions_sum"]
+        electronic, everything = self.metrics.transactions_by_period()
         labels = self.period_labels()
         columns = [
             Column(_("Electronic transactions"), "count"),
@@ -342,9 +321,7 @@ class AnalyticsReport:
             [Column(_("Branch")), *columns],
         )
         branch_ratios = []
-        for branch, counts in self.branch_rows(self.figures.by_branch, "transactions_sum"):
-            e = sum(n for pk, n in counts.items() if self.is_electronic(pk))
-            a = sum(counts.values())
+        for branch, e, a in self.metrics.transactions_by_branch():
             per_branch.rows.append([branch.name, e, a, percent(e, a)])
             branch_ratios.append(percent(e, a))
         return Section(
@@ -402,11 +379,7 @@ class AnalyticsReport:
             money(total_cost),
         ]
 
-        tier_transactions: dict[str, int] = defaultdict(int)
-        tier_cost: dict[str, Decimal] = defaultdict(lambda: ZERO)
-        for row in self.figures.by_tier:
-            tier_transactions[row["tier"]] += row["transactions_sum"]
-            tier_cost[row["tier"]] += self.cost(row["channel_id"], row["transactions_sum"])
+        tier_transactions, tier_cost = self.metrics.cost_by_tier()
         population = self.figures.population
         by_tier = Table(
             "cost_by_tier",
