@@ -306,7 +306,8 @@ class Product(TenantOwned):
 
 
 class HoldingQuerySet(ScopedQuerySet):
-    scope_branch_field = "customer__home_branch_id"
+    # A holding is seen by whoever sees its customer.
+    scope_follows = "customer"
 
 
 @pghistory.track(*every_change(), meta=event_indexes("holding_event_trail"))

@@ -43,6 +43,9 @@ class StaffScope:
         Head-office staff see the whole bank, everyone else their branch and the branches
         under it. Where the bank says so (``Tenant.rm_scope``), a relationship manager who
         holds no other role sees only their own book of customers.
+
+        Any other way of seeing rows (a manager's book outside their branch, the requests
+        given to someone) belongs here as well, so that every page follows it at once.
         """
         from crm.tenancy.models import Tenant  # the models module imports this one
 
@@ -52,11 +55,15 @@ class StaffScope:
         branch_ids = None
         if branch is not None and not branch.is_head_office:
             branch_ids = tuple(branch.subtree_ids())
-        own_book = staff.tenant.rm_scope == Tenant.RmScope.OWN_BOOK and staff.role_codes == {
-            Role.RELATIONSHIP_MANAGER
-        }
+        own_book = (
+            staff.tenant.rm_scope == Tenant.RmScope.OWN_BOOK
+            # read only where the bank limits managers: it costs a query
+            and staff.role_codes == {Role.RELATIONSHIP_MANAGER}
+        )
         return cls(
-            tenant_id=staff.tenant_id, branch_ids=branch_ids, book_of=staff.pk if own_book else None
+            tenant_id=staff.tenant_id,
+            branch_ids=branch_ids,
+            book_of=staff.pk if own_book else None,
         )
 
     @property
