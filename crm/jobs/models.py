@@ -10,14 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.tenancy.managers import ScopedManager
 
 
-class JobRunQuerySet(models.QuerySet):
-    def in_scope(self, staff):
-        if staff.is_platform_admin:
-            return self
-        return self.filter(tenant_id=staff.tenant_id)
-
-
-class JobRunManager(ScopedManager.from_queryset(JobRunQuerySet)):
+class JobRunManager(ScopedManager):
     def claim(
         self, *, job: str, tenant_id: int | None, period: str, claimant: str = ""
     ) -> int | None:

@@ -54,4 +54,4 @@ class BranchViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["id"]
 
     def get_queryset(self):
-        return Branch.objects.all()
+        return Branch.objects.for_partner(self.partner)
