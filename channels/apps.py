@@ -9,18 +9,9 @@ class ChannelsConfig(AppConfig):
     def ready(self) -> None:
         # customers imports nothing from channels: channels plugs into its registries.
         # demo and panels register their loader and panels when imported.
-        from channels import demo, panels, throughput, timeline_benchmark  # noqa: F401
+        from channels import demo, panels  # noqa: F401
         from crm.tenancy.navigation import NavItem, register_nav_item
-        from customers.bankgen import register_generation_step
-        from customers.bankgen.benchmark import register_section
 
-        register_section(
-            "partner API: interactions ingested per second", throughput.benchmark_section
-        )
-        register_section(
-            "timeline of a customer with 10,000 contacts", timeline_benchmark.benchmark_section
-        )
-        register_generation_step("channels", "channels.bankgen.generate_channels")
         register_nav_item(
             NavItem(
                 _("Service requests"),

@@ -3,7 +3,9 @@
 ``crm`` is the shared layer; ``customers`` builds on it; ``channels`` on both. An app may
 use a lower app's models, selectors, services and declared extension points (its
 registries), never its pages, forms, API or other internals: what two apps share moves
-down into ``crm``.
+down into ``crm``. ``devtools`` (generators and benchmarks, installed in development and
+test settings only) sits on top of every app, through the same public modules, and no
+product app imports it.
 """
 
 import ast
@@ -11,18 +13,10 @@ from pathlib import Path
 
 from django.conf import settings
 
-LAYERS = ["crm", "customers", "channels"]
+LAYERS = ["crm", "customers", "channels", "devtools"]
 PUBLIC_MODULES = {"models", "selectors", "services", "panels", "validators"}
 # The project's wiring, which names every app by design.
 WIRING = {"crm.settings", "crm.urls", "crm.api.urls", "crm.celery"}
-# Generators and benchmarks: tooling that issue 11 moves out of the product apps into a
-# development app with registries of its own. Until then their cross-app imports are known.
-TOOLING = {
-    "channels.apps": {"customers.bankgen", "customers.bankgen.benchmark"},
-    "channels.bankgen": {"customers.bankgen", "customers.bankgen.steps"},
-    "channels.throughput": {"customers.bankgen.benchmark"},
-    "channels.timeline_benchmark": {"customers.bankgen.benchmark"},
-}
 
 
 def modules() -> dict[str, Path]:
@@ -66,12 +60,23 @@ def test_every_import_between_apps_goes_down_and_through_a_public_module():
             other = layer_of(target)
             if other is None or other == own:
                 continue
-            if target in TOOLING.get(module, set()):
-                continue
             if LAYERS.index(other) > LAYERS.index(own):
                 wrong.append(f"{module} imports {target}: a lower layer uses a higher one")
             elif other != "crm":
                 parts = target.split(".")
                 if len(parts) > 1 and parts[1] not in PUBLIC_MODULES:
                     wrong.append(f"{module} imports {target}: not a public module of {other}")
+    assert wrong == []
+
+
+def test_no_product_app_imports_the_development_tools():
+    found = modules()
+    assert any(module.startswith("devtools.") for module in found)
+    wrong = [
+        f"{module} imports {target}"
+        for module, path in sorted(found.items())
+        if layer_of(module) != "devtools"
+        for target in imported(path, found)
+        if layer_of(target) == "devtools"
+    ]
     assert wrong == []

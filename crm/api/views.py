@@ -35,6 +35,19 @@ class PartnerAPIMixin(_APIViewMixinBase):
     scope_resource: str | None = None
     _tenant_token: Token[Scope] | None = None
 
+    @property
+    def partner(self) -> PartnerPrincipal | None:
+        """The partner calling; None for the stand-in request the OpenAPI schema is made with.
+
+        Views read rows with ``Model.objects.for_partner(self.partner)``, which gives none
+        without a partner.
+        """
+        if getattr(self, "swagger_fake_view", False):
+            return None
+        user = self.request.user
+        assert isinstance(user, PartnerPrincipal)  # PartnerTokenAuthentication's principal
+        return user
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         self.perform_authentication(request)
         if isinstance(request.user, PartnerPrincipal):

@@ -83,7 +83,8 @@ def _name_of(obj: models.Model) -> str:
     return str(obj)
 
 
-def _related_names(events: Iterable[Any], fields: list[Any]) -> RelatedNames:
+def _related_names(events: Iterable[Any], fields: list[Any], tenant: Tenant) -> RelatedNames:
+    """Names of the rows the events point to (a staff member, a branch, a role)."""
     wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
     for event in events:
         for f in fields:
@@ -93,7 +94,14 @@ def _related_names(events: Iterable[Any], fields: list[Any]) -> RelatedNames:
                     wanted[f.related_model].add(value)
     names: RelatedNames = {}
     for model, ids in wanted.items():
-        for pk, obj in model._base_manager.in_bulk(list(ids)).items():
+        rows = model._default_manager.all()
+        # Through the scoped manager, and pinned to the trail's bank: the events are, and
+        # an id recorded in them must never name another bank's row.
+        if any(f.name == "tenant" for f in model._meta.fields):
+            rows = rows.filter(tenant_id=tenant.pk)
+        elif model is Tenant:
+            rows = rows.filter(pk=tenant.pk)
+        for pk, obj in rows.in_bulk(list(ids)).items():
             names[(model, pk)] = _name_of(obj)
     return names
 
@@ -159,7 +167,7 @@ def _newest_event_ids(
 
 
 def _events_of(
-    tracked: type[models.Model], ids: list[int] | models.QuerySet[Any, Any]
+    tracked: type[models.Model], ids: list[int] | models.QuerySet[Any, Any], *, tenant: Tenant
 ) -> list[AuditEntry]:
     event_model = _event_model(tracked)
     previous = event_model.objects.filter(
@@ -173,7 +181,7 @@ def _events_of(
     previous_ids = [e.previous_id for e in events if e.previous_id]
     previous_by_id = event_model.objects.in_bulk(previous_ids) if previous_ids else {}
     fields = [event_model._meta.get_field(name) for name in AUDITED_FIELDS[tracked]]
-    related = _related_names([*events, *previous_by_id.values()], fields)
+    related = _related_names([*events, *previous_by_id.values()], fields, tenant)
     entries = []
     for event in events:
         before_event = previous_by_id.get(event.previous_id)
@@ -213,7 +221,7 @@ def change_entries(
     entries: list[AuditEntry] = []
     newest = _newest_event_ids(tenant, limit=limit, before=before, after=after)
     for tracked, ids in newest.items():
-        entries += _events_of(tracked, ids)
+        entries += _events_of(tracked, ids, tenant=tenant)
     return entries
 
 
@@ -292,6 +300,6 @@ def object_history(
         .order_by("-pgh_id")
         .values("pgh_id")[:limit]
     )
-    entries = _events_of(tracked, newest)  # a subquery: one round trip, not two
+    entries = _events_of(tracked, newest, tenant=tenant)  # a subquery: one round trip, not two
     entries.sort(key=lambda entry: entry.occurred_at, reverse=True)
     return entries

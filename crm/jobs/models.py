@@ -1,9 +1,6 @@
 """A record of each run of a background job, per tenant and period."""
 
-from __future__ import annotations
-
 from datetime import timedelta
-from typing import TYPE_CHECKING, Self
 
 from django.conf import settings
 from django.db import connection, models
@@ -12,21 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.tenancy.managers import ScopedManager
 
-if TYPE_CHECKING:
-    from crm.tenancy.models import Staff
 
-
-class JobRunQuerySet(models.QuerySet["JobRun"]):
-    def in_scope(self, staff: Staff) -> Self:
-        if staff.is_platform_admin:
-            return self
-        return self.filter(tenant_id=staff.tenant_id)
-
-
-_JobRunManagerBase = ScopedManager.from_queryset(JobRunQuerySet)
-
-
-class JobRunManager(_JobRunManagerBase["JobRun"]):
+class JobRunManager(ScopedManager["JobRun"]):
     def claim(
         self, *, job: str, tenant_id: int | None, period: str, claimant: str = ""
     ) -> int | None:

@@ -59,4 +59,4 @@ class BranchViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet[Branch]):
     ordering_fields = ["id"]
 
     def get_queryset(self) -> QuerySet[Branch]:
-        return Branch.objects.all()
+        return Branch.objects.for_partner(self.partner)

@@ -23,6 +23,7 @@ from crm.db import lookups  # noqa: F401  (registers the index-friendly __prefix
 from crm.tenancy.context import current_tenant
 from crm.tenancy.managers import CurrentTenantCondition, ScopedManager, ScopedQuerySet
 from crm.tenancy.roles import ADMIN_SITE_ROLES, Role
+from crm.tenancy.scoping import StaffScope
 
 
 def every_change() -> tuple[pghistory.InsertEvent, pghistory.UpdateEvent, pghistory.DeleteEvent]:
@@ -412,19 +413,9 @@ class Staff(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-
         )
 
     @cached_property
-    def scope_branch_ids(self) -> list[int] | None:
-        """Return the branch ids this person's scope covers; None means the whole bank."""
-        if self.is_platform_admin or self.branch is None or self.branch.is_head_office:
-            return None
-        return self.branch.subtree_ids()
-
-    @property
-    def sees_only_own_book(self) -> bool:
-        return (
-            self.tenant is not None
-            and self.tenant.rm_scope == Tenant.RmScope.OWN_BOOK
-            and self.role_codes == {Role.RELATIONSHIP_MANAGER}
-        )
+    def scope(self) -> StaffScope:
+        """What this person may see in their bank (the rule is ``StaffScope.of``)."""
+        return StaffScope.of(self)
 
     def clean(self) -> None:
         super().clean()
