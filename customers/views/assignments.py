@@ -13,7 +13,8 @@ from crm.domain import DomainError, add_to_form
 from crm.htmx import wants_fragment
 from crm.tenancy.decorators import tenant_staff_required
 from customers import selectors, services
-from customers.forms import BookHandoverForm, PoolForm
+from customers.forms.handover import BookHandoverForm
+from customers.forms.listing import PoolForm
 
 
 @tenant_staff_required

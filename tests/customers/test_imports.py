@@ -14,8 +14,8 @@ from stdnum.cn import ric, uscc
 from crm import pii
 from crm.celery import app as celery_app
 from crm.tenancy.roles import Role
-from customers.imports import services
-from customers.imports.models import ImportJob
+from customers.intake import services
+from customers.intake.models import ImportJob
 from customers.models import Assignment, Customer, Holding
 from customers.tasks import import_apply
 from tests.factories import CustomerFactory, HoldingFactory, ProductFactory

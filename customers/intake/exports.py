@@ -25,7 +25,7 @@ from crm.domain import DomainError
 from crm.sheets import build_file, build_workbook
 from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Staff
-from customers.imports.models import CustomerExport
+from customers.intake.models import CustomerExport
 from customers.models import (
     Assignment,
     BalanceSnapshot,
