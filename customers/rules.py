@@ -114,24 +114,20 @@ def clean_record(values: dict, *, customer: Customer | None = None) -> dict:
     kind = current("kind", "")
     if "number" in values:
         values["number"] = (values["number"] or "").strip()
-    errors += _clean_document(values, kind=kind, customer=customer)
+    document_errors = _clean_document(values, kind=kind, customer=customer)
+    errors += document_errors
     if values.get("phone"):
         try:
             values["phone"] = validators.validate_mobile(values["phone"])
         except ValidationError as error:
             errors += _domain_errors(error, "phone")
 
-    has_id = (
-        bool(values["id_number"])
-        if values.get("id_number") is not None
-        else (customer is not None and bool(customer.id_number_masked))
-    )
-    has_phone = (
-        bool(values["phone"])
-        if values.get("phone") is not None
-        else (customer is not None and bool(customer.phone_masked))
-    )
-    if not (has_id or has_phone):
+    had_id = customer is not None and bool(customer.id_number_masked)
+    had_phone = customer is not None and bool(customer.phone_masked)
+    has_id = had_id if values.get("id_number") is None else bool(values["id_number"])
+    has_phone = had_phone if values.get("phone") is None else bool(values["phone"])
+    # A record kept from before this rule, with neither, may still change in other ways.
+    if not (has_id or has_phone) and (customer is None or had_id or had_phone):
         errors.append(
             DomainError(
                 _(
@@ -154,8 +150,8 @@ def clean_record(values: dict, *, customer: Customer | None = None) -> dict:
         errors.append(
             DomainError(_("The birth date must be between 1900 and today."), field="birth_date")
         )
-    else:
-        errors += _fill_from_resident_id(values, customer=customer)
+    elif not document_errors:
+        errors += _fill_from_resident_id(values)
     if errors:
         raise RecordRefused(errors)
     return values
@@ -193,7 +189,7 @@ def _clean_document(values: dict, *, kind: str, customer: Customer | None) -> li
     return []
 
 
-def _fill_from_resident_id(values: dict, *, customer: Customer | None) -> list[DomainError]:
+def _fill_from_resident_id(values: dict) -> list[DomainError]:
     """Check a new resident ID number against the birth date and sex; fill in those left empty."""
     if values.get("id_type") != Customer.IdType.RESIDENT_ID or not values.get("id_number"):
         return []

@@ -263,22 +263,22 @@ def claims_this_month(manager: Staff) -> int:
 
 
 @transaction.atomic
-def customer_claim(*, customer: Customer, manager: Staff) -> None:
+def customer_claim(*, customer: Customer, actor: Staff) -> None:
     """A relationship manager takes a customer from the public pool, within the monthly limit."""
-    _check_manager(manager)
+    _check_manager(actor)
     # One claim at a time per manager, so that the limit holds under concurrent clicks.
     # No ordering: Staff's default one joins the branch, and FOR UPDATE refuses outer joins.
-    Staff.objects.select_for_update().filter(pk=manager.pk).order_by().first()
+    Staff.objects.select_for_update().filter(pk=actor.pk).order_by().first()
     limit = CustomerSettings.current().pool_claim_limit
-    if claims_this_month(manager) >= limit:
+    if claims_this_month(actor) >= limit:
         raise DomainError(
             _("You have reached this month's limit of %(limit)d customers from the pool.")
             % {"limit": limit}
         )
     claimed = customers_assign(
         customer_ids=Customer.objects.in_pool().filter(pk=customer.pk).values_list("pk", flat=True),
-        relationship_manager=manager,
-        actor=manager,
+        relationship_manager=actor,
+        actor=actor,
         reason=_("Claimed from the pool"),
         kind=Assignment.Kind.CLAIM,
     )
@@ -329,13 +329,13 @@ def relationship_add(
 
 
 def pii_reveal(
-    *, customer: Customer, field: str, reason: str, staff: Staff | None = None, partner=""
+    *, customer: Customer, field: str, reason: str, actor: Staff | None = None, partner=""
 ) -> str:
     """Return the clear value of a customer's ID or phone number, after logging who and why."""
     if not reason.strip():
         raise DomainError(_("Give the reason for viewing this value."), field="reason")
     personal_data_access_record(
-        subject=customer, field=field, reason=reason, staff=staff, partner_name=partner
+        subject=customer, field=field, reason=reason, actor=actor, partner_name=partner
     )
     return customer.reveal(field)
 

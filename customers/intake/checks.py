@@ -389,8 +389,8 @@ def _check_record(row, *, kind, add, id_types, genders) -> dict:
     try:
         return rules.clean_record(values)
     except rules.RecordRefused as refused:
-        for error in refused.errors:
-            add(error.message)
+        for message in dict.fromkeys(error.message for error in refused.errors):
+            add(message)
         return values
 
 

@@ -62,7 +62,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             job = services.import_job_upload(
-                staff=request.user,
+                actor=request.user,
                 kind=form.cleaned_data["kind"],
                 uploaded_file=form.cleaned_data["file"],
             )
@@ -189,7 +189,7 @@ def export(request: HttpRequest) -> HttpResponse:
     }
     try:
         name, content = exports.customer_list_export(
-            staff=staff,
+            actor=staff,
             customers=customers,
             file_format=file_format,
             filters=exports.audit_filters(query),
@@ -214,7 +214,7 @@ def personal_data_copy(request: HttpRequest, pk: int) -> HttpResponse:
         file_format = form.cleaned_data["file_format"]
         name, content = exports.personal_data_copy(
             customer=customer,
-            staff=request.user,
+            actor=request.user,
             reason=form.cleaned_data["reason"],
             file_format=file_format,
         )

@@ -100,7 +100,7 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
     """Take a customer from the pool into my book."""
     customer = selectors.get_claimable_or_404(request.user, pk)
     try:
-        services.customer_claim(customer=customer, manager=request.user)
+        services.customer_claim(customer=customer, actor=request.user)
     except DomainError as error:
         messages.error(request, error.message)
     else:

@@ -64,7 +64,7 @@ def reveal(request: HttpRequest, pk: int) -> HttpResponse:
                 customer=customer,
                 field=field,
                 reason=form.cleaned_data["reason"],
-                staff=request.user,
+                actor=request.user,
             )
         except DomainError as error:
             form.add_error("reason" if error.field == "reason" else None, error.message)
