@@ -102,8 +102,15 @@ class CustomerAdmin(TenantScopedAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
-        form.actor = request.user
+        form.actor = self.actor(request)
         return form
+
+    @staticmethod
+    def actor(request):
+        # The platform administrator is nobody's staff: like a partner system they act with
+        # the whole bank as their scope, and the bank's history does not name them (the
+        # admin log does).
+        return None if request.user.is_platform_admin else request.user
 
     def save_model(self, request, obj, form, change):
         """Save through the customers services, as the pages do (history, duplicates)."""
@@ -111,9 +118,9 @@ class CustomerAdmin(TenantScopedAdmin):
         with tenant_context(form.tenant):
             if change:
                 stored = Customer.objects.get(pk=obj.pk)
-                services.customer_update(customer=stored, actor=request.user, **arguments)
+                services.customer_update(customer=stored, actor=form.actor, **arguments)
             else:
-                obj.pk = services.customer_create(actor=request.user, **arguments).pk
+                obj.pk = services.customer_create(actor=form.actor, **arguments).pk
                 obj._state.adding = False
             obj.refresh_from_db()
 

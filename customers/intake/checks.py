@@ -407,8 +407,12 @@ def _refuse_repeats_in_file(records: list[dict], reasons: RowReasons) -> None:
 
 def _refuse_existing_customers(records: list[dict], reasons: RowReasons) -> None:
     """Refuse rows whose number, ID or phone already belongs to a customer of the bank."""
+    numbers = sorted({record["number"] for record in records if record.get("number")})
+    taken = {number for batch in _in_batches(numbers) for number in rules.numbers_taken(batch)}
+    for record in records:
+        if record.get("number") in taken:
+            reasons.add(record["line"], rules.NumberTaken().message)
     checks = (
-        ("number", "number", _("Customer number %(value)s already exists in the bank.")),
         (
             "id_number_index",
             "id_number_index",
