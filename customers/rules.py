@@ -174,7 +174,8 @@ def _clean_document(values: dict, *, kind: str, customer: Customer | None) -> li
     if kind not in ID_TYPES_OF_KIND:
         return []  # an unknown type of customer is refused by whoever read it
     allowed = ID_TYPES_OF_KIND[kind]
-    id_type = values.get("id_type") or allowed[0]
+    kept = customer.id_type if customer is not None and customer.id_type in allowed else ""
+    id_type = values.get("id_type") or kept or allowed[0]
     values["id_type"] = id_type
     if id_type not in allowed:
         if kind == Customer.Kind.CORPORATE:

@@ -14,7 +14,6 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -201,10 +200,6 @@ def _amount(text: str) -> Decimal | None:
 def _in_batches(values: list, size: int = LOOKUP_BATCH) -> Iterable[list]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
-
-
-def _messages(error: ValidationError) -> list[str]:
-    return [str(message) for message in error.messages]
 
 
 def _too_long(text: str, limit: int, label) -> str | None:
