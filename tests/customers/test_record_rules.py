@@ -437,3 +437,21 @@ def test_a_change_cannot_remove_the_last_identity_number(bank_a, partner_client)
     assert without_both.json()["errors"][0]["detail"] == zh(IDENTITY_REQUIRED)
     with bank_a.scope():
         assert Customer.objects.get(pk=bank_a.customer.pk).id_number_masked != ""
+
+
+def test_a_new_number_without_its_type_keeps_the_customers_document_type(bank_a, partner_client):
+    with bank_a.scope():
+        customer = Customer.objects.get(pk=bank_a.customer.pk)
+        customer.set_id_number("passport", "E12345678")
+        customer.save()
+
+    response = partner_client(bank_a.token()).patch(
+        f"/api/v1/customers/{customer.pk}/",
+        {"id_number": "G7654321"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 200, response.content
+    with bank_a.scope():
+        customer.refresh_from_db()
+        assert (customer.id_type, customer.reveal("id_number")) == ("passport", "G7654321")
