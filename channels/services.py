@@ -37,7 +37,7 @@ def interaction_log(
     customer: Customer,
     channel: Channel,
     kind: str,
-    staff: Staff | None = None,
+    actor: Staff | None = None,
     outlet: Outlet | None = None,
     direction: str = Interaction.Direction.INBOUND,
     summary: str = "",
@@ -62,7 +62,7 @@ def interaction_log(
                 customer=customer,
                 channel=channel,
                 outlet=outlet,
-                staff=staff,
+                staff=actor,
                 kind=kind,
                 direction=direction,
                 summary=summary,
@@ -96,7 +96,7 @@ def service_request_open(
     summary: str,
     team: Branch | None = None,
     owner: Staff | None = None,
-    staff: Staff | None = None,
+    actor: Staff | None = None,
     partner_name: str = "",
     note: str = "",
     source: str = "",
@@ -138,7 +138,7 @@ def service_request_open(
         from_status="",
         to_status=request.status,
         channel=channel,
-        staff=staff,
+        staff=actor,
         partner_name=partner_name,
         note=note or summary,
         occurred_at=opened_at,
@@ -152,7 +152,7 @@ def service_request_move(
     request: ServiceRequest,
     to_status: str,
     channel: Channel,
-    staff: Staff | None = None,
+    actor: Staff | None = None,
     partner_name: str = "",
     note: str = "",
 ) -> ServiceRequest:
@@ -178,8 +178,8 @@ def service_request_move(
     request.status = to_status
     if to_status in ServiceRequest.CLOSED_STATUSES:
         request.closed_at = timezone.now()
-    if staff is not None and request.owner_id is None:
-        request.owner = staff
+    if actor is not None and request.owner_id is None:
+        request.owner = actor
     request.save(update_fields=["status", "closed_at", "owner"])
     ServiceRequestStep.objects.create(
         tenant=request.tenant,
@@ -187,7 +187,7 @@ def service_request_move(
         from_status=previous,
         to_status=to_status,
         channel=channel,
-        staff=staff,
+        staff=actor,
         partner_name=partner_name,
         note=note,
     )

@@ -15,12 +15,12 @@ def personal_data_access_record(
     subject: models.Model,
     field: str,
     reason: str,
-    staff: Staff | None = None,
+    actor: Staff | None = None,
     partner_name: str = "",
 ) -> PersonalDataAccess:
     return PersonalDataAccess.objects.create(
         tenant=require_tenant(),
-        staff=staff,
+        staff=actor,
         partner_name=partner_name,
         subject_type=subject._meta.label_lower,
         subject_id=subject.pk,
@@ -35,7 +35,7 @@ def personal_data_accesses_record(
     *,
     accesses: Iterable[tuple[models.Model, str]],
     reason: str,
-    staff: Staff | None = None,
+    actor: Staff | None = None,
     partner_name: str = "",
 ) -> list[PersonalDataAccess]:
     """Record many reads at once, one row per (subject, field): a page of a list in one insert."""
@@ -43,7 +43,7 @@ def personal_data_accesses_record(
     return PersonalDataAccess.objects.bulk_create(
         PersonalDataAccess(
             tenant=tenant,
-            staff=staff,
+            staff=actor,
             partner_name=partner_name,
             subject_type=subject._meta.label_lower,
             subject_id=subject.pk,

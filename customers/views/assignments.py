@@ -13,7 +13,8 @@ from crm.domain import DomainError, add_to_form
 from crm.htmx import wants_fragment
 from crm.tenancy.decorators import tenant_staff_required
 from customers import selectors, services
-from customers.forms import BookHandoverForm, PoolForm
+from customers.forms.handover import BookHandoverForm
+from customers.forms.listing import PoolForm
 
 
 @tenant_staff_required
@@ -99,7 +100,7 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
     """Take a customer from the pool into my book."""
     customer = selectors.get_claimable_or_404(request.user, pk)
     try:
-        services.customer_claim(customer=customer, manager=request.user)
+        services.customer_claim(customer=customer, actor=request.user)
     except DomainError as error:
         messages.error(request, error.message)
     else:

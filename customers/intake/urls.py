@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers.imports import views
+from customers.intake import views
 
 # Included at /customers/imports/ under the "customers" namespace.
 urlpatterns = [

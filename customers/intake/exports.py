@@ -25,7 +25,7 @@ from crm.domain import DomainError
 from crm.sheets import build_file, build_workbook
 from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Staff
-from customers.imports.models import CustomerExport
+from customers.intake.models import CustomerExport
 from customers.models import (
     Assignment,
     BalanceSnapshot,
@@ -138,7 +138,7 @@ def audit_filters(query: dict[str, list[str]]) -> str:
 
 @transaction.atomic
 def customer_list_export(
-    *, staff: Staff, customers: QuerySet, file_format: str, filters: str = ""
+    *, actor: Staff, customers: QuerySet, file_format: str, filters: str = ""
 ) -> tuple[str, bytes]:
     """Build the file of a filtered customer list (masked) and record who took it."""
     if not customers.query.order_by:
@@ -160,7 +160,7 @@ def customer_list_export(
         file_format=file_format,
         filters=filters,
         rows=len(values),
-        exported_by=staff,
+        exported_by=actor,
     )
     return name, content
 
@@ -315,13 +315,13 @@ def personal_data_sections(customer: Customer) -> list[tuple[str, str, list[str]
 
 @transaction.atomic
 def personal_data_copy(
-    *, customer: Customer, staff: Staff, reason: str, file_format: str
+    *, customer: Customer, actor: Staff, reason: str, file_format: str
 ) -> tuple[str, bytes]:
     """Log the access, then build the customer's own copy of their data (JSON or XLSX)."""
     if not reason.strip():
         raise DomainError(_("Give the reason for this copy."), field="reason")
     personal_data_access_record(
-        subject=customer, field=PERSONAL_DATA_COPY, reason=reason.strip(), staff=staff
+        subject=customer, field=PERSONAL_DATA_COPY, reason=reason.strip(), actor=actor
     )
     sections = personal_data_sections(customer)
     stamp = f"{timezone.localtime(timezone.now(), _tenant_zone()):%Y%m%d}"

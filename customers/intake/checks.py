@@ -14,7 +14,6 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,20 +22,39 @@ from crm import pii
 from crm.sheets import Column
 from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Branch, Staff
-from crm.tenancy.roles import Role
-from customers import validators
+from customers import rules
+from customers.intake.models import ImportJob
 from customers.models import Customer, Holding, Product
 
 LOOKUP_BATCH = 1000
 MAX_BALANCE = Decimal("10") ** 16  # max_digits=18 with 2 decimal places
+# What a checked customer row gives ``customers.services.customer_build``.
+RECORD_VALUES = (
+    "number",
+    "kind",
+    "name",
+    "status",
+    "id_type",
+    "id_number",
+    "phone",
+    "birth_date",
+    "gender",
+    "occupation",
+    "address",
+    "industry",
+    "legal_representative",
+    "home_branch_id",
+    "relationship_manager_id",
+)
 
 CUSTOMER_COLUMNS = (
     Column("number", gettext_lazy("customer number"), True, ("客户号", "客户编号", "customerno")),
     Column("kind", gettext_lazy("customer type"), True, ("type", "类型", "客户类型", "客户类别")),
     Column("name", gettext_lazy("name"), True, ("姓名", "名称", "客户名称", "customername")),
     Column("id_type", gettext_lazy("ID type"), False, ("证件类型",)),
+    # An ID number or a mobile number (customers.rules): neither column is required alone.
     Column(
-        "id_number", gettext_lazy("ID number"), True, ("证件号", "证件号码", "身份证号", "idno")
+        "id_number", gettext_lazy("ID number"), False, ("证件号", "证件号码", "身份证号", "idno")
     ),
     Column(
         "phone",
@@ -184,10 +202,6 @@ def _in_batches(values: list, size: int = LOOKUP_BATCH) -> Iterable[list]:
         yield values[start : start + size]
 
 
-def _messages(error: ValidationError) -> list[str]:
-    return [str(message) for message in error.messages]
-
-
 def _too_long(text: str, limit: int, label) -> str | None:
     if len(text) > limit:
         return _("%(field)s is longer than %(limit)d characters.") % {
@@ -215,7 +229,7 @@ def _first_lines(rows: list[dict], key: Callable[[dict], object]) -> dict[int, i
 # Customers ------------------------------------------------------------------------------
 
 
-def check_customer_rows(rows: list[dict], *, staff: Staff) -> ImportCheck:
+def check_customer_rows(rows: list[dict], *, actor: Staff) -> ImportCheck:
     """Check every row of a customers file; return the problems and the values to create."""
     tenant_id = require_tenant().pk
     reasons = RowReasons()
@@ -224,9 +238,11 @@ def check_customer_rows(rows: list[dict], *, staff: Staff) -> ImportCheck:
     genders = _choice_words(Customer.Gender, GENDER_WORDS)
     statuses = _choice_words(Customer.Status, STATUS_WORDS)
     branches = dict(
-        Branch.objects.in_scope(staff).active().values_list("code", "id")
+        Branch.objects.in_scope(actor).active().values_list("code", "id")
     )  # a bank has hundreds of branches at most
-    managers = _relationship_managers({row.get("relationship_manager", "") for row in rows})
+    managers = _relationship_managers(
+        {row.get("relationship_manager", "") for row in rows}, actor=actor
+    )
 
     records = []
     for row in rows:
@@ -257,16 +273,13 @@ def check_customer_rows(rows: list[dict], *, staff: Staff) -> ImportCheck:
     return check
 
 
-def _relationship_managers(usernames: set[str]) -> dict[str, int]:
+def _relationship_managers(usernames: set[str], *, actor: Staff) -> dict[str, int]:
+    """The managers named in the file that ``actor`` may give customers to (by username)."""
     usernames = {name.strip() for name in usernames if name and name.strip()}
     if not usernames:
         return {}
-    return dict(
-        Staff.objects.active()
-        .with_role(Role.RELATIONSHIP_MANAGER)
-        .filter(username__in=usernames)
-        .values_list("username", "id")
-    )
+    managers = rules.managers_within_reach(actor).filter(username__in=usernames)
+    return dict(managers.values_list("username", "id"))
 
 
 def _check_customer_row(row, *, add, kinds, id_types, genders, statuses, branches, managers):
@@ -296,16 +309,7 @@ def _check_customer_row(row, *, add, kinds, id_types, genders, statuses, branche
         add(problem)
     record["name"] = name
 
-    record.update(_check_identity(row, kind=kind, add=add, id_types=id_types, genders=genders))
-
-    phone = row.get("phone", "").strip()
-    record["phone"] = ""
-    if phone:
-        try:
-            record["phone"] = validators.validate_mobile(phone)
-        except ValidationError as error:
-            for message in _messages(error):
-                add(message)
+    record.update(_check_record(row, kind=kind, add=add, id_types=id_types, genders=genders))
 
     code = row.get("home_branch", "").strip()
     record["home_branch_id"] = branches.get(code)
@@ -318,7 +322,7 @@ def _check_customer_row(row, *, add, kinds, id_types, genders, statuses, branche
     record["relationship_manager_id"] = managers.get(username) if username else None
     if username and record["relationship_manager_id"] is None:
         add(
-            _("“%(username)s” is not an active relationship manager of this bank.")
+            _("“%(username)s” is not an active relationship manager of your branches.")
             % {"username": username}
         )
 
@@ -344,64 +348,45 @@ def _status_hint(text: str) -> dict:
     return {"status": text, "choices": _(", ").join(str(label) for label in Customer.Status.labels)}
 
 
-def _check_identity(row, *, kind, add, id_types, genders) -> dict:
-    """Check the ID type and number, and the birth date and gender against a resident ID."""
-    values = {"id_type": "", "id_number": "", "birth_date": None, "gender": ""}
+def _check_record(row, *, kind, add, id_types, genders) -> dict:
+    """Read the identity, phone, birth date and gender, and apply the record's rules."""
+    values = {
+        "kind": kind,
+        "id_type": "",
+        "id_number": row.get("id_number", "").strip(),
+        "phone": row.get("phone", "").strip(),
+        "birth_date": None,
+        "gender": "",
+    }
     type_text = row.get("id_type", "").strip()
     if type_text:
-        id_type = _choice(type_text, id_types)
-        if id_type is None:
+        values["id_type"] = _choice(type_text, id_types)
+        if values["id_type"] is None:
             add(_("The ID type “%(type)s” is not known.") % {"type": type_text})
-            return values
-    elif kind == Customer.Kind.CORPORATE:
-        id_type = Customer.IdType.USCC
-    else:
-        id_type = Customer.IdType.RESIDENT_ID
-    if kind == Customer.Kind.CORPORATE and id_type != Customer.IdType.USCC:
-        add(_("A corporate customer is identified by its unified social credit code."))
-    if kind == Customer.Kind.INDIVIDUAL and id_type == Customer.IdType.USCC:
-        add(_("An individual customer is identified by a resident ID card or a passport."))
-    values["id_type"] = id_type
-
-    number_text = row.get("id_number", "").strip()
-    if not number_text:
-        add(_("The ID number is missing."))
-    else:
-        try:
-            values["id_number"] = validators.validate_id_number(id_type, number_text)
-        except ValidationError as error:
-            for message in _messages(error):
-                add(message)
-
+            values["id_type"] = ""
+            values["id_number"] = ""  # not checked against an unknown type
     birth_text = row.get("birth_date", "").strip()
-    gender_text = row.get("gender", "").strip()
-    if kind == Customer.Kind.CORPORATE:
-        if birth_text or gender_text:
-            add(_("Birth date and gender are for individual customers only."))
-        return values
-    birth_date = _date(birth_text) if birth_text else None
-    if birth_text and birth_date is None:
-        add(_("The birth date “%(text)s” is not a date (use YYYY-MM-DD).") % {"text": birth_text})
-    elif birth_date and not validators.OLDEST_BIRTH_DATE <= birth_date <= timezone.localdate():
-        add(_("The birth date must be between 1900 and today."))
-    gender = _choice(gender_text, genders) if gender_text else ""
-    if gender is None:
-        add(_("The gender “%(text)s” is not known.") % {"text": gender_text})
-        gender = ""
-    if id_type == Customer.IdType.RESIDENT_ID and values["id_number"]:
-        try:
-            validators.validate_resident_id_matches(
-                values["id_number"], birth_date=birth_date, gender=gender
+    if birth_text:
+        values["birth_date"] = _date(birth_text)
+        if values["birth_date"] is None:
+            add(
+                _("The birth date “%(text)s” is not a date (use YYYY-MM-DD).")
+                % {"text": birth_text}
             )
-        except ValidationError as error:
-            for message in _messages(error):
-                add(message)
-        # The card says both: fill them in when the file leaves them out.
-        birth_date = birth_date or validators.resident_id_birth_date(values["id_number"])
-        gender = gender or validators.resident_id_gender(values["id_number"])
-    values["birth_date"] = birth_date
-    values["gender"] = gender
-    return values
+    gender_text = row.get("gender", "").strip()
+    if gender_text:
+        values["gender"] = _choice(gender_text, genders)
+        if values["gender"] is None:
+            add(_("The gender “%(text)s” is not known.") % {"text": gender_text})
+            values["gender"] = ""
+    if kind is None:
+        return values
+    try:
+        return rules.clean_record(values)
+    except rules.RecordRefused as refused:
+        for message in dict.fromkeys(error.message for error in refused.errors):
+            add(message)
+        return values
 
 
 def _refuse_repeats_in_file(records: list[dict], reasons: RowReasons) -> None:
@@ -417,8 +402,12 @@ def _refuse_repeats_in_file(records: list[dict], reasons: RowReasons) -> None:
 
 def _refuse_existing_customers(records: list[dict], reasons: RowReasons) -> None:
     """Refuse rows whose number, ID or phone already belongs to a customer of the bank."""
+    numbers = sorted({record["number"] for record in records if record.get("number")})
+    taken = {number for batch in _in_batches(numbers) for number in rules.numbers_taken(batch)}
+    for record in records:
+        if record.get("number") in taken:
+            reasons.add(record["line"], rules.NumberTaken().message)
     checks = (
-        ("number", "number", _("Customer number %(value)s already exists in the bank.")),
         (
             "id_number_index",
             "id_number_index",
@@ -447,12 +436,12 @@ def _refuse_existing_customers(records: list[dict], reasons: RowReasons) -> None
 # Holdings -------------------------------------------------------------------------------
 
 
-def check_holding_rows(rows: list[dict], *, staff: Staff) -> ImportCheck:
+def check_holding_rows(rows: list[dict], *, actor: Staff) -> ImportCheck:
     """Check every row of a holdings file; return the problems and the values to upsert."""
     reasons = RowReasons()
     statuses = _choice_words(Holding.Status, STATUS_WORDS)
     customers = _lookup(
-        Customer.objects.in_scope(staff), "number", {r.get("customer_number", "") for r in rows}
+        Customer.objects.in_scope(actor), "number", {r.get("customer_number", "") for r in rows}
     )
     products = _lookup(
         Product.objects.filter(is_active=True), "code", {r.get("product_code", "") for r in rows}
@@ -565,3 +554,8 @@ def _lookup(queryset, key: str, values: set[str]) -> dict[str, int]:
 
 CHECKS = {"customers": check_customer_rows, "holdings": check_holding_rows}
 COLUMNS = {"customers": CUSTOMER_COLUMNS, "holdings": HOLDING_COLUMNS}
+
+
+def check_job(job: ImportJob, *, actor: Staff) -> ImportCheck:
+    """Check every row of the job's file as ``actor`` would import it."""
+    return CHECKS[job.kind](job.get_rows(), actor=actor)

@@ -15,11 +15,11 @@ from crm.domain import DomainError
 from crm.sheets import build_file
 from crm.tenancy.decorators import tenant_staff_required
 from customers import selectors
-from customers.forms import CustomerFilter, ListOrderForm
-from customers.imports import exports, services
-from customers.imports.checks import COLUMNS
-from customers.imports.forms import FileFormatForm, ImportUploadForm, PersonalDataCopyForm
-from customers.imports.models import ImportJob
+from customers.forms.listing import CustomerFilter, ListOrderForm
+from customers.intake import exports, services
+from customers.intake.checks import COLUMNS
+from customers.intake.forms import FileFormatForm, ImportUploadForm, PersonalDataCopyForm
+from customers.intake.models import ImportJob
 
 PROBLEMS_SHOWN = 500
 CONTENT_TYPES = {
@@ -51,7 +51,7 @@ def _job_page(request: HttpRequest, job: ImportJob, check=None, *, status: int =
     context = {"job": job, "check": check, "problems_shown": PROBLEMS_SHOWN}
     if check is not None:
         context["problems"] = check.problems[:PROBLEMS_SHOWN]
-    return render(request, "customers/imports/job.html", context, status=status)
+    return render(request, "customers/intake/job.html", context, status=status)
 
 
 @tenant_staff_required
@@ -62,7 +62,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             job = services.import_job_upload(
-                staff=request.user,
+                actor=request.user,
                 kind=form.cleaned_data["kind"],
                 uploaded_file=form.cleaned_data["file"],
             )
@@ -79,7 +79,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         "column_sets": [(kind, label, COLUMNS[kind]) for kind, label in ImportJob.Kind.choices],
     }
     status = 400 if form.errors else 200
-    return render(request, "customers/imports/upload.html", context, status=status)
+    return render(request, "customers/intake/upload.html", context, status=status)
 
 
 @tenant_staff_required
@@ -103,7 +103,7 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_or_404(request, pk)
     check = None
     if job.status == ImportJob.Status.DRAFT:
-        check = services.import_job_check(job=job, staff=request.user)
+        check = services.import_job_check(job=job, actor=request.user)
     return _job_page(request, job, check)
 
 
@@ -114,7 +114,7 @@ def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
     """Apply a checked file in the background; refused, with the bad rows, if any is wrong."""
     job = _job_or_404(request, pk)
     try:
-        services.import_job_apply(job=job, staff=request.user)
+        services.import_job_apply(job=job, actor=request.user)
     except services.ImportRefused as refused:
         messages.error(request, refused.message)
         return _job_page(request, job, refused.check, status=400)
@@ -143,7 +143,7 @@ def import_discard(request: HttpRequest, pk: int) -> HttpResponse:
 def import_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress of an import, polled by its page every second until it has ended."""
     job = _job_or_404(request, pk, with_rows=False)
-    return render(request, "customers/imports/job.html#progress", {"job": job})
+    return render(request, "customers/intake/job.html#progress", {"job": job})
 
 
 @tenant_staff_required
@@ -153,7 +153,7 @@ def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_or_404(request, pk)
     if job.status != ImportJob.Status.DRAFT:
         raise Http404
-    check = services.import_job_check(job=job, staff=request.user)
+    check = services.import_job_check(job=job, actor=request.user)
     rows = [[problem.line, " ".join(problem.reasons)] for problem in check.problems]
     content = build_file([_("Line"), _("Reasons")], rows, file_format="csv")
     return _download(f"import-{job.pk}-errors.csv", content, "csv")
@@ -172,7 +172,7 @@ def export(request: HttpRequest) -> HttpResponse:
     if not (format_form.is_valid() and filterset.is_valid() and order_form.is_valid()):
         return render(
             request,
-            "customers/imports/export_refused.html",
+            "customers/intake/export_refused.html",
             {"message": _("The filters of this list are not valid. Correct them first.")},
             status=400,
         )
@@ -189,7 +189,7 @@ def export(request: HttpRequest) -> HttpResponse:
     }
     try:
         name, content = exports.customer_list_export(
-            staff=staff,
+            actor=staff,
             customers=customers,
             file_format=file_format,
             filters=exports.audit_filters(query),
@@ -197,7 +197,7 @@ def export(request: HttpRequest) -> HttpResponse:
     except DomainError as error:
         return render(
             request,
-            "customers/imports/export_refused.html",
+            "customers/intake/export_refused.html",
             {"message": error.message},
             status=400,
         )
@@ -214,7 +214,7 @@ def personal_data_copy(request: HttpRequest, pk: int) -> HttpResponse:
         file_format = form.cleaned_data["file_format"]
         name, content = exports.personal_data_copy(
             customer=customer,
-            staff=request.user,
+            actor=request.user,
             reason=form.cleaned_data["reason"],
             file_format=file_format,
         )
@@ -222,7 +222,7 @@ def personal_data_copy(request: HttpRequest, pk: int) -> HttpResponse:
     status = 400 if form.errors else 200
     return render(
         request,
-        "customers/imports/personal_data.html",
+        "customers/intake/personal_data.html",
         {"customer": customer, "form": form},
         status=status,
     )

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from customers.imports.models import CustomerExport, ImportJob
+from customers.intake.models import CustomerExport, ImportJob
 
 
 class ImportUploadForm(forms.Form):
