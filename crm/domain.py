@@ -43,6 +43,9 @@ def as_api_error(error: DomainError, inputs: dict[str, str] | None = None) -> Va
 
     detail: dict[str, list[str]] = {}
     for each in error.errors:
-        field = (inputs or {}).get(each.field, each.field) or "non_field_errors"
+        field = each.field
+        if field is not None:
+            field = (inputs or {}).get(field, field)
+        field = field or "non_field_errors"
         detail.setdefault(field, []).append(each.message)
     return ValidationError(detail)
