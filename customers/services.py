@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from crm.audit.services import personal_data_access_record
 from crm.domain import DomainError
+from crm.events.services import event_record, events_record
 from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Staff
 from crm.tenancy.roles import Role
@@ -80,6 +81,7 @@ def customer_create(
             changed_by=actor,
             reason=_("New customer"),
         )
+    event_record("customers.customer.created", subject_id=customer.pk, actor=actor)  # outbox
     return customer
 
 
@@ -108,6 +110,7 @@ def customer_update(
             kind=Assignment.Kind.ASSIGN if new_manager else Assignment.Kind.RELEASE,
         )
         customer.refresh_from_db(fields=["relationship_manager"])
+    event_record("customers.customer.changed", subject_id=customer.pk, actor=actor)  # outbox
     return customer
 
 
@@ -163,6 +166,9 @@ def customers_assign(
     )
     Customer.objects.filter(pk__in=[pk for pk, _previous in changing]).update(
         relationship_manager=relationship_manager, updated_at=now
+    )
+    events_record(
+        "customers.customer.reassigned", subject_ids=[pk for pk, _m in changing], actor=actor
     )
     return len(changing)
 

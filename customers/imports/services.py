@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from crm.domain import DomainError
+from crm.events.services import events_record
 from crm.sheets import MAX_FILE_BYTES, SheetError, read_rows
 from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Staff
@@ -226,6 +227,11 @@ def _write_customers(customers: list[Customer], *, job: ImportJob) -> tuple[int,
             if customer.relationship_manager_id
         ),
         batch_size=WRITE_BATCH,
+    )
+    events_record(
+        "customers.customer.created",
+        subject_ids=[customer.pk for customer in created],
+        actor_id=job.created_by_id,
     )
     return len(created), 0
 
