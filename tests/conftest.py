@@ -146,6 +146,7 @@ def add_platform_records(bank: Bank) -> None:
     from django.utils import timezone
 
     from crm.approvals.models import Proposal
+    from crm.audit.models import FeedBatch
     from crm.business_calendar.models import CalendarDay
     from crm.notifications.models import Notification
 
@@ -169,6 +170,14 @@ def add_platform_records(bank: Bank) -> None:
             expires_at=timezone.now() + timedelta(days=1),
         )
         CalendarDay.objects.create(tenant=bank.tenant, date=date(2026, 10, 1), name=f"{marker}国庆")
+        FeedBatch.objects.create(
+            tenant=bank.tenant,
+            partner=bank.partner,
+            partner_name=bank.partner.name,
+            feed="holdings:write",
+            items=1,
+            created=1,
+        )
 
 
 @pytest.fixture
