@@ -6,12 +6,14 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from crm.events.models import ChangeEvent
-from crm.events.services import events_dispatch
+from crm.events.services import events_dispatch, events_prune
 from crm.jobs.models import JobRun
 from crm.jobs.tenant_task import platform_task, tenant_task
 
 # Events younger than this are left to the task enqueued by their own commit.
 SWEEP_GRACE = timedelta(minutes=1)
+# Dispatched events are kept this long (to look into a subscriber's complaint), then pruned.
+RETENTION = timedelta(days=7)
 
 
 @tenant_task(atomic=False)
@@ -23,10 +25,12 @@ def dispatch_events(*, tenant) -> int:
 def sweep_events() -> int:
     """Every minute: dispatch what the after-commit tasks did not (lost, crashed, failed).
 
-    Also records job runs whose worker died as failed (``JobRun.objects.mark_stale``): this
-    is the platform's one frequent periodic task.
+    Also records job runs whose worker died as failed (``JobRun.objects.mark_stale``) and
+    prunes old dispatched events a slice at a time: this is the platform's one frequent
+    periodic task.
     """
     JobRun.objects.mark_stale()
+    events_prune(older_than=RETENTION)
     tenant_ids = set(
         ChangeEvent.objects.filter(
             dispatched_at__isnull=True,

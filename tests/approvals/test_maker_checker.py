@@ -159,3 +159,27 @@ def test_staff_without_the_permission_see_no_approvals(bank_a, client_for):
             actor=bank_a[Role.TELLER],
             reason="no",
         )
+
+
+def test_a_head_office_makers_proposal_is_decided_by_another_head_office_person(bank_a, colleague):
+    from crm.approvals.services import may_decide, proposal_submit
+
+    admin = bank_a[Role.TENANT_ADMIN]
+    second_admin = StaffFactory(branch=bank_a.head_office, roles=[Role.TENANT_ADMIN])
+    branch_manager = bank_a[Role.BRANCH_MANAGER]
+    with bank_a.scope():
+        proposal = proposal_submit(
+            action_key="customers.large_handover",
+            payload={
+                "from_manager": bank_a[Role.RELATIONSHIP_MANAGER].pk,
+                "to_manager": colleague.pk,
+                "reason": "AAA总行调整",
+            },
+            actor=admin,
+        )
+        proposal = Proposal.objects.select_related("maker_branch").get(pk=proposal.pk)
+        assert not may_decide(admin, proposal)  # the maker
+        assert not may_decide(branch_manager, proposal)  # below the maker
+        assert may_decide(second_admin, proposal)
+        proposal_approve(proposal=proposal, actor=second_admin, reason="")
+    assert manager_of(bank_a, bank_a.customer) == colleague.pk

@@ -12,7 +12,7 @@ from django.utils import timezone
 from channels.ingest import InteractionValues, interactions_ingest
 from crm.events.models import ChangeEvent, EventDelivery
 from crm.events.registry import subscribe, unsubscribe
-from crm.events.services import events_dispatch
+from crm.events.services import events_dispatch, events_prune
 from crm.tenancy.roles import Role
 from customers.api.upserts import (
     BalanceSnapshotValues,
@@ -192,3 +192,19 @@ def _dispatch(bank) -> int:
     """Run the dispatcher as a worker does: as the bank, outside any transaction."""
     with bank.scope():
         return events_dispatch()
+
+
+def test_old_dispatched_events_are_pruned_with_their_deliveries(bank_a, recorder, everywhere):
+    with bank_a.scope():
+        new_customer(bank_a)
+        (event,) = events(bank_a, "customers.customer.created")
+        EventDelivery.objects.create(tenant=bank_a.tenant, event=event, subscriber="x")
+        pending = ChangeEvent.objects.create(
+            tenant=bank_a.tenant, kind="k", subject_id=1, occurred_at=timezone.now() - timedelta(30)
+        )
+        ChangeEvent.objects.filter(pk=event.pk).update(
+            dispatched_at=timezone.now(), occurred_at=timezone.now() - timedelta(days=30)
+        )
+    assert events_prune(older_than=timedelta(days=7)) == 1
+    assert list(ChangeEvent.objects.filter(kind__in=["k", event.kind])) == [pending]
+    assert not EventDelivery.objects.filter(event_id=event.pk).exists()
