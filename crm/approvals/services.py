@@ -25,10 +25,10 @@ def may_decide(staff, proposal: Proposal) -> bool:
         return False
     if not staff.is_active or not staff.has_perm(action.permission):
         return False
-    maker_branch = proposal.maker_branch
-    scope = staff.scope_branch_ids
-    if scope is not None and maker_branch.pk not in scope:
+    # The scope rule is the scoped queryset's (one place), not written again here.
+    if not Proposal.objects.in_scope(staff).filter(pk=proposal.pk).exists():
         return False
+    maker_branch = proposal.maker_branch
     if not action.requires_higher_level:
         return True
     if maker_branch.parent_id is None:
