@@ -26,6 +26,7 @@ from channels.models import (
     ServiceRequestType,
 )
 from crm.domain import DomainError
+from crm.events.services import event_record
 from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Branch, Staff
 from customers.models import Customer
@@ -80,11 +81,18 @@ def interaction_log(
 
 
 def _create_interaction(*, occurred_at, **fields) -> Interaction:
-    return Interaction.objects.create(
+    interaction = Interaction.objects.create(
         tenant=require_tenant(),
         occurred_at=occurred_at or timezone.now(),
         **fields,
     )
+    event_record(  # outbox
+        "channels.interaction.created",
+        subject_id=interaction.pk,
+        payload={"customer_id": interaction.customer_id},
+        actor=fields.get("staff"),
+    )
+    return interaction
 
 
 @transaction.atomic

@@ -7,8 +7,11 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
+        from crm.approvals.registry import register_approval_action
         from crm.tenancy.navigation import NavItem, register_nav_item
-        from customers import audit, demo, panels  # noqa: F401  (registrations)
+        from customers import approvals, audit, demo, panels  # noqa: F401  (registrations)
+
+        register_approval_action(approvals.ACTION)
 
         register_nav_item(
             NavItem(

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from crm.audit.services import personal_data_access_record
 from crm.domain import DomainError
+from crm.events.services import event_record, events_record
 from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Staff
 from crm.tenancy.roles import Role
@@ -90,6 +91,7 @@ def customer_create(*, actor: Staff | None, **values) -> Customer:
         actor=actor,
         reason=_("New customer"),
     )
+    event_record("customers.customer.created", subject_id=customer.pk, actor=actor)  # outbox
     return customer
 
 
@@ -119,6 +121,9 @@ def customers_create_many(
         actor=actor,
         reason=reason,
     )
+    events_record(
+        "customers.customer.created", subject_ids=[customer.pk for customer in created], actor=actor
+    )
     return created
 
 
@@ -147,6 +152,7 @@ def customer_update(*, customer: Customer, actor: Staff | None, **values) -> Cus
             kind=Assignment.Kind.ASSIGN if new_manager else Assignment.Kind.RELEASE,
         )
         customer.refresh_from_db(fields=["relationship_manager"])
+    event_record("customers.customer.changed", subject_id=customer.pk, actor=actor)  # outbox
     return customer
 
 
@@ -227,6 +233,9 @@ def customers_assign(
     )
     Customer.objects.filter(pk__in=[pk for pk, _previous in changing]).update(
         relationship_manager=relationship_manager, updated_at=timezone.now()
+    )
+    events_record(
+        "customers.customer.reassigned", subject_ids=[pk for pk, _m in changing], actor=actor
     )
     return len(changing)
 

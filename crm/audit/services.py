@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from django.db import models, transaction
 
-from crm.audit.models import PersonalDataAccess
+from crm.audit.models import FeedBatch, PersonalDataAccess
 from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Staff
 
@@ -52,4 +52,24 @@ def personal_data_accesses_record(
             reason=reason[:300],
         )
         for subject, field in accesses
+    )
+
+
+def feed_batch_record(
+    *, partner, feed: str, items: int, created: int, updated: int = 0, unchanged: int = 0
+) -> FeedBatch:
+    """Record an accepted partner batch, in the transaction that wrote its rows.
+
+    A refused batch writes nothing and records nothing here: its transaction is rolled
+    back whole, and the partner got the reasons in the answer (and the request log).
+    """
+    return FeedBatch.objects.create(
+        tenant=require_tenant(),
+        partner=partner,
+        partner_name=partner.name,
+        feed=feed,
+        items=items,
+        created=created,
+        updated=updated,
+        unchanged=unchanged,
     )

@@ -1,0 +1,41 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ApprovalsConfig(AppConfig):
+    name = "crm.approvals"
+    label = "approvals"
+    verbose_name = _("Approvals")
+
+    def ready(self) -> None:
+        from crm.approvals.models import Proposal
+        from crm.audit.selectors import register_audited_model
+        from crm.notifications.kinds import NotificationKind, register_notification_kind
+        from crm.tenancy.navigation import NavItem, register_nav_item
+
+        register_audited_model(
+            Proposal, ["action", "summary", "maker", "status", "decided_by", "reason", "result"]
+        )
+        register_nav_item(
+            NavItem(
+                _("Approvals"), "approvals:list", permission="approvals.view_proposal", order=80
+            )
+        )
+        for kind in (
+            NotificationKind(
+                "approvals.approved",
+                _("Approved: %(summary)s"),
+                _("%(approver)s approved your proposal. %(reason)s"),
+            ),
+            NotificationKind(
+                "approvals.rejected",
+                _("Rejected: %(summary)s"),
+                _("%(approver)s rejected your proposal: %(reason)s"),
+            ),
+            NotificationKind(
+                "approvals.expired",
+                _("Expired: %(summary)s"),
+                _("Nobody decided on your proposal in time; propose it again if still needed."),
+            ),
+        ):
+            register_notification_kind(kind)
