@@ -187,91 +187,83 @@ class EnableRowLevelSecurity(migrations.operations.base.Operation):
         return f"rls_{self.model_name.lower()}"
 
 
-class PlatformOnlyRowLevelSecurity(migrations.operations.base.Operation):
+class TableStatements(migrations.operations.base.Operation):
+    """An operation on one named table that is nothing but SQL statements either way."""
+
+    reduces_to_sql = True
+    reversible = True
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+        return self.__class__.__qualname__, [], {"table": self.table}
+
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
+        pass
+
+    def forwards_statements(self) -> list[str]:
+        raise NotImplementedError
+
+    def backwards_statements(self) -> list[str]:
+        raise NotImplementedError
+
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        for statement in self.forwards_statements():
+            schema_editor.execute(statement)
+
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        for statement in self.backwards_statements():
+            schema_editor.execute(statement)
+
+
+class PlatformOnlyRowLevelSecurity(TableStatements):
     """Row-level security on a table shared by every bank that only platform code may use.
 
     Such a table has no tenant column, so no bank may read or write it: only transactions
     with a platform claim (and the owner, for migrations) see its rows.
     """
 
-    reduces_to_sql = True
-    reversible = True
+    def forwards_statements(self) -> list[str]:
+        return policy_statements(self.table, tenant_check=None)
 
-    def __init__(self, table: str) -> None:
-        self.table = table
-
-    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
-        return self.__class__.__qualname__, [], {"table": self.table}
-
-    def state_forwards(self, app_label: str, state: ProjectState) -> None:
-        pass
-
-    def database_forwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
-        for statement in policy_statements(self.table, tenant_check=None):
-            schema_editor.execute(statement)
-
-    def database_backwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
-        for statement in removal_statements(self.table):
-            schema_editor.execute(statement)
+    def backwards_statements(self) -> list[str]:
+        return removal_statements(self.table)
 
     def describe(self) -> str:
         return f"Platform-only row-level security on {self.table}"
 
 
-class ReadOnlyForRuntime(migrations.operations.base.Operation):
+class ReadOnlyForRuntime(TableStatements):
     """Leave the runtime role only SELECT on a table every bank shares.
 
     For what only migrations write (roles and their permissions, content types, the
     migration history): one bank's injected statement must not change another's roles.
     """
 
-    reduces_to_sql = True
-    reversible = True
-
-    def __init__(self, table: str) -> None:
-        self.table = table
-
-    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
-        return self.__class__.__qualname__, [], {"table": self.table}
-
-    def state_forwards(self, app_label: str, state: ProjectState) -> None:
-        pass
-
-    def database_forwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
-        schema_editor.execute(
+    def forwards_statements(self) -> list[str]:
+        return [
             f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {_quote(self.table)} "
             f"FROM {_quote(settings.DATABASE_APP_ROLE)}"
-        )
+        ]
 
-    def database_backwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
-        schema_editor.execute(
+    def backwards_statements(self) -> list[str]:
+        return [
             f"GRANT INSERT, UPDATE, DELETE ON {_quote(self.table)} "
             f"TO {_quote(settings.DATABASE_APP_ROLE)}"
-        )
+        ]
 
     def describe(self) -> str:
         return f"Read-only {self.table} for the runtime role"
