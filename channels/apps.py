@@ -7,12 +7,14 @@ class ChannelsConfig(AppConfig):
     verbose_name = _("Channels")
 
     def ready(self) -> None:
-        # customers imports nothing from channels: channels plugs into its registries.
-        # demo and panels register their loader and panels when imported.
-        from channels import demo, panels, throughput, timeline_benchmark  # noqa: F401
-        from crm.tenancy.navigation import NavItem, register_nav_item
+        # customers imports nothing from channels: channels plugs into its registries, here
+        # and nowhere else (importing a module of channels registers nothing).
+        from channels import audit, demo, panels, preference_panel, throughput, timeline_benchmark
+        from crm.shell.demo import register_demo_loader
+        from crm.shell.navigation import NavItem, register_nav_item
         from customers.bankgen import register_generation_step
         from customers.bankgen.benchmark import register_section
+        from customers.panels import register_panel
 
         register_section(
             "partner API: interactions ingested per second", throughput.benchmark_section
@@ -21,6 +23,10 @@ class ChannelsConfig(AppConfig):
             "timeline of a customer with 10,000 contacts", timeline_benchmark.benchmark_section
         )
         register_generation_step("channels", "channels.bankgen.generate_channels")
+        audit.register()
+        register_panel(panels.TIMELINE_PANEL)
+        register_panel(preference_panel.PREFERENCE_PANEL)
+        register_demo_loader(demo.load_channels)
         register_nav_item(
             NavItem(
                 _("Service requests"),

@@ -7,9 +7,15 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from crm.tenancy.navigation import NavItem, register_nav_item
-        from customers import audit, demo, panels  # noqa: F401  (registrations)
+        # Every registration of the app, here and nowhere else: importing a module of
+        # customers registers nothing.
+        from crm.shell.demo import register_demo_loader
+        from crm.shell.navigation import NavItem, register_nav_item
+        from customers import audit, demo, panels
 
+        audit.register()
+        panels.register_customers_panels()
+        register_demo_loader(demo.load_customers)
         register_nav_item(
             NavItem(
                 _("Customers"), "customers:list", permission="customers.view_customer", order=10

@@ -12,6 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from customers import selectors
 
 PanelContext = Callable[[HttpRequest, object], dict]
 
@@ -51,68 +54,68 @@ def panels_for(staff) -> list[Panel]:
 # --- the panels of the customers app itself ------------------------------------------------
 # Each panel's template renders only the card's body; the customer page draws the card and
 # its title. Context functions live in customers.selectors with the other reads.
-from django.utils.translation import gettext_lazy as _  # noqa: E402
 
-from customers import selectors  # noqa: E402
 
-register_panel(
-    Panel(
-        key="holdings",
-        title=_("Accounts and products"),
-        template="customers/panels/holdings.html",
-        context=selectors.holdings_panel,
-        order=10,
-        width="col-xl-7",
+def register_customers_panels() -> None:
+    """Register the customers app's own panels (CustomersConfig.ready() calls this)."""
+    register_panel(
+        Panel(
+            key="holdings",
+            title=_("Accounts and products"),
+            template="customers/panels/holdings.html",
+            context=selectors.holdings_panel,
+            order=10,
+            width="col-xl-7",
+        )
     )
-)
-register_panel(
-    Panel(
-        key="aum_trend",
-        title=_("AUM over the last 24 months"),
-        template="customers/panels/aum_trend.html",
-        context=selectors.aum_trend_panel,
-        order=20,
-        width="col-xl-5",
+    register_panel(
+        Panel(
+            key="aum_trend",
+            title=_("AUM over the last 24 months"),
+            template="customers/panels/aum_trend.html",
+            context=selectors.aum_trend_panel,
+            order=20,
+            width="col-xl-5",
+        )
     )
-)
-register_panel(
-    Panel(
-        key="relationships",
-        title=_("Relationships"),
-        template="customers/panels/relationships.html",
-        context=selectors.relationships_panel,
-        order=30,
-        width="col-lg-6 col-xl-4",
+    register_panel(
+        Panel(
+            key="relationships",
+            title=_("Relationships"),
+            template="customers/panels/relationships.html",
+            context=selectors.relationships_panel,
+            order=30,
+            width="col-lg-6 col-xl-4",
+        )
     )
-)
-register_panel(
-    Panel(
-        key="consents",
-        title=_("Consents"),
-        template="customers/panels/consents.html",
-        context=selectors.consents_panel,
-        order=40,
-        width="col-lg-6 col-xl-8",
+    register_panel(
+        Panel(
+            key="consents",
+            title=_("Consents"),
+            template="customers/panels/consents.html",
+            context=selectors.consents_panel,
+            order=40,
+            width="col-lg-6 col-xl-8",
+        )
     )
-)
-register_panel(
-    Panel(
-        key="rm_history",
-        title=_("Relationship manager history"),
-        template="customers/panels/rm_history.html",
-        context=selectors.rm_history_panel,
-        order=50,
-        width="col-12",
+    register_panel(
+        Panel(
+            key="rm_history",
+            title=_("Relationship manager history"),
+            template="customers/panels/rm_history.html",
+            context=selectors.rm_history_panel,
+            order=50,
+            width="col-12",
+        )
     )
-)
-register_panel(
-    Panel(
-        key="audit",
-        title=_("Audit history"),
-        template="customers/panels/audit.html",
-        context=selectors.audit_panel,
-        order=900,
-        width="col-12",
-        permission="audit.view_audit_trail",
+    register_panel(
+        Panel(
+            key="audit",
+            title=_("Audit history"),
+            template="customers/panels/audit.html",
+            context=selectors.audit_panel,
+            order=900,
+            width="col-12",
+            permission="audit.view_audit_trail",
+        )
     )
-)

@@ -75,3 +75,49 @@ def test_every_import_between_apps_goes_down_and_through_a_public_module():
                 if len(parts) > 1 and parts[1] not in PUBLIC_MODULES:
                     wrong.append(f"{module} imports {target}: not a public module of {other}")
     assert wrong == []
+
+
+# Inside crm the arrows point one way too: the tenancy core (context, managers, models,
+# row-level security, middleware, the database backend) knows nothing of the layers built
+# on it, and nothing below the site shell (home page, widgets, menu, demo) knows the shell.
+CRM_SHELL = "crm.shell"
+CRM_CORE = ("crm.tenancy", "crm.db")
+# Django admin of the organisation lists the scopes a partner application may be granted,
+# which the API's registry holds.
+CRM_CORE_EXCEPTIONS = {"crm.tenancy.admin": {"crm.api.scopes"}}
+
+
+def within(module: str, package: str) -> bool:
+    return module == package or module.startswith(f"{package}.")
+
+
+def test_nothing_in_crm_below_the_shell_imports_the_shell():
+    found = modules()
+    crm_modules = {name: path for name, path in found.items() if layer_of(name) == "crm"}
+    assert any(within(name, CRM_SHELL) for name in crm_modules)  # the shell is where we look
+    wrong = [
+        f"{module} imports {target}"
+        for module, path in sorted(crm_modules.items())
+        if not within(module, CRM_SHELL) and module not in WIRING
+        for target in sorted(imported(path, found))
+        if within(target, CRM_SHELL)
+    ]
+    assert wrong == []
+
+
+def test_the_tenancy_core_imports_only_the_core():
+    found = modules()
+    core = {
+        name: path
+        for name, path in found.items()
+        if any(within(name, package) for package in CRM_CORE)
+    }
+    assert "crm.tenancy.context" in core and "crm.tenancy.rls" in core
+    wrong = []
+    for module, path in sorted(core.items()):
+        for target in sorted(imported(path, found)):
+            if layer_of(target) is None or target in CRM_CORE_EXCEPTIONS.get(module, set()):
+                continue
+            if not any(within(target, package) for package in CRM_CORE):
+                wrong.append(f"{module} imports {target}")
+    assert wrong == []

@@ -21,8 +21,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from crm.db.owner import database_owner
+from crm.shell.demo import DEMO_PASSWORD
 from crm.tenancy.context import platform_wide, tenant_context
-from crm.tenancy.demo import DEMO_PASSWORD
 from crm.tenancy.models import Branch, Staff, StaffRole, Tenant
 from customers.bankgen import population
 from customers.bankgen.bulkload import (

@@ -1,7 +1,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from crm.tenancy.navigation import nav_items_for
+from crm.shell.navigation import nav_items_for
 
 
 def navigation(request) -> dict:
@@ -10,8 +10,6 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated:
         return {}
     items = [(_("Home"), reverse("home")), *nav_items_for(user)]
-    if user.tenant_id and user.has_perm("audit.view_audit_trail"):
-        items.append((_("Audit trail"), reverse("audit:trail")))
     if user.is_staff:
         items.append((_("Administration"), reverse("admin:index")))
         items.append((_("Partner API"), reverse("api-docs")))
