@@ -9,7 +9,15 @@ class ChannelsConfig(AppConfig):
     def ready(self) -> None:
         # customers imports nothing from channels: channels plugs into its registries, here
         # and nowhere else (importing a module of channels registers nothing).
-        from channels import audit, demo, panels, preference_panel, throughput, timeline_benchmark
+        from channels import (
+            audit,
+            demo,
+            panels,
+            preference_panel,
+            throughput,
+            timeline_benchmark,
+            widgets,
+        )
         from crm.shell.demo import register_demo_loader
         from crm.shell.navigation import NavItem, register_nav_item
         from customers.bankgen import register_generation_step
@@ -24,6 +32,7 @@ class ChannelsConfig(AppConfig):
         )
         register_generation_step("channels", "channels.bankgen.generate_channels")
         audit.register()
+        widgets.register()
         register_panel(panels.TIMELINE_PANEL)
         register_panel(preference_panel.PREFERENCE_PANEL)
         register_demo_loader(demo.load_channels)

@@ -11,10 +11,11 @@ class CustomersConfig(AppConfig):
         # customers registers nothing.
         from crm.shell.demo import register_demo_loader
         from crm.shell.navigation import NavItem, register_nav_item
-        from customers import audit, demo, panels
+        from customers import audit, demo, panels, widgets
 
         audit.register()
         panels.register_customers_panels()
+        widgets.register()
         register_demo_loader(demo.load_customers)
         register_nav_item(
             NavItem(
