@@ -18,6 +18,7 @@ class ChannelsConfig(AppConfig):
             timeline_benchmark,
             widgets,
         )
+        from crm.api.scopes import register_scope
         from crm.shell.demo import register_demo_loader
         from crm.shell.navigation import NavItem, register_nav_item
         from customers.bankgen import register_generation_step
@@ -36,6 +37,17 @@ class ChannelsConfig(AppConfig):
         register_panel(panels.TIMELINE_PANEL)
         register_panel(preference_panel.PREFERENCE_PANEL)
         register_demo_loader(demo.load_channels)
+        register_scope(
+            "interactions:write",
+            _("Load customers' contacts from any channel (call center, app...)"),
+        )
+        register_scope(
+            "service_requests:read", _("Read service requests, their status and their steps")
+        )
+        register_scope(
+            "service_requests:write",
+            _("Open service requests and move them to their next step"),
+        )
         register_nav_item(
             NavItem(
                 _("Service requests"),

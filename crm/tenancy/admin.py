@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from crm.api.scopes import SCOPES
+from crm.api.scopes import scope_choices
 from crm.tenancy.admin_site import TenantScopedAdmin
 from crm.tenancy.models import Branch, PartnerApplication, Staff, Tenant
 from crm.tenancy.roles import Role
@@ -170,7 +170,7 @@ class StaffAdmin(TenantScopedAdmin):
 class PartnerApplicationForm(forms.ModelForm):
     scopes = forms.MultipleChoiceField(
         label=_("allowed scopes"),
-        choices=[(name, f"{name} – {label}") for name, label in SCOPES.items()],
+        choices=scope_choices,
         widget=forms.CheckboxSelectMultiple,
     )
 
