@@ -13,6 +13,7 @@ class ChannelsConfig(AppConfig):
             audit,
             demo,
             panels,
+            personal_data,
             preference_panel,
             throughput,
             timeline_benchmark,
@@ -34,6 +35,7 @@ class ChannelsConfig(AppConfig):
         register_generation_step("channels", "channels.bankgen.generate_channels")
         audit.register()
         widgets.register()
+        personal_data.register()
         register_panel(panels.TIMELINE_PANEL)
         register_panel(preference_panel.PREFERENCE_PANEL)
         register_demo_loader(demo.load_channels)

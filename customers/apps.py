@@ -12,11 +12,12 @@ class CustomersConfig(AppConfig):
         from crm.api.scopes import CUSTOMERS_PII, register_scope
         from crm.shell.demo import register_demo_loader
         from crm.shell.navigation import NavItem, register_nav_item
-        from customers import audit, demo, panels, widgets
+        from customers import audit, demo, panels, personal_data, widgets
 
         audit.register()
         panels.register_customers_panels()
         widgets.register()
+        personal_data.register_customers_sections()
         register_demo_loader(demo.load_customers)
         register_scope("customers:read", _("Read the bank's customers (identity masked)"))
         register_scope("customers:write", _("Create and change customers"))
