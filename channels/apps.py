@@ -12,6 +12,7 @@ class ChannelsConfig(AppConfig):
         from channels import (
             audit,
             demo,
+            handover,
             panels,
             personal_data,
             preference_panel,
@@ -24,6 +25,7 @@ class ChannelsConfig(AppConfig):
         from crm.shell.navigation import NavItem, register_nav_item
         from customers.bankgen import register_generation_step
         from customers.bankgen.benchmark import register_section
+        from customers.handover import register_handover_participant
         from customers.panels import register_panel
 
         register_section(
@@ -36,6 +38,7 @@ class ChannelsConfig(AppConfig):
         audit.register()
         widgets.register()
         personal_data.register()
+        register_handover_participant("service_requests", handover.move_open_requests)
         register_panel(panels.TIMELINE_PANEL)
         register_panel(preference_panel.PREFERENCE_PANEL)
         register_demo_loader(demo.load_channels)

@@ -14,6 +14,7 @@ from crm.domain import DomainError
 from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Staff
 from crm.tenancy.roles import Role
+from customers import handover
 from customers.models import (
     Assignment,
     Consent,
@@ -163,6 +164,16 @@ def customers_assign(
     )
     Customer.objects.filter(pk__in=[pk for pk, _previous in changing]).update(
         relationship_manager=relationship_manager, updated_at=now
+    )
+    # Other apps' open work for these customers moves in this same transaction.
+    handover.run_participants(
+        handover.Handover(
+            previous_managers=dict(changing),
+            relationship_manager=relationship_manager,
+            actor=actor,
+            reason=reason,
+            kind=kind,
+        )
     )
     return len(changing)
 
