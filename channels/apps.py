@@ -13,6 +13,7 @@ class ChannelsConfig(AppConfig):
             audit,
             demo,
             handover,
+            list_columns,
             panels,
             personal_data,
             preference_panel,
@@ -38,6 +39,7 @@ class ChannelsConfig(AppConfig):
         audit.register()
         widgets.register()
         personal_data.register()
+        list_columns.register()
         register_handover_participant("service_requests", handover.move_open_requests)
         register_panel(panels.TIMELINE_PANEL)
         register_panel(preference_panel.PREFERENCE_PANEL)

@@ -22,7 +22,7 @@ from crm.forms import (
 )
 from crm.tenancy.models import Branch, Staff
 from crm.tenancy.roles import Role
-from customers import selectors
+from customers import list_columns, selectors
 from customers.models import Customer, to_fen
 from customers.validators import (
     resident_id_birth_date,
@@ -276,6 +276,10 @@ class CustomerFilter(django_filters.FilterSet):
             (str(branch.pk), branch_label(branch, top)) for branch in branches
         ]
         self.filters["relationship_manager"].extra["staff"] = request.user
+        # Filters other apps add to the list (customers.list_columns).
+        for name, extra in list_columns.filters_for(request.user).items():
+            extra.field_name, extra.parent = name, self
+            self.filters[name] = extra
 
     @property
     def form(self):
