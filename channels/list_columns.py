@@ -1,17 +1,19 @@
-"""What channels adds to the customer list: each customer's open service requests.
+"""What channels adds to the customer list: the last contact, and open service requests.
 
-ChannelsConfig.ready() registers a column (how many requests are open) and a filter
-(customers with or without open requests). The count is a correlated subquery in the list's
-own query, read per row of the page through the (tenant, customer, opened_at) index; the
-filter is a semi-join on the open requests, which are few next to the customers.
+ChannelsConfig.ready() registers a column (when the customer was last in contact, in any
+channel) and a filter (customers with or without open requests). The column is a
+correlated subquery in the list's own query: one probe per row of the page through the
+(tenant, customer, occurred_at desc) index of the timeline, however many contacts there
+are. The filter is a semi-join on the open requests, which are few next to the customers.
 """
 
 import django_filters
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from channels.models import ServiceRequest
+from channels.models import Interaction, ServiceRequest
 from channels.selectors import OPEN_STATUSES
 from customers.list_columns import (
     ListColumn,
@@ -20,32 +22,26 @@ from customers.list_columns import (
     register_list_filter,
 )
 
-PERMISSION = "channels.view_servicerequest"
 WITH, WITHOUT = "with", "without"
 
 
-def _open_requests() -> QuerySet:
-    return ServiceRequest.objects.filter(status__in=OPEN_STATUSES)
+def annotate_last_contact(queryset: QuerySet) -> QuerySet:
+    newest = (
+        Interaction.objects.filter(tenant_id=OuterRef("tenant_id"), customer_id=OuterRef("pk"))
+        .order_by("-occurred_at", "-id")
+        .values("occurred_at")[:1]
+    )
+    return queryset.annotate(last_contact=Subquery(newest))
 
 
-def annotate_open_requests(queryset: QuerySet) -> QuerySet:
-    counts = (
-        _open_requests()
-        .filter(tenant_id=OuterRef("tenant_id"), customer_id=OuterRef("pk"))
-        .order_by()
-        .values("customer_id")
-        .annotate(open=Count("pk"))
-        .values("open")
-    )
-    return queryset.annotate(
-        open_requests=Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
-    )
+def show_last_contact(value) -> str:
+    return date_format(timezone.localtime(value), "SHORT_DATE_FORMAT") if value else "—"
 
 
 def filter_open_requests(queryset: QuerySet, name: str, value: str) -> QuerySet:
     if not value:
         return queryset
-    customers = _open_requests().values("customer_id")
+    customers = ServiceRequest.objects.filter(status__in=OPEN_STATUSES).values("customer_id")
     if value == WITH:
         return queryset.filter(pk__in=customers)
     return queryset.exclude(pk__in=customers)
@@ -63,15 +59,20 @@ def open_requests_filter() -> django_filters.Filter:
 def register() -> None:
     register_list_column(
         ListColumn(
-            key="open_requests",
-            title=_("Open requests"),
-            annotate=annotate_open_requests,
-            attribute="open_requests",
+            key="last_contact",
+            title=_("Last contact"),
+            annotate=annotate_last_contact,
+            attribute="last_contact",
+            display=show_last_contact,
             order=10,
-            css_class="num",
-            permission=PERMISSION,
+            css_class="text-nowrap",
+            permission="channels.view_interaction",
         )
     )
     register_list_filter(
-        ListFilter(key="open_requests", make=open_requests_filter, permission=PERMISSION)
+        ListFilter(
+            key="open_requests",
+            make=open_requests_filter,
+            permission="channels.view_servicerequest",
+        )
     )

@@ -80,4 +80,5 @@ PREFERENCE_PANEL = Panel(
     order=45,
     width="col-lg-6 col-xl-4",
     permission="channels.view_channelpreference",
+    lazy=True,
 )

@@ -1,10 +1,11 @@
 """Columns and filters that other apps add to the customer list.
 
-channels adds "open requests"; marketing and risk will add theirs the same way, from their
-AppConfig.ready(), without customers knowing them. A column brings the annotation it reads,
-added to the list's one query (a correlated subquery or a join), so the list keeps its
-query count however many apps add columns; each annotation must be cheap for the page of
-rows the list shows. A filter is a django-filter ``Filter`` made fresh for each request.
+channels adds the last contact and open service requests; marketing and risk will add
+theirs the same way, from their AppConfig.ready(), without customers knowing them. A
+column brings the annotation it reads, added to the list's one query (a correlated subquery
+or a join), so the list keeps its query count however many apps add columns; each
+annotation must be cheap for the page of rows the list shows. A filter is a django-filter
+``Filter`` made fresh for each request.
 """
 
 from __future__ import annotations
@@ -23,12 +24,17 @@ class ListColumn:
     title: str | Promise
     annotate: Callable[[QuerySet], QuerySet]  # adds ``attribute`` to each row of the query
     attribute: str
+    display: Callable[[object], object] | None = None  # how a value reads; default: as is
     order: int = 100
     css_class: str = ""  # "num" for figures
     permission: str | None = None  # permission the viewer needs, if any
 
     def visible_to(self, staff) -> bool:
         return not self.permission or staff.has_perm(self.permission)
+
+    def value_of(self, row):
+        value = getattr(row, self.attribute, None)
+        return self.display(value) if self.display is not None else value
 
 
 @dataclass(frozen=True)

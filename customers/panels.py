@@ -3,7 +3,10 @@
 customers imports nobody above it: channels, marketing and risk call ``register_panel`` in
 their AppConfig.ready() with a template and a function that returns the panel's context.
 A panel's function gets the request and the customer (already checked to be in scope) and
-must keep its query count independent of the customer's data size.
+must keep its query count independent of the customer's data size: at most three queries
+(tests/customers/test_panel_budgets.py checks every registered panel). The page's first
+response stays within twenty queries however many panels apps add, because panels below
+the fold are ``lazy``: each loads on its own request when it scrolls into view.
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ class Panel:
     width: str = "col-xl-6"  # Bootstrap column class
     permission: str | None = None  # permission the viewer needs, if any
     roles: frozenset[str] = field(default_factory=frozenset)  # or any of these roles
+    # Below the fold: the page draws an empty card that loads the panel when it scrolls into
+    # view, so the page's first response does not pay for it.
+    lazy: bool = False
 
     def visible_to(self, staff) -> bool:
         if self.permission and not staff.has_perm(self.permission):
@@ -42,6 +48,12 @@ _panels: dict[str, Panel] = {}
 def register_panel(panel: Panel) -> Panel:
     _panels[panel.key] = panel
     return panel
+
+
+def panel_for(staff, key: str) -> Panel | None:
+    """The panel ``key`` if ``staff`` may see it."""
+    panel = _panels.get(key)
+    return panel if panel is not None and panel.visible_to(staff) else None
 
 
 def panels_for(staff) -> list[Panel]:
@@ -86,6 +98,7 @@ def register_customers_panels() -> None:
             context=selectors.relationships_panel,
             order=30,
             width="col-lg-6 col-xl-4",
+            lazy=True,
         )
     )
     register_panel(
@@ -96,6 +109,7 @@ def register_customers_panels() -> None:
             context=selectors.consents_panel,
             order=40,
             width="col-lg-6 col-xl-8",
+            lazy=True,
         )
     )
     register_panel(
@@ -106,6 +120,7 @@ def register_customers_panels() -> None:
             context=selectors.rm_history_panel,
             order=50,
             width="col-12",
+            lazy=True,
         )
     )
     register_panel(
@@ -117,5 +132,6 @@ def register_customers_panels() -> None:
             order=900,
             width="col-12",
             permission="audit.view_audit_trail",
+            lazy=True,
         )
     )

@@ -27,4 +27,4 @@ def label(instance: models.Model, field_name: str):
 @register.filter
 def column_value(instance: models.Model, column):
     """The value another app's list column shows: ``{{ customer|column_value:column }}``."""
-    return getattr(instance, column.attribute, "")
+    return column.value_of(instance)

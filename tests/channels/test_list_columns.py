@@ -1,9 +1,13 @@
-"""channels adds an "open requests" column and filter to the customer list."""
+"""channels adds a "last contact" column and an "open requests" filter to the customer list."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from channels import services
 from channels.models import ServiceRequest
@@ -14,12 +18,12 @@ from tests.factories.channels import standard_catalog
 LIST = reverse("customers:list")
 
 
-def open_requests_by_number(html: str) -> dict[str, str]:
-    """Each listed customer's number with the value of its "open requests" cell."""
+def last_contact_by_number(html: str) -> dict[str, str]:
+    """Each listed customer's number with the value of its "last contact" cell."""
     found = {}
     for row in html.split('<tr data-customer="')[1:]:
         number = re.search(r'<a href="[^"]+">([^<]+)</a>', row).group(1)
-        found[number] = re.search(r'data-column="open_requests">([^<]*)</td>', row).group(1)
+        found[number] = re.search(r'data-column="last_contact">([^<]*)</td>', row).group(1)
     return found
 
 
@@ -45,20 +49,30 @@ def customers_with_requests(bank_a):
     return busy, quiet
 
 
-def test_the_list_shows_each_customers_open_requests(
+def test_the_list_shows_each_customers_last_contact(
     bank_a, customers_with_requests, client_for, django_assert_max_num_queries
 ):
     busy, quiet = customers_with_requests
+    catalog = standard_catalog(bank_a.tenant)
+    with bank_a.scope():
+        for days_ago in (40, 3, 12):
+            services.interaction_log(
+                customer=busy,
+                channel=catalog["channels"]["PHONE"],
+                kind="enquiry",
+                occurred_at=timezone.now() - timedelta(days=days_ago),
+            )
     for index in range(30):
         CustomerFactory(home_branch=bank_a.sub_branch, number=f"AAA03{index:02d}")
     client = client_for(bank_a[Role.BRANCH_MANAGER])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     # The same budget as the list without the column: it is part of the list's one query.
     with django_assert_max_num_queries(10):
         response = client.get(LIST)
-    counts = open_requests_by_number(response.content.decode())
-    assert counts[busy.number] == "3"
-    assert counts[quiet.number] == "0"
-    assert 'data-column="open_requests"' in response.content.decode()
+    shown = last_contact_by_number(response.content.decode())
+    three_days_ago = timezone.localtime(timezone.now() - timedelta(days=3))
+    assert shown[busy.number] == date_format(three_days_ago, "SHORT_DATE_FORMAT")
+    assert shown[quiet.number] == "—"
 
 
 @pytest.mark.parametrize(
@@ -71,7 +85,7 @@ def test_the_list_filters_on_open_requests(
     with django_assert_max_num_queries(10):
         response = client.get(LIST, {"open_requests": choice})
     assert response.status_code == 200
-    shown = set(open_requests_by_number(response.content.decode()))
+    shown = set(last_contact_by_number(response.content.decode()))
     assert expected <= shown
     if choice == "with":
         assert shown == expected
