@@ -4,15 +4,10 @@ from axes.signals import user_locked_out
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import update_last_login
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.dispatch import receiver
 
 from crm.audit.models import LoginEvent
 from crm.tenancy.context import platform_wide
 from crm.tenancy.scoping import scope_of
-
-# Django's own receiver updates last_login outside any tenant, where row-level security
-# hides the staff row; ours does it in the staff member's scope.
-user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
 
 
 def _client(request) -> tuple[str | None, str]:
@@ -42,26 +37,22 @@ def record(kind: str, *, staff, username: str, request) -> None:
         )
 
 
-@receiver(user_logged_in, dispatch_uid="crm_record_login")
 def record_login(sender, request, user, **kwargs) -> None:
     with scope_of(user):
         update_last_login(sender, user, **kwargs)
     record(LoginEvent.Kind.LOGIN, staff=user, username=user.get_username(), request=request)
 
 
-@receiver(user_logged_out, dispatch_uid="crm_record_logout")
 def record_logout(sender, request, user, **kwargs) -> None:
     if user is not None:
         record(LoginEvent.Kind.LOGOUT, staff=user, username=user.get_username(), request=request)
 
 
-@receiver(user_login_failed, dispatch_uid="crm_record_failed_login")
 def record_failed_login(sender, credentials, request=None, **kwargs) -> None:
     username = credentials.get("username") or ""
     record(LoginEvent.Kind.FAILED, staff=_staff_named(username), username=username, request=request)
 
 
-@receiver(user_locked_out, dispatch_uid="crm_record_lockout")
 def record_lockout(sender, request, username, ip_address, **kwargs) -> None:
     record(
         LoginEvent.Kind.LOCKED_OUT,
@@ -69,3 +60,14 @@ def record_lockout(sender, request, username, ip_address, **kwargs) -> None:
         username=username or "",
         request=request,
     )
+
+
+def connect() -> None:
+    """Connect the receivers (AuditConfig.ready() calls this)."""
+    # Django's own receiver updates last_login outside any tenant, where row-level security
+    # hides the staff row; ours does it in the staff member's scope.
+    user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
+    user_logged_in.connect(record_login, dispatch_uid="crm_record_login")
+    user_logged_out.connect(record_logout, dispatch_uid="crm_record_logout")
+    user_login_failed.connect(record_failed_login, dispatch_uid="crm_record_failed_login")
+    user_locked_out.connect(record_lockout, dispatch_uid="crm_record_lockout")
