@@ -17,25 +17,14 @@ class ChannelsConfig(AppConfig):
             panels,
             personal_data,
             preference_panel,
-            throughput,
-            timeline_benchmark,
             widgets,
         )
         from crm.api.scopes import register_scope
         from crm.shell.demo import register_demo_loader
         from crm.shell.navigation import NavItem, register_nav_item
-        from customers.bankgen import register_generation_step
-        from customers.bankgen.benchmark import register_section
         from customers.handover import register_handover_participant
         from customers.panels import register_panel
 
-        register_section(
-            "partner API: interactions ingested per second", throughput.benchmark_section
-        )
-        register_section(
-            "timeline of a customer with 10,000 contacts", timeline_benchmark.benchmark_section
-        )
-        register_generation_step("channels", "channels.bankgen.generate_channels")
         audit.register()
         widgets.register()
         personal_data.register()

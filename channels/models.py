@@ -106,7 +106,8 @@ class Outlet(TenantOwned):
 
 
 class InteractionQuerySet(ScopedQuerySet):
-    scope_branch_field = "customer__home_branch_id"
+    # A contact is seen by whoever sees its customer.
+    scope_follows = "customer"
 
 
 class Interaction(TenantOwned):
@@ -261,7 +262,9 @@ class ServiceRequestType(TenantOwned):
 
 
 class ServiceRequestQuerySet(ScopedQuerySet):
+    # A request is seen by whoever sees both its team and its customer.
     scope_branch_field = "team_id"
+    scope_follows = "customer"
 
     def open(self) -> ServiceRequestQuerySet:
         return self.exclude(status__in=ServiceRequest.CLOSED_STATUSES)
@@ -403,6 +406,17 @@ class ServiceRequestStep(TenantOwned):
         return f"{self.request_id}: {self.from_status} → {self.to_status}"
 
 
+class BranchFiguresQuerySet(ScopedQuerySet):
+    """Figures per branch: seen by the staff of the branch's subtree, never by a single book."""
+
+    scope_branch_field = "branch_id"
+    scope_sums_books = True
+
+
+class OutletFiguresQuerySet(BranchFiguresQuerySet):
+    scope_branch_field = "outlet__branch_id"
+
+
 class DailyChannelRollup(TenantOwned):
     """Interactions of one day, per channel, outlet branch and customer tier.
 
@@ -418,6 +432,8 @@ class DailyChannelRollup(TenantOwned):
     transactions = models.PositiveIntegerField(_("transactions"))
     amount = models.DecimalField(_("amount (CNY)"), max_digits=20, decimal_places=2)
     customers = models.PositiveIntegerField(_("customers"))
+
+    objects = ScopedManager.from_queryset(BranchFiguresQuerySet)()
 
     class Meta:
         verbose_name = _("daily channel figures")
@@ -447,6 +463,8 @@ class DailyTierPopulation(TenantOwned):
     tier = models.CharField(_("tier"), max_length=16, blank=True)
     customers = models.PositiveIntegerField(_("customers"))
 
+    objects = ScopedManager.from_queryset(BranchFiguresQuerySet)()
+
     class Meta:
         verbose_name = _("daily tier population")
         verbose_name_plural = _("daily tier populations")
@@ -472,6 +490,8 @@ class DailyOutletRollup(TenantOwned):
     interactions = models.PositiveIntegerField(_("interactions"))
     transactions = models.PositiveIntegerField(_("transactions"))
     amount = models.DecimalField(_("amount (CNY)"), max_digits=20, decimal_places=2)
+
+    objects = ScopedManager.from_queryset(OutletFiguresQuerySet)()
 
     class Meta:
         verbose_name = _("daily outlet figures")

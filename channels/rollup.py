@@ -18,8 +18,12 @@ no history of status, tier or opening date (imported customers carry the import'
 nightly run of yesterday is exact, a backfill of an older day counts customers with the
 status and tier they have today.
 
-``rollup_day_once`` runs a day through the job-run table (one recorded run per bank and
-day); the nightly task and the ``rollup_channels`` command both go through it.
+Each statement covers a range of days (grouping by the bank's local day), so one day and a
+year are the same statements: ``rollup_day`` rolls up one day, ``rollup_days`` a range in
+one pass. ``rollup_day_once`` runs a day through the job-run table (one recorded run per
+bank and day); the nightly task and the ``rollup_channels`` command both go through it.
+``rollup_days_once`` does a range at once and records a run for each day (the generator's
+backfill of a year of contacts).
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from channels.models import (
     Outlet,
 )
 from crm.jobs.models import JobRun
-from crm.jobs.runs import run_once
+from crm.jobs.runs import run_once, run_once_per_period
 from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Tenant
 from customers.models import Customer
@@ -47,7 +51,8 @@ JOB = "channels.rollup"
 
 CHANNEL_ROLLUP_SQL = """
 WITH facts AS (
-    SELECT i.channel_id,
+    SELECT (i.occurred_at AT TIME ZONE %(zone)s)::date AS day,
+           i.channel_id,
            COALESCE(o.branch_id, c.home_branch_id) AS branch_id,
            c.tier,
            count(*) AS interactions,
@@ -59,13 +64,13 @@ WITH facts AS (
       LEFT JOIN {outlet} o ON o.tenant_id = i.tenant_id AND o.id = i.outlet_id
      WHERE i.tenant_id = %(tenant)s
        AND i.occurred_at >= %(start)s AND i.occurred_at < %(end)s
-     GROUP BY 1, 2, 3
+     GROUP BY 1, 2, 3, 4
 ),
 written AS (
     INSERT INTO {rollup} AS r
            (tenant_id, day, channel_id, branch_id, tier,
             interactions, transactions, amount, customers)
-    SELECT %(tenant)s, %(day)s, channel_id, branch_id, tier,
+    SELECT %(tenant)s, day, channel_id, branch_id, tier,
            interactions, transactions, amount, customers
       FROM facts
     ON CONFLICT (tenant_id, day, channel_id, branch_id, tier) DO UPDATE
@@ -76,24 +81,26 @@ written AS (
      WHERE (r.interactions, r.transactions, r.amount, r.customers)
            IS DISTINCT FROM
            (EXCLUDED.interactions, EXCLUDED.transactions, EXCLUDED.amount, EXCLUDED.customers)
-    RETURNING 1
+    RETURNING r.day
 ),
 removed AS (
     DELETE FROM {rollup} r
-     WHERE r.tenant_id = %(tenant)s AND r.day = %(day)s
+     WHERE r.tenant_id = %(tenant)s AND r.day BETWEEN %(first)s AND %(last)s
        AND NOT EXISTS (
            SELECT FROM facts f
-            WHERE f.channel_id = r.channel_id AND f.branch_id = r.branch_id
+            WHERE f.day = r.day AND f.channel_id = r.channel_id AND f.branch_id = r.branch_id
               AND f.tier = r.tier
        )
-    RETURNING 1
+    RETURNING r.day
 )
-SELECT (SELECT count(*) FROM written) + (SELECT count(*) FROM removed)
+SELECT day, count(*) FROM (SELECT day FROM written UNION ALL SELECT day FROM removed) AS t
+ GROUP BY day
 """
 
 OUTLET_ROLLUP_SQL = """
 WITH facts AS (
-    SELECT i.outlet_id,
+    SELECT (i.occurred_at AT TIME ZONE %(zone)s)::date AS day,
+           i.outlet_id,
            count(*) AS interactions,
            count(*) FILTER (WHERE i.kind = %(transaction)s) AS transactions,
            COALESCE(sum(i.amount) FILTER (WHERE i.kind = %(transaction)s), 0) AS amount
@@ -101,12 +108,12 @@ WITH facts AS (
      WHERE i.tenant_id = %(tenant)s
        AND i.occurred_at >= %(start)s AND i.occurred_at < %(end)s
        AND i.outlet_id IS NOT NULL
-     GROUP BY 1
+     GROUP BY 1, 2
 ),
 written AS (
     INSERT INTO {rollup} AS r
            (tenant_id, day, outlet_id, interactions, transactions, amount)
-    SELECT %(tenant)s, %(day)s, outlet_id, interactions, transactions, amount
+    SELECT %(tenant)s, day, outlet_id, interactions, transactions, amount
       FROM facts
     ON CONFLICT (tenant_id, day, outlet_id) DO UPDATE
        SET interactions = EXCLUDED.interactions,
@@ -114,15 +121,16 @@ written AS (
            amount = EXCLUDED.amount
      WHERE (r.interactions, r.transactions, r.amount)
            IS DISTINCT FROM (EXCLUDED.interactions, EXCLUDED.transactions, EXCLUDED.amount)
-    RETURNING 1
+    RETURNING r.day
 ),
 removed AS (
     DELETE FROM {rollup} r
-     WHERE r.tenant_id = %(tenant)s AND r.day = %(day)s
-       AND NOT EXISTS (SELECT FROM facts f WHERE f.outlet_id = r.outlet_id)
-    RETURNING 1
+     WHERE r.tenant_id = %(tenant)s AND r.day BETWEEN %(first)s AND %(last)s
+       AND NOT EXISTS (SELECT FROM facts f WHERE f.day = r.day AND f.outlet_id = r.outlet_id)
+    RETURNING r.day
 )
-SELECT (SELECT count(*) FROM written) + (SELECT count(*) FROM removed)
+SELECT day, count(*) FROM (SELECT day FROM written UNION ALL SELECT day FROM removed) AS t
+ GROUP BY day
 """
 
 POPULATION_SQL = """
@@ -134,22 +142,24 @@ WITH facts AS (
 ),
 written AS (
     INSERT INTO {population} AS p (tenant_id, day, branch_id, tier, customers)
-    SELECT %(tenant)s, %(day)s, branch_id, tier, customers
-      FROM facts
+    SELECT %(tenant)s, d.day::date, f.branch_id, f.tier, f.customers
+      FROM facts f
+     CROSS JOIN generate_series(%(first)s::date, %(last)s::date, interval '1 day') AS d(day)
     ON CONFLICT (tenant_id, day, branch_id, tier) DO UPDATE
        SET customers = EXCLUDED.customers
      WHERE p.customers IS DISTINCT FROM EXCLUDED.customers
-    RETURNING 1
+    RETURNING p.day
 ),
 removed AS (
     DELETE FROM {population} p
-     WHERE p.tenant_id = %(tenant)s AND p.day = %(day)s
+     WHERE p.tenant_id = %(tenant)s AND p.day BETWEEN %(first)s AND %(last)s
        AND NOT EXISTS (
            SELECT FROM facts f WHERE f.branch_id = p.branch_id AND f.tier = p.tier
        )
-    RETURNING 1
+    RETURNING p.day
 )
-SELECT (SELECT count(*) FROM written) + (SELECT count(*) FROM removed)
+SELECT day, count(*) FROM (SELECT day FROM written UNION ALL SELECT day FROM removed) AS t
+ GROUP BY day
 """
 
 
@@ -178,16 +188,21 @@ def yesterday(tenant: Tenant) -> date:
     return timezone.localdate(timezone=zoneinfo.ZoneInfo(tenant.time_zone)) - timedelta(days=1)
 
 
-def rollup_day(*, day: date) -> int:
-    """Rewrite the current bank's figures of ``day``; return the rows written or deleted.
+def rollup_days(*, first_day: date, last_day: date) -> dict[date, int]:
+    """Rewrite the current bank's figures of ``first_day`` to ``last_day``, in one pass.
 
-    Runs in the caller's transaction (``run_once`` gives it one), as the current tenant.
+    Returns the rows written or deleted per day (days with none are left out). Runs in the
+    caller's transaction, as the current tenant. The nightly job rolls up one day; a
+    backfill of a year reads its contacts once instead of once per day.
     """
     tenant = require_tenant()
-    start, end = day_bounds(tenant, day)
+    start, _ = day_bounds(tenant, first_day)
+    _, end = day_bounds(tenant, last_day)
     params = {
         "tenant": tenant.pk,
-        "day": day,
+        "zone": tenant.time_zone,
+        "first": first_day,
+        "last": last_day,
         "start": start,
         "end": end,
         "transaction": Interaction.Kind.TRANSACTION.value,
@@ -199,12 +214,48 @@ def rollup_day(*, day: date) -> int:
         OUTLET_ROLLUP_SQL.format(rollup=_table(DailyOutletRollup), **tables),
         POPULATION_SQL.format(population=_table(DailyTierPopulation), **tables),
     ]
-    touched = 0
+    touched: dict[date, int] = {}
     with connection.cursor() as cursor:
+        if last_day > first_day:
+            # The distinct customers of many days of contacts are counted by sorting them.
+            cursor.execute("SET LOCAL work_mem = '256MB'")
         for statement in statements:
             cursor.execute(statement, params)
-            touched += cursor.fetchone()[0]
+            for day, count in cursor.fetchall():
+                touched[day] = touched.get(day, 0) + count
     return touched
+
+
+def rollup_day(*, day: date) -> int:
+    """Rewrite the current bank's figures of ``day``; return the rows written or deleted.
+
+    Runs in the caller's transaction (``run_once`` gives it one), as the current tenant.
+    """
+    return sum(rollup_days(first_day=day, last_day=day).values())
+
+
+def rollup_days_once(*, first_day: date, last_day: date) -> list[JobRun]:
+    """Roll up the days of ``first_day`` to ``last_day`` not rolled up yet, in one pass.
+
+    Each day is recorded as its own run in the job-run table (``run_once_per_period``), so
+    the nightly job and ``rollup_channels`` skip it as they skip a day they did themselves.
+    The pass covers the first to the last day still to do; days between them that were
+    done already are rewritten with the same figures (the statements are idempotent).
+    Returns the finished runs.
+    """
+    if first_day > last_day:
+        return []
+    periods = [
+        (first_day + timedelta(days=offset)).isoformat()
+        for offset in range((last_day - first_day).days + 1)
+    ]
+
+    def work(claimed: list[str]) -> dict[str, int]:
+        days = sorted(date.fromisoformat(period) for period in claimed)
+        touched = rollup_days(first_day=days[0], last_day=days[-1])
+        return {day.isoformat(): touched.get(day, 0) for day in days}
+
+    return run_once_per_period(job=JOB, periods=periods, work=work)
 
 
 def rollup_day_once(*, day: date, force: bool = False) -> JobRun | None:

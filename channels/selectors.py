@@ -158,8 +158,7 @@ def decode_timeline_cursor(token: str) -> tuple:
 
 def request_is_visible(staff: Staff, team_id: int | None) -> bool:
     """Whether ``staff`` may open a request of this team (its customer known to be in scope)."""
-    branch_ids = staff.scope_branch_ids
-    return branch_ids is None or team_id in branch_ids
+    return staff.scope.covers_branch(team_id)
 
 
 def _newest_first(rows: QuerySet, position, size: int) -> QuerySet:
@@ -346,27 +345,10 @@ def timeline_page(
 # --- service requests -----------------------------------------------------------------------
 
 
-def requests_in_scope(staff: Staff) -> QuerySet:
-    """Requests whose team is in the staff member's scope and whose customer they may see.
-
-    The customer condition mirrors ``Customer.objects.in_scope`` as conditions on the
-    joined customer row: a subquery over every customer in scope could make the planner
-    read a whole branch's customers to show one page of requests.
-    """
-    requests = ServiceRequest.objects.in_scope(staff)
-    if staff.is_platform_admin:
-        return requests
-    if staff.scope_branch_ids is not None:
-        requests = requests.filter(customer__home_branch_id__in=staff.scope_branch_ids)
-    if staff.sees_only_own_book:
-        requests = requests.filter(customer__relationship_manager=staff)
-    return requests
-
-
 def get_request_or_404(staff: Staff, pk: int) -> ServiceRequest:
     """The request with ``pk`` if ``staff`` may see it and its customer; 404 otherwise."""
     request = (
-        requests_in_scope(staff)
+        ServiceRequest.objects.in_scope(staff)
         .select_related("request_type", "customer", "owner", "team", "opened_channel")
         .defer(
             "customer__id_number_encrypted",
@@ -411,7 +393,7 @@ def request_queue(staff: Staff, queue: str, *, now: datetime | None = None) -> Q
     """Open requests of one queue: mine, my team's (my branch subtree), or overdue."""
     # The open statuses by name rather than "not closed": the planner can then read each
     # status's range of the (tenant, status, due_at) index already in due order.
-    requests = requests_in_scope(staff).filter(status__in=OPEN_STATUSES)
+    requests = ServiceRequest.objects.in_scope(staff).filter(status__in=OPEN_STATUSES)
     if queue == Queue.MINE:
         requests = requests.filter(owner=staff)
     elif queue == Queue.OVERDUE:

@@ -6,7 +6,7 @@ mobile app follows exactly the rules of one moved at the counter.
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 
 import pghistory
@@ -14,6 +14,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from channels import rollup
+from channels.catalog import ensure_standard_catalog
 from channels.models import (
     Channel,
     ChannelPreference,
@@ -264,3 +266,18 @@ def channel_preference_set(
                 setattr(preference, name, values[name])
             preference.save(update_fields=[*changed, "updated_at"])
     return preference
+
+
+def standard_catalog_ensure(*, tenant) -> None:
+    """Give the bank the standard channels and service-request types it does not have yet."""
+    ensure_standard_catalog(tenant)
+
+
+def rollup_backfill(*, first_day: date, last_day: date) -> int:
+    """Roll up the current bank's days ``first_day`` to ``last_day`` not rolled up yet.
+
+    One pass of the roll-up's own statements over the range, a job run recorded per day
+    (see ``channels.rollup.rollup_days_once``); returns the rows written or deleted.
+    """
+    runs = rollup.rollup_days_once(first_day=first_day, last_day=last_day)
+    return sum(run.rows_touched for run in runs)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from django import forms
     from rest_framework.exceptions import ValidationError
 
 
@@ -23,7 +24,7 @@ class DomainError(Exception):
         self.field = field
 
 
-def add_to_form(form, error: DomainError) -> None:
+def add_to_form(form: forms.BaseForm, error: DomainError) -> None:
     """Show ``error`` on its field of ``form``, or above the form when it has no such field."""
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
@@ -33,5 +34,7 @@ def as_api_error(error: DomainError, inputs: dict[str, str] | None = None) -> Va
     names the API's callers send, where they differ."""
     from rest_framework.exceptions import ValidationError
 
-    field = (inputs or {}).get(error.field, error.field) or "non_field_errors"
-    return ValidationError({field: [error.message]})
+    field = error.field
+    if field is not None:
+        field = (inputs or {}).get(field, field)
+    return ValidationError({field or "non_field_errors": [error.message]})

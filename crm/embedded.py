@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 LOCAL_DIR = Path(os.environ.get("CRM_LOCAL_DIR") or BASE_DIR / ".local")
@@ -71,7 +72,7 @@ def joined_database_url(database: str = "crm") -> str | None:
     return _server.get_uri(database) if _server is not None else None
 
 
-def embedded_broker() -> tuple[str, dict]:
+def embedded_broker() -> tuple[str, dict[str, Any]]:
     """Return the broker URL and transport options of the filesystem broker."""
     folders = {name: LOCAL_DIR / "broker" / name for name in ("queue", "processed", "control")}
     for folder in folders.values():

@@ -1,15 +1,15 @@
 """Error pages: JSON in the API's error shape under /api/ and /o/, HTML elsewhere."""
 
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 
 
-def _is_api(request) -> bool:
+def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith(("/api/", "/o/"))
 
 
-def not_found(request, exception=None):
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if _is_api(request):
         return JsonResponse(
             {
@@ -21,7 +21,7 @@ def not_found(request, exception=None):
     return defaults.page_not_found(request, exception)
 
 
-def server_error(request):
+def server_error(request: HttpRequest) -> HttpResponse:
     if _is_api(request):
         return JsonResponse(
             {

@@ -1,9 +1,12 @@
 """Form helpers shared by every app's pages: Bootstrap classes, invalid marks, labels."""
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
+from django.forms.renderers import BaseRenderer
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from crm.tenancy.models import Branch, Staff
@@ -22,10 +25,16 @@ def bootstrap(form: forms.BaseForm) -> None:
         widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
 
-class MarksInvalidFields:
+if TYPE_CHECKING:
+    _FormMixinBase = forms.BaseForm  # what the mixin is combined with
+else:
+    _FormMixinBase = object
+
+
+class MarksInvalidFields(_FormMixinBase):
     """Bootstrap's ``is-invalid`` on every widget whose field has an error."""
 
-    def add_error(self, field, error):
+    def add_error(self, field: str | None, error: Any) -> None:
         super().add_error(field, error)
         for name in self.errors:
             if name in self.fields:
@@ -43,7 +52,13 @@ class ManyOptionsSelect(forms.Select):
     page's time.
     """
 
-    def render(self, name, value, attrs=None, renderer=None) -> str:
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: BaseRenderer | None = None,
+    ) -> SafeString:
         chosen = set(self.format_value(value))
         options = format_html_join(
             "",
@@ -53,8 +68,8 @@ class ManyOptionsSelect(forms.Select):
                 for option, label in self.choices
             ),
         )
-        attrs = flatatt(self.build_attrs(self.attrs, attrs))
-        return format_html('<select name="{}"{}>{}</select>', name, attrs, options)
+        html_attrs = flatatt(self.build_attrs(self.attrs, attrs))
+        return format_html('<select name="{}"{}>{}</select>', name, html_attrs, options)
 
 
 def branch_label(branch: Branch, top_depth: int = 0) -> str:
@@ -63,7 +78,9 @@ def branch_label(branch: Branch, top_depth: int = 0) -> str:
 
 
 def manager_label(manager: Staff) -> str:
-    label = f"{manager.name} · {manager.branch.name}" if manager.branch_id else manager.name
+    label = (
+        f"{manager.name} · {manager.branch.name}" if manager.branch is not None else manager.name
+    )
     if not manager.is_active:
         label = _("%(manager)s (deactivated)") % {"manager": label}
     return label

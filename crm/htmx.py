@@ -1,8 +1,8 @@
 """htmx helpers shared by every app's pages."""
 
-from django.http import HttpRequest
+from crm.http import HtmxRequest
 
 
-def wants_fragment(request: HttpRequest) -> bool:
+def wants_fragment(request: HtmxRequest) -> bool:
     """htmx asked for a part of the page (not a history restore, which needs all of it)."""
     return bool(request.htmx) and not request.htmx.history_restore_request

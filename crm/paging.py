@@ -9,18 +9,19 @@ by hand is refused with ``InvalidCursor`` and the page answers 400 or starts ove
 import base64
 import binascii
 import json
+from typing import Any
 
 
 class InvalidCursor(ValueError):
     pass
 
 
-def encode_cursor(payload: list) -> str:
+def encode_cursor(payload: list[Any]) -> str:
     raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(token: str, tag: str) -> list:
+def decode_cursor(token: str, tag: str) -> list[Any]:
     """The values after ``tag`` in ``token``; InvalidCursor if it is not a cursor of ``tag``."""
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))

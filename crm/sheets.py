@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import PurePath
+from typing import Any
 
 import tablib
 from django.conf import settings
@@ -55,11 +56,11 @@ class Column:
 class Sheet:
     """The rows of a file, each a dict of column key to text, with its line number."""
 
-    rows: list[dict] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)  # "line": int, the rest text
     ignored_headers: list[str] = field(default_factory=list)
 
 
-def normalise_header(header) -> str:
+def normalise_header(header: object) -> str:
     text = "" if header is None else str(header)
     return "".join(text.split()).lower().strip("*").replace("_", "").replace("-", "")
 
@@ -69,6 +70,7 @@ def load_dataset(content: bytes, filename: str) -> tablib.Dataset:
     suffix = PurePath(filename).suffix.lower()
     if content.startswith(OLD_EXCEL_SIGNATURE) or suffix == ".xls":
         raise SheetError(_("Save the workbook as .xlsx or .csv first (older .xls is not read)."))
+    payload: bytes | str
     if content.startswith(XLSX_SIGNATURE):
         file_format, payload = "xlsx", content
     elif suffix == ".xlsx":
@@ -76,7 +78,8 @@ def load_dataset(content: bytes, filename: str) -> tablib.Dataset:
     else:
         file_format, payload = "csv", _decode(content)
     try:
-        return tablib.Dataset().load(payload, format=file_format)
+        dataset: tablib.Dataset = tablib.Dataset().load(payload, format=file_format)
+        return dataset
     except Exception as exc:  # any parser error is a bad file, never a server error
         raise SheetError(
             _("The file could not be read as %(format)s. Check that it is not damaged.")
@@ -93,7 +96,7 @@ def _decode(content: bytes) -> str:
     raise SheetError(_("The CSV file must be saved as UTF-8 or GBK text."))
 
 
-def cell_text(value) -> str:
+def cell_text(value: object) -> str:
     """The text of a cell; dates as YYYY-MM-DD, whole numbers without a decimal point."""
     if value is None:
         return ""
@@ -114,11 +117,11 @@ def read_rows(content: bytes, filename: str, columns: Sequence[Column]) -> Sheet
     """Return the file's rows keyed by column; raise SheetError for a file that cannot be used."""
     dataset = load_dataset(content, filename)
     by_header: dict[str, Column] = {}
-    for column in columns:
-        for header in column.headers():
-            by_header[header] = column
+    for known in columns:
+        for header in known.headers():
+            by_header[header] = known
     positions: dict[str, int] = {}
-    ignored = []
+    ignored: list[str] = []
     for position, header in enumerate(dataset.headers or []):
         column = by_header.get(normalise_header(header))
         if column is None:
@@ -153,7 +156,7 @@ def read_rows(content: bytes, filename: str, columns: Sequence[Column]) -> Sheet
     return sheet
 
 
-def spreadsheet_safe(value):
+def spreadsheet_safe(value: object) -> object:
     """Keep a text cell from being run as a formula when the file is opened."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
@@ -161,20 +164,26 @@ def spreadsheet_safe(value):
 
 
 def build_file(
-    headers: Sequence[str], rows: Iterable[Sequence], *, file_format: str, title: str = ""
+    headers: Sequence[str], rows: Iterable[Sequence[object]], *, file_format: str, title: str = ""
 ) -> bytes:
     """A CSV (UTF-8 with BOM, which Excel needs to show Chinese) or XLSX file of ``rows``."""
     safe_rows = [[spreadsheet_safe(value) for value in row] for row in rows]
     dataset = tablib.Dataset(*safe_rows, headers=list(headers), title=title[:31])
+    # tablib is untyped: export() gives text for CSV, bytes for XLSX.
     if file_format == "csv":
-        return ("\ufeff" + dataset.export("csv")).encode("utf-8")
-    return dataset.export("xlsx")
+        text: str = dataset.export("csv")
+        return ("\ufeff" + text).encode("utf-8")
+    workbook: bytes = dataset.export("xlsx")
+    return workbook
 
 
-def build_workbook(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
+def build_workbook(
+    sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[object]]]],
+) -> bytes:
     """An XLSX workbook with one sheet per ``(title, headers, rows)``."""
     book = tablib.Databook()
     for title, headers, rows in sheets:
         safe_rows = [[spreadsheet_safe(value) for value in row] for row in rows]
         book.add_sheet(tablib.Dataset(*safe_rows, headers=list(headers), title=title[:31]))
-    return book.export("xlsx")
+    workbook: bytes = book.export("xlsx")
+    return workbook

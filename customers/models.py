@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from decimal import Decimal
 
 import pghistory
@@ -27,16 +26,9 @@ def from_fen(fen: int) -> Decimal:
 
 
 class CustomerQuerySet(ScopedQuerySet):
+    # A customer belongs to the home branch's subtree and to their relationship manager's book.
     scope_branch_field = "home_branch_id"
-
-    def in_scope(
-        self, staff: Staff, *, branch_ids: Iterable[int] | None = None
-    ) -> CustomerQuerySet:
-        """Return the customers ``staff`` may see: their branch subtree, or their own book."""
-        queryset = super().in_scope(staff, branch_ids=branch_ids)
-        if not staff.is_platform_admin and staff.sees_only_own_book:
-            queryset = queryset.filter(relationship_manager=staff)
-        return queryset
+    scope_book_field = "relationship_manager_id"
 
     def in_pool(self) -> CustomerQuerySet:
         """Customers no relationship manager looks after (the public pool, 公海)."""
@@ -314,7 +306,8 @@ class Product(TenantOwned):
 
 
 class HoldingQuerySet(ScopedQuerySet):
-    scope_branch_field = "customer__home_branch_id"
+    # A holding is seen by whoever sees its customer.
+    scope_follows = "customer"
 
 
 @pghistory.track(*every_change(), meta=event_indexes("holding_event_trail"))

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import Collate
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -36,7 +37,6 @@ from customers.models import (
     Holding,
     Product,
 )
-from customers.services import claims_this_month
 
 if TYPE_CHECKING:
     from crm.api.bulk import BatchCheck
@@ -322,10 +322,7 @@ def get_customer_or_404(staff: Staff, pk: int) -> Customer:
 
 def customers_of_branches_in_scope(staff: Staff) -> QuerySet:
     """Customers of the staff member's branch subtree, whoever looks after them."""
-    customers = Customer.objects.filter(tenant_id=staff.tenant_id)
-    if staff.scope_branch_ids is not None:
-        customers = customers.filter(home_branch_id__in=staff.scope_branch_ids)
-    return customers
+    return Customer.objects.within(staff.scope.without_book())
 
 
 def pool_in_scope(staff: Staff) -> QuerySet:
@@ -348,6 +345,14 @@ def get_claimable_or_404(staff: Staff, pk: int) -> Customer:
     if customer is None:
         raise Http404
     return customer
+
+
+def claims_this_month(manager: Staff) -> int:
+    """How many customers ``manager`` took from the pool since the month began (bank time)."""
+    start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return Assignment.objects.filter(
+        relationship_manager=manager, kind=Assignment.Kind.CLAIM, changed_at__gte=start
+    ).count()
 
 
 def pool_claims(staff: Staff) -> dict[str, int]:
@@ -374,7 +379,7 @@ class CurrentHoldings:
 
 
 def current_holdings(customer: Customer) -> CurrentHoldings:
-    """The holdings panel's rows and the key figures (``services.key_figures``), in one query.
+    """The holdings panel's rows and the key figures (``key_figures``), in one query.
 
     The figures are window sums over every holding of the customer, computed before the
     LIMIT that keeps the panel short (no COUNT: corporates can hold thousands). The result
@@ -413,6 +418,14 @@ def current_holdings(customer: Customer) -> CurrentHoldings:
         shown=holdings[:HOLDINGS_SHOWN], more=len(holdings) > HOLDINGS_SHOWN, figures=figures
     )
     return customer._current_holdings
+
+
+def key_figures(customer: Customer) -> dict[str, Decimal | int]:
+    """Deposits, loans, wealth, AUM and number of products held, from current holdings.
+
+    Read by the holdings panel's query, so the customer page reads the holdings once.
+    """
+    return current_holdings(customer).figures
 
 
 def holdings_panel(request, customer: Customer) -> dict:

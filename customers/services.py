@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -23,6 +22,7 @@ from customers.models import (
     CustomerSettings,
     Product,
 )
+from customers.selectors import claims_this_month
 
 
 class DuplicateCustomer(DomainError):
@@ -202,13 +202,6 @@ def book_handover(
     )
 
 
-def claims_this_month(manager: Staff) -> int:
-    start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    return Assignment.objects.filter(
-        relationship_manager=manager, kind=Assignment.Kind.CLAIM, changed_at__gte=start
-    ).count()
-
-
 @transaction.atomic
 def customer_claim(*, customer: Customer, manager: Staff) -> None:
     """A relationship manager takes a customer from the public pool, within the monthly limit."""
@@ -310,13 +303,3 @@ def recompute_aum(customer_ids: Iterable[int]) -> None:
             """,
             {"tenant": tenant_id, "ids": customer_ids, "assets": list(Product.ASSET_CATEGORIES)},
         )
-
-
-def key_figures(customer: Customer) -> dict[str, Decimal | int]:
-    """Deposits, loans, wealth, AUM and number of products held, from current holdings.
-
-    Read by the holdings panel's query, so the customer page reads the holdings once.
-    """
-    from customers.selectors import current_holdings  # selectors imports this module
-
-    return current_holdings(customer).figures

@@ -3,7 +3,9 @@
 ``crm`` is the shared layer; ``customers`` builds on it; ``channels`` on both. An app may
 use a lower app's models, selectors, services and declared extension points (its
 registries), never its pages, forms, API or other internals: what two apps share moves
-down into ``crm``.
+down into ``crm``. ``devtools`` (generators and benchmarks, installed in development and
+test settings only) sits on top of every app, through the same public modules, and no
+product app imports it.
 """
 
 import ast
@@ -11,7 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-LAYERS = ["crm", "customers", "channels"]
+LAYERS = ["crm", "customers", "channels", "devtools"]
 # Registries are public too: other apps plug into them from their AppConfig.ready().
 PUBLIC_MODULES = {
     "models",
@@ -25,14 +27,6 @@ PUBLIC_MODULES = {
 }
 # The project's wiring, which names every app by design.
 WIRING = {"crm.settings", "crm.urls", "crm.api.urls", "crm.celery"}
-# Generators and benchmarks: tooling that issue 11 moves out of the product apps into a
-# development app with registries of its own. Until then their cross-app imports are known.
-TOOLING = {
-    "channels.apps": {"customers.bankgen", "customers.bankgen.benchmark"},
-    "channels.bankgen": {"customers.bankgen", "customers.bankgen.steps"},
-    "channels.throughput": {"customers.bankgen.benchmark"},
-    "channels.timeline_benchmark": {"customers.bankgen.benchmark"},
-}
 
 
 def modules() -> dict[str, Path]:
@@ -76,8 +70,6 @@ def test_every_import_between_apps_goes_down_and_through_a_public_module():
             other = layer_of(target)
             if other is None or other == own:
                 continue
-            if target in TOOLING.get(module, set()):
-                continue
             if LAYERS.index(other) > LAYERS.index(own):
                 wrong.append(f"{module} imports {target}: a lower layer uses a higher one")
             elif other != "crm":
@@ -93,8 +85,9 @@ def test_every_import_between_apps_goes_down_and_through_a_public_module():
 CRM_SHELL = "crm.shell"
 CRM_CORE = ("crm.tenancy", "crm.db")
 # Django admin of the organisation lists the scopes a partner application may be granted,
-# which the API's registry holds.
+# which the API's registry holds. crm.http only names the request's type for annotations.
 CRM_CORE_EXCEPTIONS = {"crm.tenancy.admin": {"crm.api.scopes"}}
+CRM_CORE_SHARED = ("crm.http",)
 
 
 def within(module: str, package: str) -> bool:
@@ -115,6 +108,31 @@ def test_nothing_in_crm_below_the_shell_imports_the_shell():
     assert wrong == []
 
 
+def runtime_imports(path: Path, known: dict[str, Path]) -> set[str]:
+    """What the module imports when it runs: ``if TYPE_CHECKING:`` blocks name types only."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    for node in ast.walk(tree):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if isinstance(block, list):
+                setattr(node, field, [n for n in block if not _type_checking_only(n)])
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            submodules = {f"{node.module}.{alias.name}" for alias in node.names} & known.keys()
+            names.update(submodules or {node.module})
+    return names
+
+
+def _type_checking_only(node: ast.AST) -> bool:
+    return isinstance(node, ast.If) and ast.unparse(node.test) in {
+        "TYPE_CHECKING",
+        "typing.TYPE_CHECKING",
+    }
+
+
 def test_the_tenancy_core_imports_only_the_core():
     found = modules()
     core = {
@@ -125,9 +143,22 @@ def test_the_tenancy_core_imports_only_the_core():
     assert "crm.tenancy.context" in core and "crm.tenancy.rls" in core
     wrong = []
     for module, path in sorted(core.items()):
-        for target in sorted(imported(path, found)):
+        for target in sorted(runtime_imports(path, found)):
             if layer_of(target) is None or target in CRM_CORE_EXCEPTIONS.get(module, set()):
                 continue
-            if not any(within(target, package) for package in CRM_CORE):
+            if not any(within(target, package) for package in (*CRM_CORE, *CRM_CORE_SHARED)):
                 wrong.append(f"{module} imports {target}")
+    assert wrong == []
+
+
+def test_no_product_app_imports_the_development_tools():
+    found = modules()
+    assert any(module.startswith("devtools.") for module in found)
+    wrong = [
+        f"{module} imports {target}"
+        for module, path in sorted(found.items())
+        if layer_of(module) != "devtools"
+        for target in imported(path, found)
+        if layer_of(target) == "devtools"
+    ]
     assert wrong == []

@@ -8,7 +8,7 @@ from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from channels.analytics.selectors import Grouping
+from channels.analytics.figures import Grouping
 from crm.forms import MarksInvalidFields, bootstrap, branch_label
 from crm.tenancy.models import Branch
 

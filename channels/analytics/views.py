@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from channels import rollup
 from channels.analytics import selectors
 from channels.analytics.forms import AnalyticsFilterForm
+from channels.analytics.report import ChannelAnalytics
 from crm.sheets import spreadsheet_safe
 from crm.tenancy.decorators import tenant_staff_required
 from crm.tenancy.models import Branch
@@ -23,7 +24,7 @@ TEMPLATE = "channels/analytics/page.html"
 
 def _analytics(
     request: HttpRequest,
-) -> tuple[AnalyticsFilterForm, selectors.ChannelAnalytics | None]:
+) -> tuple[AnalyticsFilterForm, ChannelAnalytics | None]:
     """Validate the filter of the query string; compute the figures when it is valid."""
     staff = request.user
     branches = list(Branch.objects.in_scope(staff).tree_order())
@@ -72,9 +73,7 @@ def _csv_value(value) -> str:
     return str(value)
 
 
-def analytics_csv(
-    figures: selectors.ChannelAnalytics, *, form: AnalyticsFilterForm, bank: str
-) -> bytes:
+def analytics_csv(figures: ChannelAnalytics, *, form: AnalyticsFilterForm, bank: str) -> bytes:
     """Every table of the page, one after the other, as a CSV file (built in memory)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)

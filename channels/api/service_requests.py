@@ -255,7 +255,7 @@ class ServiceRequestViewSet(
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self):
-        requests = ServiceRequest.objects.select_related(
+        requests = ServiceRequest.objects.for_partner(self.partner).select_related(
             "request_type", "customer", "opened_channel", "owner", "team"
         )
         if self.action == "list":

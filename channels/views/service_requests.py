@@ -178,7 +178,7 @@ def request_open(request: HttpRequest, customer_pk: int) -> HttpResponse:
             add_to_form(form, error)
         else:
             messages.success(request, _("Request %(number)s opened.") % {"number": opened.number})
-            if selectors.requests_in_scope(staff).filter(pk=opened.pk).exists():
+            if ServiceRequest.objects.in_scope(staff).filter(pk=opened.pk).exists():
                 return redirect("channels:request_detail", pk=opened.pk)
             return redirect("customers:detail", pk=customer.pk)
     fragment = request.method == "GET" and wants_fragment(request)

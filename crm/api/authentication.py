@@ -1,6 +1,9 @@
 """Partner systems authenticate with OAuth2 bearer tokens, and are pinned to their bank."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
@@ -8,6 +11,9 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from crm.tenancy.context import platform_wide
 from crm.tenancy.models import PartnerApplication, Tenant
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
 
 
 @dataclass(frozen=True)
@@ -23,11 +29,12 @@ class PartnerPrincipal:
     pk = None
 
     def __str__(self) -> str:
-        return self.application.name
+        name: str = self.application.name  # a field of oauth2_provider's untyped base model
+        return name
 
 
-class PartnerTokenAuthentication(OAuth2Authentication):
-    def authenticate(self, request):
+class PartnerTokenAuthentication(OAuth2Authentication):  # type: ignore[misc]  # untyped
+    def authenticate(self, request: Request) -> tuple[PartnerPrincipal, Any] | None:
         # The token and its application are found before the tenant is known.
         with platform_wide():
             result = super().authenticate(request)

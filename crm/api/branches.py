@@ -1,6 +1,9 @@
 """Branches for partner systems: ``GET /api/v1/branches/``."""
 
+from typing import Any
+
 import django_filters
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
@@ -25,17 +28,19 @@ class BranchFilter(django_filters.FilterSet):
         model = Branch
         fields = ["kind", "code", "parent", "is_active"]
 
-    def filter_name_prefix(self, queryset, name, value):
+    def filter_name_prefix(
+        self, queryset: QuerySet[Branch], name: str, value: str
+    ) -> QuerySet[Branch]:
         return queryset.filter(name__prefix=value)
 
-    def filter_within(self, queryset, name, value):
+    def filter_within(self, queryset: QuerySet[Branch], name: str, value: Any) -> QuerySet[Branch]:
         root = Branch.objects.filter(pk=value).first()
         if root is None:
             return queryset.none()
         return queryset.filter(path__prefix=root.path)
 
 
-class BranchOutput(serializers.ModelSerializer):
+class BranchOutput(serializers.ModelSerializer[Branch]):
     class Meta:
         model = Branch
         fields = ["id", "code", "name", "kind", "parent", "depth", "address", "is_active"]
@@ -45,7 +50,7 @@ class BranchOutput(serializers.ModelSerializer):
     list=extend_schema(summary="List the bank's branches", tags=["branches"]),
     retrieve=extend_schema(summary="Read one branch", tags=["branches"]),
 )
-class BranchViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
+class BranchViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet[Branch]):
     """The org tree of the partner's bank: head office, branches and sub-branches."""
 
     scope_resource = "branches"
@@ -53,5 +58,5 @@ class BranchViewSet(PartnerAPIMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = BranchFilter
     ordering_fields = ["id"]
 
-    def get_queryset(self):
-        return Branch.objects.all()
+    def get_queryset(self) -> QuerySet[Branch]:
+        return Branch.objects.for_partner(self.partner)

@@ -4,6 +4,7 @@ every fault reported with its item's index and field, and nothing written unless
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from typing import Any
 
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
@@ -20,11 +21,11 @@ class Batch(StrictInput):
 class BatchCheck:
     """The items of a batch, checked one by one; errors collected per item and field."""
 
-    def __init__(self, data, item_serializer: type[serializers.Serializer]):
+    def __init__(self, data: Any, item_serializer: type[serializers.Serializer[Any]]) -> None:
         envelope = Batch(data=data)
         envelope.is_valid(raise_exception=True)
         self.errors: dict[int, dict[str, list[ErrorDetail]]] = {}
-        self.items: list[dict | None] = []
+        self.items: list[dict[str, Any] | None] = []
         for index, item in enumerate(envelope.validated_data["items"]):
             checked = item_serializer(data=item)
             if checked.is_valid():
@@ -33,7 +34,7 @@ class BatchCheck:
                 self.items.append(None)
                 self.errors[index] = dict(checked.errors)
 
-    def valid(self):
+    def valid(self) -> list[tuple[int, dict[str, Any]]]:
         """(index, item) of the items whose fields are well-formed.
 
         Items refused for their content stay in, so that one answer lists all their faults.
@@ -45,7 +46,9 @@ class BatchCheck:
             ErrorDetail(message, code=code)
         )
 
-    def refuse_repeats(self, key: Callable[[dict], Hashable], field: str, message: str) -> None:
+    def refuse_repeats(
+        self, key: Callable[[dict[str, Any]], Hashable], field: str, message: str
+    ) -> None:
         """Refuse an item whose natural key an earlier item of the batch already has.
 
         ``message`` names the earlier item with ``%(index)d``.
@@ -71,5 +74,5 @@ class BatchCheck:
                 {"items": [self.errors.get(index, {}) for index in range(len(self.items))]}
             )
 
-    def values(self, field: str) -> set:
+    def values(self, field: str) -> set[Any]:
         return {item[field] for _index, item in self.valid()}

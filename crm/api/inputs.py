@@ -1,6 +1,7 @@
 """Pieces shared by the API's input serializers."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
@@ -8,15 +9,17 @@ from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.fields import get_error_detail
 
+_R = TypeVar("_R")
 
-class StrictInput(serializers.Serializer):
+
+class StrictInput(serializers.Serializer[Any]):
     """Refuse fields the endpoint does not take, so that a misspelt field is not ignored."""
 
     unknown_field_message = _("Unknown or read-only field.")
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         unknown = sorted(set(data) - set(self.fields)) if isinstance(data, Mapping) else []
-        errors = {
+        errors: dict[str, Any] = {
             name: [ErrorDetail(str(self.unknown_field_message), code="unknown_field")]
             for name in unknown
         }
@@ -31,7 +34,9 @@ class StrictInput(serializers.Serializer):
         return value
 
 
-def run_validator(validator, *args, field: str | None = None, **kwargs):
+def run_validator(
+    validator: Callable[..., _R], *args: Any, field: str | None = None, **kwargs: Any
+) -> _R:
     """Run a validator (one of ``customers.validators``, say); its errors become DRF's.
 
     ``field`` names the input the error is about; leave it out in a ``validate_<field>``
@@ -52,5 +57,5 @@ class Conflict(ValidationError):
     status_code = 409
     default_code = "duplicate"
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str) -> None:
         super().__init__({field: [ErrorDetail(message, code="duplicate")]})

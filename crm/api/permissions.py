@@ -1,7 +1,15 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from crm.api.authentication import PartnerPrincipal
 from crm.api.scopes import read_scope, write_scope
+
+if TYPE_CHECKING:  # DRF's settings import this module: rest_framework.views is not ready yet
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 
 class HasRequiredScopes(BasePermission):
@@ -14,7 +22,7 @@ class HasRequiredScopes(BasePermission):
 
     message = "The access token lacks the scope this call needs."
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         if not isinstance(request.user, PartnerPrincipal) or request.auth is None:
             return False
         scope = getattr(view, "required_scope", None)
@@ -24,4 +32,5 @@ class HasRequiredScopes(BasePermission):
                 return False
             safe = request.method in SAFE_METHODS
             scope = read_scope(resource) if safe else write_scope(resource)
-        return request.auth.allow_scopes([scope])
+        allowed: bool = request.auth.allow_scopes([scope])  # an oauth2_provider AccessToken
+        return allowed

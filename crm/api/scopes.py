@@ -6,8 +6,15 @@ schema and the partner application admin read the registry, so a new app's endpo
 no change here.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.utils.functional import Promise
 from oauth2_provider.scopes import BaseScopes
+
+if TYPE_CHECKING:
+    from crm.tenancy.models import PartnerApplication
 
 #: Every registered scope with what it allows, filled by the apps' ready(). Read it, never
 #: write it: ``register_scope`` is the way in.
@@ -38,16 +45,28 @@ def write_scope(resource: str) -> str:
     return f"{resource}:write"
 
 
-class PartnerScopes(BaseScopes):
+class PartnerScopes(BaseScopes):  # type: ignore[misc]  # untyped django-oauth-toolkit
     """A partner may request only the scopes its application was granted."""
 
-    def get_all_scopes(self):
+    def get_all_scopes(self) -> dict[str, str]:
         return {name: str(label) for name, label in SCOPES.items()}
 
-    def get_available_scopes(self, application=None, request=None, *args, **kwargs):
+    def get_available_scopes(
+        self,
+        application: PartnerApplication | None = None,
+        request: Any = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> list[str]:
         if application is None:
             return list(SCOPES)
         return [scope for scope in application.allowed_scopes if scope in SCOPES]
 
-    def get_default_scopes(self, application=None, request=None, *args, **kwargs):
+    def get_default_scopes(
+        self,
+        application: PartnerApplication | None = None,
+        request: Any = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> list[str]:
         return self.get_available_scopes(application, request)

@@ -1,16 +1,31 @@
 """The base of every partner API view, and the OAuth2 token endpoint."""
 
+from __future__ import annotations
+
+from contextvars import Token
+from typing import TYPE_CHECKING, Any
+
 import pghistory
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection, transaction
+from django.http import HttpRequest, HttpResponse
 from django.utils.decorators import method_decorator
 from oauth2_provider.views import RevokeTokenView, TokenView
 
 from crm.api.authentication import PartnerPrincipal
-from crm.tenancy.context import activate_tenant, deactivate, platform_wide
+from crm.tenancy.context import Scope, activate_tenant, deactivate, platform_wide
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
+
+    _APIViewMixinBase = APIView  # what the mixin is combined with
+else:
+    _APIViewMixinBase = object
 
 
-class PartnerAPIMixin:
+class PartnerAPIMixin(_APIViewMixinBase):
     """Pin the partner's tenant right after authentication, for the rest of the call.
 
     Every API view must use this mixin (a test checks it): the scoped managers then filter
@@ -18,9 +33,22 @@ class PartnerAPIMixin:
     """
 
     scope_resource: str | None = None
-    _tenant_token = None
+    _tenant_token: Token[Scope] | None = None
 
-    def initial(self, request, *args, **kwargs):
+    @property
+    def partner(self) -> PartnerPrincipal | None:
+        """The partner calling; None for the stand-in request the OpenAPI schema is made with.
+
+        Views read rows with ``Model.objects.for_partner(self.partner)``, which gives none
+        without a partner.
+        """
+        if getattr(self, "swagger_fake_view", False):
+            return None
+        user = self.request.user
+        assert isinstance(user, PartnerPrincipal)  # PartnerTokenAuthentication's principal
+        return user
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         self.perform_authentication(request)
         if isinstance(request.user, PartnerPrincipal):
             self._tenant_token = activate_tenant(request.user.tenant)
@@ -30,13 +58,15 @@ class PartnerAPIMixin:
             )
         super().initial(request, *args, **kwargs)
 
-    def handle_exception(self, exc):
+    def handle_exception(self, exc: Exception) -> Response:
         # A refused call changes nothing, even if it wrote before failing.
         if connection.in_atomic_block:
             transaction.set_rollback(True)
         return super().handle_exception(exc)
 
-    def finalize_response(self, request, response, *args, **kwargs):
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
         if self._tenant_token is not None:
             deactivate(self._tenant_token)
             self._tenant_token = None
@@ -44,16 +74,18 @@ class PartnerAPIMixin:
 
 
 @method_decorator(login_not_required, name="dispatch")
-class PartnerTokenView(TokenView):
+class PartnerTokenView(TokenView):  # type: ignore[misc]  # untyped django-oauth-toolkit
     """OAuth2 token endpoint (client credentials); applications are looked up platform-wide."""
 
-    def post(self, request, *args, **kwargs):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         with platform_wide():
-            return super().post(request, *args, **kwargs)
+            response: HttpResponse = super().post(request, *args, **kwargs)
+        return response
 
 
 @method_decorator(login_not_required, name="dispatch")
-class PartnerRevokeTokenView(RevokeTokenView):
-    def post(self, request, *args, **kwargs):
+class PartnerRevokeTokenView(RevokeTokenView):  # type: ignore[misc]  # untyped oauth-toolkit
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         with platform_wide():
-            return super().post(request, *args, **kwargs)
+            response: HttpResponse = super().post(request, *args, **kwargs)
+        return response

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
+from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import OuterRef, Subquery, Value
 from django.utils import formats, timezone
@@ -51,7 +54,16 @@ class AuditEntry:
     changes: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-def _display(value, related_names: dict, field_obj) -> str:
+# pghistory.track() makes each tracked model's event model at run time: mypy sees no class
+# for it, so events and their fields are Any here.
+RelatedNames = dict[tuple[type[models.Model], Any], str]
+
+
+def _event_model(tracked: type[models.Model]) -> Any:
+    return tracked.pgh_event_model  # type: ignore[attr-defined]  # added by pghistory.track()
+
+
+def _display(value: object, related_names: RelatedNames, field_obj: Any) -> str:
     if value is None or value == "":
         return "—"
     if field_obj.is_relation:
@@ -65,28 +77,36 @@ def _display(value, related_names: dict, field_obj) -> str:
     return str(value)
 
 
-def _name_of(obj) -> str:
-    if isinstance(obj, models.Model) and obj._meta.label_lower == "auth.group":
+def _name_of(obj: models.Model) -> str:
+    if isinstance(obj, Group) and obj._meta.label_lower == "auth.group":
         return str(Role(obj.name).label) if obj.name in Role.values else obj.name
     return str(obj)
 
 
-def _related_names(events, fields) -> dict:
-    wanted: dict[type, set] = defaultdict(set)
+def _related_names(events: Iterable[Any], fields: list[Any], tenant: Tenant) -> RelatedNames:
+    """Names of the rows the events point to (a staff member, a branch, a role)."""
+    wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
     for event in events:
         for f in fields:
             if f.is_relation:
                 value = getattr(event, f.attname)
                 if value is not None:
                     wanted[f.related_model].add(value)
-    names = {}
+    names: RelatedNames = {}
     for model, ids in wanted.items():
-        for pk, obj in model._base_manager.in_bulk(list(ids)).items():
+        rows = model._default_manager.all()
+        # Through the scoped manager, and pinned to the trail's bank: the events are, and
+        # an id recorded in them must never name another bank's row.
+        if any(f.name == "tenant" for f in model._meta.fields):
+            rows = rows.filter(tenant_id=tenant.pk)
+        elif model is Tenant:
+            rows = rows.filter(pk=tenant.pk)
+        for pk, obj in rows.in_bulk(list(ids)).items():
             names[(model, pk)] = _name_of(obj)
     return names
 
 
-def _actor(context) -> tuple[str, str]:
+def _actor(context: dict[str, Any] | None) -> tuple[str, str]:
     context = context or {}
     if context.get("username"):
         return context["username"], context.get("url", "")
@@ -98,7 +118,7 @@ def _actor(context) -> tuple[str, str]:
     return str(_("System")), ""
 
 
-def _subject(event, tracked, related) -> str:
+def _subject(event: Any, tracked: type[models.Model], related: RelatedNames) -> str:
     if tracked is StaffRole:
         staff = related.get((Staff, event.staff_id), f"#{event.staff_id}")
         role = related.get((event._meta.get_field("group").related_model, event.group_id), "")
@@ -110,10 +130,16 @@ def _subject(event, tracked, related) -> str:
     return f"#{event.pgh_obj_id}"
 
 
-def _tenant_events(tracked, tenant, *, before, after):
-    event_model = tracked.pgh_event_model
+def _tenant_events(
+    tracked: type[models.Model],
+    tenant: Tenant,
+    *,
+    before: datetime | None,
+    after: datetime | None,
+) -> models.QuerySet[Any]:
+    event_model = _event_model(tracked)
     column = "pgh_obj_id" if tracked is Tenant else "tenant_id"
-    events = event_model.objects.filter(**{column: tenant.pk})
+    events: models.QuerySet[Any] = event_model.objects.filter(**{column: tenant.pk})
     if before is not None:
         events = events.filter(pgh_created_at__lt=before)
     if after is not None:
@@ -121,7 +147,9 @@ def _tenant_events(tracked, tenant, *, before, after):
     return events
 
 
-def _newest_event_ids(tenant, *, limit, before, after) -> dict[type, list[int]]:
+def _newest_event_ids(
+    tenant: Tenant, *, limit: int, before: datetime | None, after: datetime | None
+) -> dict[type[models.Model], list[int]]:
     """One query over every audited event table: the ids of the newest ``limit`` events."""
     tracked_models = list(AUDITED_FIELDS)
     parts = [
@@ -132,14 +160,16 @@ def _newest_event_ids(tenant, *, limit, before, after) -> dict[type, list[int]]:
         for index, tracked in enumerate(tracked_models)
     ]
     union = parts[0].union(*parts[1:], all=True).order_by("-pgh_created_at", "-pgh_id")[:limit]
-    newest: dict[type, list[int]] = defaultdict(list)
+    newest: dict[type[models.Model], list[int]] = defaultdict(list)
     for _created, pgh_id, source in union:
         newest[tracked_models[source]].append(pgh_id)
     return newest
 
 
-def _events_of(tracked, ids: list[int]) -> list[AuditEntry]:
-    event_model = tracked.pgh_event_model
+def _events_of(
+    tracked: type[models.Model], ids: list[int] | models.QuerySet[Any, Any], *, tenant: Tenant
+) -> list[AuditEntry]:
+    event_model = _event_model(tracked)
     previous = event_model.objects.filter(
         pgh_obj_id=OuterRef("pgh_obj_id"), pgh_id__lt=OuterRef("pgh_id")
     ).order_by("-pgh_id")
@@ -151,11 +181,11 @@ def _events_of(tracked, ids: list[int]) -> list[AuditEntry]:
     previous_ids = [e.previous_id for e in events if e.previous_id]
     previous_by_id = event_model.objects.in_bulk(previous_ids) if previous_ids else {}
     fields = [event_model._meta.get_field(name) for name in AUDITED_FIELDS[tracked]]
-    related = _related_names([*events, *previous_by_id.values()], fields)
+    related = _related_names([*events, *previous_by_id.values()], fields, tenant)
     entries = []
     for event in events:
         before_event = previous_by_id.get(event.previous_id)
-        changes = []
+        changes: list[tuple[str, str, str]] = []
         if event.pgh_label in ("insert", "update"):
             for f in fields:
                 new = getattr(event, f.attname)
@@ -191,7 +221,7 @@ def change_entries(
     entries: list[AuditEntry] = []
     newest = _newest_event_ids(tenant, limit=limit, before=before, after=after)
     for tracked, ids in newest.items():
-        entries += _events_of(tracked, ids)
+        entries += _events_of(tracked, ids, tenant=tenant)
     return entries
 
 
@@ -270,6 +300,6 @@ def object_history(
         .order_by("-pgh_id")
         .values("pgh_id")[:limit]
     )
-    entries = _events_of(tracked, newest)  # a subquery: one round trip, not two
+    entries = _events_of(tracked, newest, tenant=tenant)  # a subquery: one round trip, not two
     entries.sort(key=lambda entry: entry.occurred_at, reverse=True)
     return entries

@@ -6,11 +6,17 @@ from django.db import models, transaction
 
 from crm.audit.models import PersonalDataAccess
 from crm.tenancy.context import require_tenant
+from crm.tenancy.models import Staff
 
 
 @transaction.atomic
 def personal_data_access_record(
-    *, subject: models.Model, field: str, reason: str, staff=None, partner_name: str = ""
+    *,
+    subject: models.Model,
+    field: str,
+    reason: str,
+    staff: Staff | None = None,
+    partner_name: str = "",
 ) -> PersonalDataAccess:
     return PersonalDataAccess.objects.create(
         tenant=require_tenant(),
@@ -29,7 +35,7 @@ def personal_data_accesses_record(
     *,
     accesses: Iterable[tuple[models.Model, str]],
     reason: str,
-    staff=None,
+    staff: Staff | None = None,
     partner_name: str = "",
 ) -> list[PersonalDataAccess]:
     """Record many reads at once, one row per (subject, field): a page of a list in one insert."""

@@ -1,30 +1,34 @@
 """Write logins, logouts, failed logins and lockouts to the audit trail."""
 
+from typing import Any
+
 from axes.signals import user_locked_out
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import update_last_login
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.http import HttpRequest
 
 from crm.audit.models import LoginEvent
 from crm.tenancy.context import platform_wide
+from crm.tenancy.models import Staff
 from crm.tenancy.scoping import scope_of
 
 
-def _client(request) -> tuple[str | None, str]:
+def _client(request: HttpRequest | None) -> tuple[str | None, str]:
     if request is None:
         return None, ""
     ip_address = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR")
     return ip_address, request.META.get("HTTP_USER_AGENT", "")[:300]
 
 
-def _staff_named(username: str):
+def _staff_named(username: str) -> Staff | None:
     if not username:
         return None
     with platform_wide():
         return get_user_model().objects.select_related("tenant").filter(username=username).first()
 
 
-def record(kind: str, *, staff, username: str, request) -> None:
+def record(kind: str, *, staff: Staff | None, username: str, request: HttpRequest | None) -> None:
     ip_address, user_agent = _client(request)
     with scope_of(staff):
         LoginEvent.objects.create(
@@ -37,23 +41,33 @@ def record(kind: str, *, staff, username: str, request) -> None:
         )
 
 
-def record_login(sender, request, user, **kwargs) -> None:
+def record_login(sender: type[Staff], request: HttpRequest, user: Staff, **kwargs: Any) -> None:
     with scope_of(user):
         update_last_login(sender, user, **kwargs)
     record(LoginEvent.Kind.LOGIN, staff=user, username=user.get_username(), request=request)
 
 
-def record_logout(sender, request, user, **kwargs) -> None:
+def record_logout(
+    sender: type[Staff], request: HttpRequest, user: Staff | None, **kwargs: Any
+) -> None:
     if user is not None:
         record(LoginEvent.Kind.LOGOUT, staff=user, username=user.get_username(), request=request)
 
 
-def record_failed_login(sender, credentials, request=None, **kwargs) -> None:
+def record_failed_login(
+    sender: str, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
     username = credentials.get("username") or ""
     record(LoginEvent.Kind.FAILED, staff=_staff_named(username), username=username, request=request)
 
 
-def record_lockout(sender, request, username, ip_address, **kwargs) -> None:
+def record_lockout(
+    sender: str,
+    request: HttpRequest | None,
+    username: str | None,
+    ip_address: str | None,
+    **kwargs: Any,
+) -> None:
     record(
         LoginEvent.Kind.LOCKED_OUT,
         staff=_staff_named(username or ""),

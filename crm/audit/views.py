@@ -1,13 +1,15 @@
 from datetime import datetime, time
+from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.audit.selectors import recent_audit_entries
+from crm.http import StaffRequest
 from crm.tenancy.decorators import tenant_staff_required
 
 PAGE_SIZE = 50
@@ -32,10 +34,11 @@ class AuditFilterForm(forms.Form):
     )
     before = forms.DateTimeField(required=False, widget=forms.HiddenInput)
 
-    def clean(self):
+    def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
         if (
-            cleaned.get("date_from")
+            cleaned
+            and cleaned.get("date_from")
             and cleaned.get("date_to")
             and cleaned["date_from"] > cleaned["date_to"]
         ):
@@ -45,7 +48,7 @@ class AuditFilterForm(forms.Form):
 
 @tenant_staff_required
 @permission_required("audit.view_audit_trail", raise_exception=True)
-def trail(request: HttpRequest) -> HttpResponse:
+def trail(request: StaffRequest) -> HttpResponse:
     """The tenant's audit trail for its auditors: who changed what, who logged in."""
     form = AuditFilterForm(request.GET or None)
     entries = []
@@ -61,6 +64,7 @@ def trail(request: HttpRequest) -> HttpResponse:
         before = datetime.combine(filters["date_to"], time.max, tzinfo=tz)
     if filters.get("before"):
         before = min(filter(None, [before, filters["before"]]))
+    assert request.user.tenant is not None  # tenant_staff_required
     entries = recent_audit_entries(
         tenant=request.user.tenant,
         limit=PAGE_SIZE + 1,

@@ -17,6 +17,9 @@ roles. In owner mode (``crm.db.owner``) it logs in as the owner of the tables in
 the claims still follow the scope so that owner work sees what the code asks for.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
 from django.db import transaction
 from django.db.backends.postgresql import base
@@ -44,18 +47,19 @@ def _claim_for(state: tuple[str, int | None]) -> str:
     if kind == "platform":
         return platform_claim()
     if kind == "tenant":
+        assert tenant_id is not None  # desired_scope() pairs "tenant" with an id
         return tenant_claim(tenant_id)
     return ""
 
 
-def _apply(connection, state: tuple[str, int | None]) -> None:
+def _apply(connection: "DatabaseWrapper", state: tuple[str, int | None]) -> None:
     # A cursor of its own: the statement's cursor may be a named (server-side) one.
     with connection.connection.cursor() as cursor:
         cursor.execute(APPLY_SQL, [_claim_for(state)])
     connection.applied_scope = state
 
 
-def _is_transaction_control(sql) -> bool:
+def _is_transaction_control(sql: object) -> bool:
     # Savepoint statements must run as they are, e.g. in a transaction aborted by an error.
     return isinstance(sql, str) and sql.lstrip()[:9].upper() in {
         "SAVEPOINT",
@@ -64,7 +68,13 @@ def _is_transaction_control(sql) -> bool:
     }
 
 
-def carry_scope_into_transaction(execute, sql, params, many, context):
+def carry_scope_into_transaction(
+    execute: Callable[[str, Any, bool, dict[str, Any]], Any],
+    sql: str,
+    params: Any,
+    many: bool,
+    context: dict[str, Any],
+) -> Any:
     """Execute wrapper: make the transaction's claim match the current scope first."""
     connection = context["connection"]
     state = desired_scope()
@@ -81,33 +91,36 @@ def carry_scope_into_transaction(execute, sql, params, many, context):
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.applied_scope: tuple[str, int | None] | None = None
         self.execute_wrappers.append(carry_scope_into_transaction)
 
-    def get_connection_params(self):
+    def get_connection_params(self) -> dict[str, Any]:
         params = super().get_connection_params()
         if self.settings_dict.get("DERIVED_PASSWORD"):
             # The runtime role created by migrate (crm.db.roles), when no DBA provides one.
             params["password"] = derived_password(settings.SECRET_KEY)
         return params
 
-    def connect(self):
+    def connect(self) -> None:
         self.applied_scope = None
         super().connect()
 
-    def _commit(self):
-        self.applied_scope = None
-        return super()._commit()
+    # _commit, _rollback and _savepoint_rollback are private to Django's backend, so
+    # django-stubs does not declare them: hence the ignores on the calls to super().
 
-    def _rollback(self):
+    def _commit(self) -> None:
         self.applied_scope = None
-        return super()._rollback()
+        super()._commit()  # type: ignore[misc]
 
-    def _savepoint_rollback(self, sid):
+    def _rollback(self) -> None:
+        self.applied_scope = None
+        super()._rollback()  # type: ignore[misc]
+
+    def _savepoint_rollback(self, sid: str) -> None:
         # A rolled-back savepoint also rolls back set_config calls made inside it.
         try:
-            return super()._savepoint_rollback(sid)
+            super()._savepoint_rollback(sid)  # type: ignore[misc]
         finally:
             self.applied_scope = None

@@ -22,6 +22,7 @@ import hmac
 import time
 
 from django.conf import settings
+from django.db.backends.utils import CursorWrapper
 
 # A claim outlives its transaction's first statement by this much. Policies compare it with
 # the transaction's start time (now()), so long transactions keep their claim; the margin
@@ -138,6 +139,6 @@ WHERE (crm_claim_key.inner_pad, crm_claim_key.outer_pad)
 """
 
 
-def store_key(cursor) -> None:
+def store_key(cursor: CursorWrapper) -> None:
     """Write the application's claim key into the database (as the owner)."""
     cursor.execute(STORE_KEY_SQL, padded_keys(claim_key()))

@@ -5,13 +5,19 @@ PostgreSQL only uses an index for a condition under RLS when its operator is lea
 ``COLLATE "C"`` so that btree can serve the prefix.
 """
 
+from typing import Any
+
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import CharField, Lookup, TextField
+from django.db.models.sql.compiler import SQLCompiler
 
 
-class Prefix(Lookup):
+class Prefix(Lookup[str]):
     lookup_name = "prefix"
 
-    def as_sql(self, compiler, connection):
+    def as_sql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, list[Any]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
         return f"{lhs} ^@ {rhs}", [*lhs_params, *rhs_params]

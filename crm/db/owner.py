@@ -9,7 +9,8 @@ never a role switch inside the runtime role's session.
 """
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -19,7 +20,7 @@ from django.db import connections
 CREDENTIAL_KEYS = ("USER", "PASSWORD", "DERIVED_PASSWORD")
 
 _owner_depth = 0
-_runtime_credentials: dict[str, dict] = {}
+_runtime_credentials: dict[str, dict[str, Any]] = {}
 
 
 def owner_mode_active() -> bool:
@@ -61,7 +62,7 @@ def database_owner() -> Iterator[None]:
             _reconnect_all(as_owner=False)
 
 
-_held_owner_context = None
+_held_owner_context: AbstractContextManager[None] | None = None
 
 
 def enter_owner_mode() -> None:

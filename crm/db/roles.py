@@ -14,12 +14,16 @@ update of the role's catalog row.
 """
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import time
+from collections.abc import Callable
+from typing import Any
 
 import psycopg
 from django.conf import settings
+from django.db.backends.base.base import BaseDatabaseWrapper
 from psycopg import errors, sql
 
 # What the runtime role must be, as pg_roles columns.
@@ -46,18 +50,19 @@ def runtime_role() -> str:
     return settings.DATABASE_APP_ROLE
 
 
-def _retrying(step, attempts: int = 8):
+def _retrying(step: Callable[[], object], attempts: int = 8) -> None:
     # "tuple concurrently updated": another process altered the same role at the same time.
     for attempt in range(attempts):
         try:
-            return step()
+            step()
+            return
         except errors.InternalError_:
             if attempt == attempts - 1:
                 raise
             time.sleep(0.05 * (attempt + 1))
 
 
-def role_problems(cursor, role: str) -> list[str]:
+def role_problems(cursor: psycopg.Cursor[Any], role: str) -> list[str]:
     """What makes ``role`` unsafe as the runtime role (an empty list when it is safe)."""
     columns = sql.SQL(", ").join(sql.Identifier(name) for name in SAFE_ATTRIBUTES)
     row = cursor.execute(
@@ -76,18 +81,20 @@ def role_problems(cursor, role: str) -> list[str]:
         [role],
     ).fetchall()
     problems += [f"member of {name}" for (name,) in memberships]
-    owned = cursor.execute(
+    owned_row = cursor.execute(
         "SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner "
         "WHERE r.rolname = %s",
         [role],
-    ).fetchone()[0]
+    ).fetchone()
+    assert owned_row is not None  # an aggregate without GROUP BY always returns a row
+    owned = owned_row[0]
     if owned:
         problems.append(f"owns {owned} relations")
     return problems
 
 
-def _can_log_in(owner_params: dict, role: str, password: str) -> bool:
-    params = {key: owner_params.get(key) for key in ("host", "port", "dbname")}
+def _can_log_in(owner_params: dict[str, Any], role: str, password: str) -> bool:
+    params: dict[str, Any] = {key: owner_params.get(key) for key in ("host", "port", "dbname")}
     params = {key: value for key, value in params.items() if value}
     try:
         psycopg.connect(**params, user=role, password=password, connect_timeout=10).close()
@@ -96,7 +103,7 @@ def _can_log_in(owner_params: dict, role: str, password: str) -> bool:
     return True
 
 
-def ensure_runtime_role(owner_connection) -> None:
+def ensure_runtime_role(owner_connection: BaseDatabaseWrapper) -> None:
     """Create or repair the runtime login role, as the owner (``migrate`` calls this).
 
     ``owner_connection`` is a Django database wrapper connected as the owner, outside any
@@ -118,7 +125,9 @@ def ensure_runtime_role(owner_connection) -> None:
         )
 
 
-def repair_runtime_role(cursor, role: str, password: str, login_params: dict) -> None:
+def repair_runtime_role(
+    cursor: psycopg.Cursor[Any], role: str, password: str, login_params: dict[str, Any]
+) -> None:
     """Create ``role`` or make it safe, on an autocommit owner's cursor; another process
     may be doing the same at the same moment. ``login_params``: where it logs in."""
     name = sql.Identifier(role)
@@ -143,7 +152,7 @@ def repair_runtime_role(cursor, role: str, password: str, login_params: dict) ->
         ).fetchall()
         for (granted,) in member_of:
             revoke = sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(granted), name)
-            _retrying(lambda revoke=revoke: cursor.execute(revoke))
+            _retrying(functools.partial(cursor.execute, revoke))
     if not _can_log_in(login_params, role, password):
         _retrying(
             lambda: cursor.execute(

@@ -1,6 +1,8 @@
 """Job runs in Django admin: read-only, a bank's own runs for its administrators and
 auditors, every bank's (and the platform's own) for the platform administrator."""
 
+from datetime import timedelta
+
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -9,7 +11,7 @@ from crm.tenancy.admin_site import ReadOnlyAdmin, TenantScopedAdmin
 
 
 @admin.register(JobRun)
-class JobRunAdmin(ReadOnlyAdmin, TenantScopedAdmin):
+class JobRunAdmin(ReadOnlyAdmin[JobRun], TenantScopedAdmin[JobRun]):
     list_display = [
         "job",
         "period",
@@ -26,5 +28,5 @@ class JobRunAdmin(ReadOnlyAdmin, TenantScopedAdmin):
     readonly_fields = ["error"]
 
     @admin.display(description=_("duration"))
-    def duration_display(self, run: JobRun):
+    def duration_display(self, run: JobRun) -> timedelta | None:
         return run.duration

@@ -7,13 +7,15 @@ security for platform claims only (``crm.tenancy.rls.PlatformOnlyRowLevelSecurit
 beat, a process of its own, works platform-wide from its start.
 """
 
+from typing import Any
+
 from django_celery_beat.schedulers import DatabaseScheduler
 
 from crm.tenancy.context import activate_platform_wide
 
 
-class PlatformScheduler(DatabaseScheduler):
-    def __init__(self, *args, **kwargs):
+class PlatformScheduler(DatabaseScheduler):  # type: ignore[misc]  # untyped django-celery-beat
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         # For the rest of this thread's life: beat's thread does nothing else.
         activate_platform_wide()
         super().__init__(*args, **kwargs)

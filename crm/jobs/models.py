@@ -10,14 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.tenancy.managers import ScopedManager
 
 
-class JobRunQuerySet(models.QuerySet):
-    def in_scope(self, staff):
-        if staff.is_platform_admin:
-            return self
-        return self.filter(tenant_id=staff.tenant_id)
-
-
-class JobRunManager(ScopedManager.from_queryset(JobRunQuerySet)):
+class JobRunManager(ScopedManager["JobRun"]):
     def claim(
         self, *, job: str, tenant_id: int | None, period: str, claimant: str = ""
     ) -> int | None:
@@ -42,7 +35,7 @@ class JobRunManager(ScopedManager.from_queryset(JobRunQuerySet)):
                 """,  # noqa: S608 (the table name is ours, values are parameters)
                 [job, tenant_id, period, claimant],
             )
-            row = cursor.fetchone()
+            row: tuple[int] | None = cursor.fetchone()
             if row is not None:
                 return row[0]
             stale_before = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)

@@ -6,6 +6,7 @@ from oauth2_provider.models import get_access_token_model, get_grant_model, get_
 
 from crm.jobs.runs import run_once
 from crm.jobs.tenant_task import fan_out_per_tenant, platform_task, tenant_task
+from crm.tenancy.models import Tenant
 
 HOUSEKEEPING = "housekeeping"
 
@@ -28,7 +29,7 @@ def clear_expired_sessions() -> int:
 
 
 @tenant_task(atomic=False)
-def tenant_housekeeping(*, tenant, period: str) -> None:
+def tenant_housekeeping(*, tenant: Tenant, period: str) -> None:
     run_once(
         job=HOUSEKEEPING, period=period, work=lambda: clear_expired_tokens(tenant_id=tenant.pk)
     )
@@ -37,7 +38,7 @@ def tenant_housekeeping(*, tenant, period: str) -> None:
 def clear_expired_tokens(*, tenant_id: int) -> int:
     """Delete the tenant's expired access tokens, refresh tokens and grants."""
     now = timezone.now()
-    deleted = 0
+    deleted: int = 0
     refresh_tokens = get_refresh_token_model().objects.filter(
         application__tenant_id=tenant_id, revoked__lt=now
     )

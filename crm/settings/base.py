@@ -2,8 +2,10 @@
 
 import os
 from pathlib import Path
+from typing import Any, overload
 
 import dj_database_url
+import django_stubs_ext
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
@@ -11,7 +13,15 @@ from crm.embedded import embedded_broker, embedded_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
+# The classes that django-stubs declares generic (ModelAdmin, ModelForm, Lookup...) take a
+# type parameter at run time too, as the annotated base classes in the apps need.
+django_stubs_ext.monkeypatch()
 
+
+@overload
+def env(name: str) -> str | None: ...
+@overload
+def env(name: str, default: str) -> str: ...
 def env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
@@ -21,7 +31,6 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in (env(name, default) or "").split(",") if item.strip()]
 
 
-SECRET_KEY = env("SECRET_KEY")
 DEBUG = False
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -111,17 +120,19 @@ TEMPLATES = [
 DEFAULT_APP_ROLE = "crm_app"
 
 
-def database_config(url: str) -> dict:
-    config = dj_database_url.parse(
-        url,
-        conn_max_age=int(env("CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
+def database_config(url: str) -> dict[str, Any]:
+    config: dict[str, Any] = dict(
+        dj_database_url.parse(
+            url,
+            conn_max_age=int(env("CONN_MAX_AGE", "60")),
+            conn_health_checks=True,
+        )
     )
     config["ENGINE"] = "crm.db"
     return config
 
 
-def runtime_database_config(owner: dict, app_url: str | None) -> dict:
+def runtime_database_config(owner: dict[str, Any], app_url: str | None) -> dict[str, Any]:
     if app_url:
         return database_config(app_url)
     return {
@@ -137,7 +148,7 @@ def runtime_database_config(owner: dict, app_url: str | None) -> dict:
 _owner_url = env("DATABASE_URL") or (None if env("DATABASE_APP_URL") else embedded_database_url())
 DATABASE_OWNER = database_config(_owner_url) if _owner_url else {}
 DATABASES = {"default": runtime_database_config(DATABASE_OWNER, env("DATABASE_APP_URL"))}
-DATABASE_APP_ROLE = DATABASES["default"]["USER"]
+DATABASE_APP_ROLE: str = DATABASES["default"]["USER"]
 DATABASE_APP_PASSWORD_DERIVED = DATABASES["default"].get("DERIVED_PASSWORD", False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -329,7 +340,7 @@ PGHISTORY_CONTEXT_FIELD = pghistory.ContextJSONField()
 # --- Celery ---------------------------------------------------------------------------
 if env("CELERY_BROKER_URL"):
     CELERY_BROKER_URL = env("CELERY_BROKER_URL")
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {}
 else:
     CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS = embedded_broker()
 CELERY_TASK_ACKS_LATE = True

@@ -16,3 +16,7 @@ PII_ENCRYPTION_KEYS = env_list("PII_ENCRYPTION_KEYS") or [  # noqa: F405
     development_key(SECRET_KEY, "pii-encryption")
 ]
 PII_BLIND_INDEX_KEY = env("PII_BLIND_INDEX_KEY", development_key(SECRET_KEY, "pii-index"))
+
+# Generators and benchmarks (generate_bank, benchmark): development tooling, never in
+# production.py (the test settings inherit it from here).
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]  # noqa: F405

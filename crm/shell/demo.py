@@ -7,6 +7,7 @@ apps add their demo data with ``register_demo_loader``; loaders run in order, pe
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from io import TextIOBase
 
 from django.db import transaction
 
@@ -25,8 +26,9 @@ class DemoBank:
     name: str
     short_name: str
     prefix: str  # of usernames and branch codes
-    branches: tuple  # (code, name, kind, parent code or None, address)
-    staff: tuple  # (username suffix, name, role, branch code)
+    # (code, name, kind, parent code or None, address)
+    branches: tuple[tuple[str, str, str, str | None, str], ...]
+    staff: tuple[tuple[str, str, Role, str], ...]  # (username suffix, name, role, branch code)
     partner_client_id: str
     partner_secret: str
 
@@ -100,7 +102,7 @@ def register_demo_loader(loader: DemoLoader) -> DemoLoader:
     return loader
 
 
-def load_demo(stdout=None) -> None:
+def load_demo(stdout: TextIOBase | None = None) -> None:
     with platform_wide():
         _ensure_platform_admin()
         tenants = [_ensure_tenant(bank) for bank in DEMO_BANKS]

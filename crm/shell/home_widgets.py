@@ -1,16 +1,21 @@
 """The shell's own widgets: the person's branch, colleagues, administration, audit trail."""
 
-from django.http import HttpRequest
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from crm.audit.selectors import recent_audit_entries
+from crm.http import StaffRequest
 from crm.shell import selectors
 from crm.shell.widgets import Widget, register_widget
 from crm.tenancy.roles import Role
 
 
-def my_branch(request: HttpRequest) -> dict:
+def my_branch(request: StaffRequest) -> dict[str, Any]:
     staff = request.user
+    # Staff of a bank have both (a database constraint): the home page shows no widget to
+    # platform administrators, who have neither.
+    assert staff.branch is not None
     return {
         "branch": staff.branch,
         "branch_ancestors": staff.branch.ancestors(),
@@ -18,18 +23,19 @@ def my_branch(request: HttpRequest) -> dict:
     }
 
 
-def colleagues(request: HttpRequest) -> dict:
+def colleagues(request: StaffRequest) -> dict[str, Any]:
     return {
         "colleagues": selectors.colleagues_in_scope(request.user),
         "role_labels": Role.choices,
     }
 
 
-def administration(request: HttpRequest) -> dict:
+def administration(request: StaffRequest) -> dict[str, Any]:
     return {"admin_overview": selectors.tenant_admin_overview(request.user)}
 
 
-def audit_trail(request: HttpRequest) -> dict:
+def audit_trail(request: StaffRequest) -> dict[str, Any]:
+    assert request.user.tenant is not None
     return {"audit_entries": recent_audit_entries(tenant=request.user.tenant, limit=8)}
 
 

@@ -1,9 +1,15 @@
 """The main menu. Apps add their entries in AppConfig.ready(); crm imports none of them."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
 from django.utils.functional import Promise
+
+if TYPE_CHECKING:
+    from crm.tenancy.models import Staff
 
 
 @dataclass(frozen=True)
@@ -24,8 +30,8 @@ def register_nav_item(item: NavItem) -> NavItem:
     return item
 
 
-def nav_items_for(user) -> list[tuple[str, str]]:
-    items = []
+def nav_items_for(user: Staff) -> list[tuple[str | Promise, str]]:
+    items: list[tuple[str | Promise, str]] = []
     for item in sorted(_items, key=lambda i: i.order):
         if item.tenant_staff_only and user.tenant_id is None:
             continue

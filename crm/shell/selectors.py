@@ -1,12 +1,14 @@
 """Reads of the organisation for the pages."""
 
-from django.db.models import Count, Q
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
 
 from crm.jobs.models import JobRun
 from crm.tenancy.models import Branch, PartnerApplication, Staff, Tenant
 
 
-def colleagues_in_scope(staff: Staff, *, limit: int = 100):
+def colleagues_in_scope(staff: Staff, *, limit: int = 100) -> QuerySet[Staff]:
     return (
         Staff.objects.in_scope(staff)
         .active()
@@ -25,7 +27,7 @@ def branches_in_scope(staff: Staff) -> list[Branch]:
     return branches
 
 
-def tenant_admin_overview(staff: Staff) -> dict:
+def tenant_admin_overview(staff: Staff) -> dict[str, Any]:
     staff_counts = Staff.objects.in_scope(staff).aggregate(
         active=Count("pk", filter=Q(is_active=True)),
         inactive=Count("pk", filter=Q(is_active=False)),
@@ -37,7 +39,7 @@ def tenant_admin_overview(staff: Staff) -> dict:
     }
 
 
-def platform_overview():
+def platform_overview() -> list[Tenant]:
     """Every tenant with its head count (platform administrators only)."""
     counts = dict(
         Staff.objects.filter(tenant__isnull=False)

@@ -6,11 +6,12 @@ from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 
+from crm.http import StaffRequest
 from crm.shell import selectors
 from crm.shell.widgets import rendered_widgets
 
 
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: StaffRequest) -> HttpResponse:
     """Each role's landing page: the widgets of every app that this person may see."""
     staff = request.user
     if staff.is_platform_admin:

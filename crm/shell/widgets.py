@@ -11,12 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.functional import Promise
 
-WidgetContext = Callable[[HttpRequest], dict | None]
+from crm.http import StaffRequest
+
+if TYPE_CHECKING:
+    from crm.tenancy.models import Staff
+
+WidgetContext = Callable[[StaffRequest], dict[str, Any] | None]
 
 
 @dataclass(frozen=True)
@@ -30,7 +35,7 @@ class Widget:
     permission: str | None = None  # permission the viewer needs, if any
     roles: frozenset[str] = field(default_factory=frozenset)  # or any of these roles
 
-    def visible_to(self, staff) -> bool:
+    def visible_to(self, staff: Staff) -> bool:
         if self.permission and not staff.has_perm(self.permission):
             return False
         return not self.roles or bool(staff.role_codes & self.roles)
@@ -49,16 +54,16 @@ def unregister_widget(key: str) -> Widget | None:
     return _widgets.pop(key, None)
 
 
-def widgets_for(staff) -> list[Widget]:
+def widgets_for(staff: Staff) -> list[Widget]:
     return sorted(
         (widget for widget in _widgets.values() if widget.visible_to(staff)),
         key=lambda widget: (widget.order, widget.key),
     )
 
 
-def rendered_widgets(request: HttpRequest) -> list[tuple[Widget, str]]:
+def rendered_widgets(request: StaffRequest) -> list[tuple[Widget, str]]:
     """Each visible widget with its rendered body, leaving out those with nothing to show."""
-    shown = []
+    shown: list[tuple[Widget, str]] = []
     for widget in widgets_for(request.user):
         context = widget.context(request)
         if context is None:

@@ -1,31 +1,41 @@
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.forms import SetPasswordMixin
 from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_stubs_ext import StrOrPromise
 
 from crm.api.scopes import scope_choices
+from crm.http import staff_of
 from crm.tenancy.admin_site import TenantScopedAdmin
 from crm.tenancy.models import Branch, PartnerApplication, Staff, Tenant
 from crm.tenancy.roles import Role
 from crm.tenancy.services import staff_deactivate, staff_set_roles
 
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldOpts, _FieldsetSpec
+    from django.utils.datastructures import _ListOrTuple
+
 
 @admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):
+class TenantAdmin(admin.ModelAdmin[Tenant]):
     list_display = ["code", "name", "short_name", "time_zone", "rm_scope", "is_active"]
     list_filter = ["is_active", "rm_scope"]
     search_fields = ["code", "name", "short_name"]
 
-    def get_readonly_fields(self, request, obj=None):
-        if request.user.is_platform_admin:
+    def get_readonly_fields(self, request: HttpRequest, obj: Tenant | None = None) -> list[str]:
+        if staff_of(request).is_platform_admin:
             return ["created_at"]
         return ["code", "is_active", "created_at"]
 
 
 @admin.register(Branch)
-class BranchAdmin(TenantScopedAdmin):
+class BranchAdmin(TenantScopedAdmin[Branch]):
     list_display = ["indented_name", "code", "kind", "parent", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["code", "name"]
@@ -37,12 +47,13 @@ class BranchAdmin(TenantScopedAdmin):
     def indented_name(self, branch: Branch) -> str:
         return "\u3000" * branch.depth + branch.name
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Branch]:
         # Branches are scoped by their own subtree, not by a branch column.
         return super().get_queryset(request)
 
 
-class StaffForm(SetPasswordMixin, forms.ModelForm):
+# SetPasswordMixin is generic for django-stubs only: it cannot be subscripted at run time.
+class StaffForm(SetPasswordMixin, forms.ModelForm[Staff]):  # type: ignore[type-arg]
     roles = forms.MultipleChoiceField(
         label=_("roles"),
         choices=Role.choices,
@@ -57,7 +68,7 @@ class StaffForm(SetPasswordMixin, forms.ModelForm):
         model = Staff
         fields = ["tenant", "username", "name", "employee_number", "email", "branch", "is_active"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["roles"].initial = sorted(self.instance.role_codes)
@@ -68,8 +79,9 @@ class StaffForm(SetPasswordMixin, forms.ModelForm):
             self.fields["password1"].required = True
             self.fields["password2"].required = True
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data  # what ModelForm.clean() returns
         if cleaned.get("password1") or not self.instance.pk:
             self.validate_passwords()
         branch = cleaned.get("branch")
@@ -80,12 +92,12 @@ class StaffForm(SetPasswordMixin, forms.ModelForm):
             self.add_error("branch", _("The branch must belong to the same bank."))
         return cleaned
 
-    def _post_clean(self):
-        super()._post_clean()
+    def _post_clean(self) -> None:
+        super()._post_clean()  # type: ignore[misc]  # private to Django: not in django-stubs
         if self.cleaned_data.get("password1"):
             self.validate_password_for_user(self.instance)
 
-    def save(self, commit=True):
+    def save(self, commit: bool = True) -> Staff:
         staff = super().save(commit=False)
         if self.cleaned_data.get("password1"):
             staff.set_password(self.cleaned_data["password1"])
@@ -101,7 +113,7 @@ class StaffForm(SetPasswordMixin, forms.ModelForm):
 
 
 @admin.register(Staff)
-class StaffAdmin(TenantScopedAdmin):
+class StaffAdmin(TenantScopedAdmin[Staff]):
     form = StaffForm
     list_display = ["username", "name", "employee_number", "branch", "role_list", "is_active"]
     list_filter = ["is_active", "groups", "branch__kind"]
@@ -110,11 +122,19 @@ class StaffAdmin(TenantScopedAdmin):
     actions = ["deactivate"]
     readonly_fields = ["last_login", "date_joined"]
 
-    def get_fieldsets(self, request, obj=None):
-        fields = ["username", "name", "employee_number", "email", "branch", "roles", "is_active"]
-        if request.user.is_platform_admin:
+    def get_fieldsets(self, request: HttpRequest, obj: Staff | None = None) -> "_FieldsetSpec":
+        fields: list[str | _ListOrTuple[str]] = [
+            "username",
+            "name",
+            "employee_number",
+            "email",
+            "branch",
+            "roles",
+            "is_active",
+        ]
+        if staff_of(request).is_platform_admin:
             fields.insert(0, "tenant")
-        fieldsets = [
+        fieldsets: list[tuple[StrOrPromise | None, _FieldOpts]] = [
             (None, {"fields": fields}),
             (_("Password"), {"fields": ["password1", "password2"]}),
         ]
@@ -122,33 +142,36 @@ class StaffAdmin(TenantScopedAdmin):
             fieldsets.append((_("Activity"), {"fields": ["last_login", "date_joined"]}))
         return fieldsets
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Staff]:
         queryset = super().get_queryset(request).prefetch_related("groups")
-        if request.user.is_platform_admin:
+        staff = staff_of(request)
+        if staff.is_platform_admin:
             return queryset
-        return queryset.filter(tenant_id=request.user.tenant_id)
+        return queryset.filter(tenant=staff.tenant)
 
     @admin.display(description=_("roles"))
     def role_list(self, staff: Staff) -> str:
         names = {group.name for group in staff.groups.all()}
         return "、".join(str(role.label) for role in Role if role.value in names)
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: HttpRequest, obj: Staff, form: StaffForm, change: bool) -> None:
         with transaction.atomic():
             super().save_model(request, obj, form, change)
             form.save_roles(obj)
 
-    def save_related(self, request, form, formsets, change):
+    def save_related(
+        self, request: HttpRequest, form: StaffForm, formsets: Any, change: bool
+    ) -> None:
         # Roles are saved by the form through staff_set_roles (with the tenant on each grant).
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Staff | None = None) -> bool:
         # Staff are deactivated, never deleted: their actions stay attributable.
-        return request.user.is_platform_admin and super().has_delete_permission(request, obj)
+        return staff_of(request).is_platform_admin and super().has_delete_permission(request, obj)
 
     @admin.action(description=_("Deactivate selected staff"), permissions=["change"])
-    def deactivate(self, request, queryset):
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[Staff]) -> None:
         count = 0
         for staff in queryset.filter(is_active=True):
             if staff.pk == request.user.pk:
@@ -167,7 +190,7 @@ class StaffAdmin(TenantScopedAdmin):
         )
 
 
-class PartnerApplicationForm(forms.ModelForm):
+class PartnerApplicationForm(forms.ModelForm[PartnerApplication]):
     scopes = forms.MultipleChoiceField(
         label=_("allowed scopes"),
         choices=scope_choices,
@@ -178,7 +201,7 @@ class PartnerApplicationForm(forms.ModelForm):
         model = PartnerApplication
         fields = ["tenant", "name", "client_id", "client_secret", "is_active"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["scopes"].initial = self.instance.allowed_scopes
         if "client_secret" in self.fields:
@@ -187,7 +210,7 @@ class PartnerApplicationForm(forms.ModelForm):
                 "cannot be shown again."
             )
 
-    def save(self, commit=True):
+    def save(self, commit: bool = True) -> PartnerApplication:
         application = super().save(commit=False)
         application.scope = " ".join(sorted(self.cleaned_data["scopes"]))
         application.client_type = PartnerApplication.CLIENT_CONFIDENTIAL
@@ -199,19 +222,28 @@ class PartnerApplicationForm(forms.ModelForm):
 
 
 # Registered by django-oauth-toolkit's admin through OAUTH2_PROVIDER["APPLICATION_ADMIN_CLASS"].
-class PartnerApplicationAdmin(TenantScopedAdmin):
+class PartnerApplicationAdmin(TenantScopedAdmin[PartnerApplication]):
     form = PartnerApplicationForm
     list_display = ["name", "client_id", "scope", "is_active", "created"]
     list_filter = ["is_active"]
     search_fields = ["name", "client_id"]
 
-    def get_fields(self, request, obj=None):
-        fields = ["name", "client_id", "scopes", "is_active"]
+    def get_fields(
+        self, request: HttpRequest, obj: PartnerApplication | None = None
+    ) -> list[str | list[str] | tuple[str, ...]]:
+        fields: list[str | list[str] | tuple[str, ...]] = [
+            "name",
+            "client_id",
+            "scopes",
+            "is_active",
+        ]
         if obj is None:
             fields.insert(2, "client_secret")
-        if request.user.is_platform_admin:
+        if staff_of(request).is_platform_admin:
             fields.insert(0, "tenant")
         return fields
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: PartnerApplication | None = None
+    ) -> list[str]:
         return ["client_id"] if obj is not None else []

@@ -60,7 +60,7 @@ def require_tenant() -> Tenant:
     return tenant
 
 
-def activate_tenant(tenant: Tenant) -> Token[Scope]:
+def activate_tenant(tenant: Tenant | None) -> Token[Scope]:
     """Make ``tenant`` current until ``deactivate`` is called with the returned token."""
     if tenant is None or tenant.pk is None:
         raise NoTenantError("Cannot activate an unsaved or missing tenant.")

@@ -7,6 +7,8 @@ touches them runs platform-wide, and no bank's transaction can read or change th
 """
 
 import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 from axes.handlers.database import AxesDatabaseHandler
 
@@ -30,16 +32,20 @@ _TOUCHING_THE_TABLES = (
 )
 
 
-def _platform_wide(method):
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _platform_wide(method: Callable[_P, _R]) -> Callable[_P, _R]:
     @functools.wraps(method)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         with platform_wide():
             return method(*args, **kwargs)
 
     return wrapper
 
 
-class PlatformLockoutHandler(AxesDatabaseHandler):
+class PlatformLockoutHandler(AxesDatabaseHandler):  # type: ignore[misc]  # untyped django-axes
     pass
 
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.sql.compiler import SQLCompiler
 
 from crm.tenancy.context import NoTenantError, current_scope
 
 if TYPE_CHECKING:
+    from crm.api.authentication import PartnerPrincipal
     from crm.tenancy.models import Staff
+    from crm.tenancy.scoping import StaffScope
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 class CurrentTenantCondition(models.Expression):
@@ -24,18 +30,21 @@ class CurrentTenantCondition(models.Expression):
     conditional = True
     output_field = models.BooleanField()
 
-    def __init__(self, field_name: str = "tenant_id", model_name: str = ""):
+    def __init__(self, field_name: str = "tenant_id", model_name: str = "") -> None:
         super().__init__()
-        self.column = models.F(field_name)
+        # An F() until the query resolves it into the column's expression.
+        self.column: Any = models.F(field_name)
         self.model_name = model_name
 
-    def get_source_expressions(self):
+    def get_source_expressions(self) -> list[Any]:
         return [self.column]
 
-    def set_source_expressions(self, expressions):
+    def set_source_expressions(self, expressions: Sequence[Any]) -> None:
         (self.column,) = expressions
 
-    def as_sql(self, compiler, connection):
+    def as_sql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, list[Any]]:
         scope = current_scope()
         if scope.platform_wide:
             return "TRUE", []
@@ -48,38 +57,87 @@ class CurrentTenantCondition(models.Expression):
         return f"{column_sql} = %s", [*params, scope.tenant_id]
 
 
-class ScopedQuerySet(models.QuerySet):
-    """Queries over one tenant's rows, narrowed further to what a staff member may see."""
+class ScopedQuerySet(models.QuerySet[_M]):
+    """Queries over one tenant's rows, narrowed further to what a staff member may see.
+
+    The rule of who sees what is ``StaffScope.of``; a model's queryset only declares how its
+    rows reach what that rule speaks of.
+    """
 
     #: Path from the model to the branch that decides who may see a row. None: whole tenant.
     scope_branch_field: str | None = None
+    #: Path to the relationship manager whose book a row is in, for staff limited to theirs.
+    scope_book_field: str | None = None
+    #: Path to another scoped row this one is about (a request's customer): a row is in
+    #: scope only when that one is too, by that model's own declarations.
+    scope_follows: str | None = None
+    #: Rows that sum up many customers (the channel roll-ups): staff limited to their own
+    #: book see none of them, since a branch's totals are mostly other people's customers.
+    scope_sums_books: bool = False
 
-    def in_scope(self, staff: Staff, *, branch_ids: Iterable[int] | None = None) -> ScopedQuerySet:
-        """Return the rows this staff member may see.
+    def in_scope(self, staff: Staff, *, branch_ids: Iterable[int] | None = None) -> Self:
+        """Return the rows this staff member may see (``staff.scope``, see ``StaffScope.of``).
 
-        Head-office staff see the whole bank, branch staff their branch's subtree. Platform
-        administrators (no tenant) see what the platform-wide scope gives them.
-
-        ``branch_ids`` narrows the rows to those branches, the ones in scope. It is one
-        condition with the scope's: a second ``IN`` list on the same column would make
-        PostgreSQL multiply both selectivities, expect far too few rows and choose the
-        wrong index.
+        ``branch_ids`` narrows the rows to those branches, the ones in scope.
         """
-        if branch_ids is not None and self.scope_branch_field is None:
-            raise TypeError(f"{self.model.__name__} rows belong to no branch to narrow by.")
-        if staff.is_platform_admin:
-            queryset, scope = self, None
-        else:
-            queryset, scope = self.filter(tenant_id=staff.tenant_id), staff.scope_branch_ids
+        if not hasattr(staff, "scope"):
+            # A partner application is no staff member: it sees the whole bank, and says so.
+            raise TypeError(f"in_scope() takes a staff member, not {staff!r}: use for_partner().")
+        scope = staff.scope
         if branch_ids is not None:
-            allowed = None if scope is None else set(scope)
-            scope = [pk for pk in branch_ids if allowed is None or pk in allowed]
-        if scope is None or self.scope_branch_field is None:
-            return queryset
-        return queryset.filter(**{f"{self.scope_branch_field}__in": scope})
+            if self.scope_branch_field is None:
+                raise TypeError(f"{self.model.__name__} rows belong to no branch to narrow by.")
+            scope = scope.narrowed_to(branch_ids)
+        return self.within(scope)
+
+    def within(self, scope: StaffScope) -> Self:
+        """Return the rows ``scope`` covers."""
+        queryset = self if scope.tenant_id is None else self.filter(tenant_id=scope.tenant_id)
+        return queryset.filter(self.scope_condition(scope))
+
+    def scope_condition(self, scope: StaffScope, *, via: str = "") -> models.Q:
+        """The rows ``scope`` covers as a condition, on this model or reached through ``via``.
+
+        Conditions on the joined rows rather than subqueries: a subquery over every customer
+        in scope could make the planner read a whole branch's customers to show one page.
+        """
+        prefix = f"{via}__" if via else ""
+        if scope.book_of is not None and self.scope_sums_books:
+            return models.Q(**{f"{prefix}pk__in": []})
+        condition = models.Q()
+        if scope.branch_ids is not None and self.scope_branch_field is not None:
+            condition &= models.Q(**{f"{prefix}{self.scope_branch_field}__in": scope.branch_ids})
+        if scope.book_of is not None and self.scope_book_field is not None:
+            condition &= models.Q(**{f"{prefix}{self.scope_book_field}": scope.book_of})
+        if self.scope_follows is not None:
+            followed = self.model._meta.get_field(self.scope_follows).related_model
+            # scope_follows names a relation to a model of its own: never "self" or none.
+            followed_rows = followed._default_manager.get_queryset()  # type: ignore[union-attr]
+            assert isinstance(followed_rows, ScopedQuerySet)  # another scoped model's rows
+            condition &= followed_rows.scope_condition(scope, via=f"{prefix}{self.scope_follows}")
+        return condition
+
+    def for_partner(self, partner: PartnerPrincipal | None) -> Self:
+        """Return every row of the partner's bank.
+
+        Partner systems (core banking, call center) feed and read the whole bank, not a
+        branch: the API says so with this call, so that a query which merely forgot its
+        scope never passes for one that means the whole bank.
+        """
+        if partner is None:  # no partner behind the call (the OpenAPI schema's stand-in)
+            return self.none()
+        return self.filter(tenant_id=partner.tenant.pk)
 
 
-class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):
+if TYPE_CHECKING:
+    # For mypy a plain Manager with ScopedQuerySet's methods declared below: the plugin
+    # cannot make a manager class from from_queryset() the base of the apps' managers.
+    _ScopedManagerBase = models.Manager
+else:
+    _ScopedManagerBase = models.Manager.from_queryset(ScopedQuerySet)
+
+
+class ScopedManager(_ScopedManagerBase[_M]):
     """Filter by the current tenant; refuse to query when none is set.
 
     The explicit ``tenant_id = <current>`` condition matters even though row-level security
@@ -89,9 +147,21 @@ class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):
 
     tenant_field = "tenant_id"
 
-    def get_queryset(self) -> ScopedQuerySet:
+    def get_queryset(self) -> models.QuerySet[_M]:
         return (
             super()
             .get_queryset()
             .filter(CurrentTenantCondition(self.tenant_field, self.model.__name__))
         )
+
+    if TYPE_CHECKING:
+
+        def in_scope(
+            self, staff: Staff, *, branch_ids: Iterable[int] | None = None
+        ) -> ScopedQuerySet[_M]: ...
+
+        def within(self, scope: StaffScope) -> ScopedQuerySet[_M]: ...
+
+        def scope_condition(self, scope: StaffScope, *, via: str = "") -> models.Q: ...
+
+        def for_partner(self, partner: PartnerPrincipal | None) -> ScopedQuerySet[_M]: ...

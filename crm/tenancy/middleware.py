@@ -1,10 +1,19 @@
 """Set the tenant of each staff request and run the request in one transaction."""
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import pghistory
 from django.db import transaction
+from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
 
 from crm.tenancy.context import activate_platform_wide, activate_tenant, deactivate, no_tenant
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from crm.tenancy.models import Staff
 
 
 class TenantMiddleware:
@@ -16,10 +25,10 @@ class TenantMiddleware:
     after authentication, inside the same transaction.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         user = request.user
         with no_tenant():
             token = None
@@ -28,6 +37,7 @@ class TenantMiddleware:
                     token = activate_platform_wide()
                 else:
                     token = activate_tenant(user.tenant)
+                    assert user.tenant is not None  # activate_tenant refuses None
                     timezone.activate(user.tenant.time_zone)
             try:
                 return self._respond(request, user)
@@ -36,8 +46,8 @@ class TenantMiddleware:
                 if token is not None:
                     deactivate(token)
 
-    def _respond(self, request, user):
-        metadata = {"url": request.path, "method": request.method}
+    def _respond(self, request: HttpRequest, user: "Staff | AnonymousUser") -> HttpResponseBase:
+        metadata: dict[str, object] = {"url": request.path, "method": request.method}
         if user.is_authenticated:
             metadata.update(staff_id=user.pk, username=user.get_username())
         with transaction.atomic(), pghistory.context(**metadata):

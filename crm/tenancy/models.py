@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from functools import cached_property
+from typing import Any, ClassVar, cast
 
 import pghistory
 import pgtrigger
@@ -12,6 +13,7 @@ from django.contrib.auth.models import Group, PermissionsMixin, UserManager
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,30 +22,36 @@ from oauth2_provider.models import AbstractApplication, ApplicationManager
 from crm.tenancy.context import current_tenant
 from crm.tenancy.managers import CurrentTenantCondition, ScopedManager, ScopedQuerySet
 from crm.tenancy.roles import ADMIN_SITE_ROLES, Role
+from crm.tenancy.scoping import StaffScope
 
 
-def every_change() -> tuple:
+def every_change() -> tuple[pghistory.InsertEvent, pghistory.UpdateEvent, pghistory.DeleteEvent]:
     """Fresh trackers for inserts, updates and deletes (pghistory binds them to one model)."""
     return pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent()
 
 
-class TenantQuerySet(models.QuerySet):
+class TenantQuerySet(models.QuerySet["Tenant"]):
     def active(self) -> TenantQuerySet:
         return self.filter(is_active=True)
 
 
-class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
+_TenantManagerBase = models.Manager.from_queryset(TenantQuerySet)
+
+
+class TenantManager(_TenantManagerBase["Tenant"]):
     """A tenant sees only itself; platform-wide code sees every tenant."""
 
     def get_queryset(self) -> TenantQuerySet:
-        return super().get_queryset().filter(CurrentTenantCondition("id", "Tenant"))
+        queryset = super().get_queryset().filter(CurrentTenantCondition("id", "Tenant"))
+        # from_queryset()'s manager returns a TenantQuerySet; django-stubs says QuerySet.
+        return cast(TenantQuerySet, queryset)
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
     return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
-def event_indexes(name: str, column: str = "tenant") -> dict:
+def event_indexes(name: str, column: str = "tenant") -> dict[str, list[models.Index]]:
     """Meta for an event model: its tenant's trail is read newest first."""
     return {"indexes": [models.Index(fields=[column, "-pgh_created_at"], name=name)]}
 
@@ -73,6 +81,8 @@ class Tenant(models.Model):
 
     objects = TenantManager()
 
+    staff_total: int  # set on the platform administrators' overview (selectors)
+
     class Meta:
         verbose_name = _("tenant")
         verbose_name_plural = _("tenants")
@@ -98,13 +108,13 @@ class TenantOwned(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.tenant_id is None:
             self.tenant = current_tenant()
         super().save(*args, **kwargs)
 
 
-class BranchQuerySet(ScopedQuerySet):
+class BranchQuerySet(ScopedQuerySet["Branch"]):
     scope_branch_field = "id"
 
     def active(self) -> BranchQuerySet:
@@ -118,7 +128,10 @@ class BranchQuerySet(ScopedQuerySet):
         return self.order_by("path")
 
 
-class BranchManager(ScopedManager.from_queryset(BranchQuerySet)):
+_BranchManagerBase = ScopedManager.from_queryset(BranchQuerySet)
+
+
+class BranchManager(_BranchManagerBase["Branch"]):
     pass
 
 
@@ -157,7 +170,9 @@ class Branch(TenantOwned):
     path = models.CharField(max_length=255, db_collation="C", editable=False)
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
 
-    objects = BranchManager()
+    objects: ClassVar[BranchManager] = BranchManager()
+
+    relative_depth: int  # set by branches_in_scope() for the home page's indentation
 
     class Meta:
         verbose_name = _("branch")
@@ -176,7 +191,7 @@ class Branch(TenantOwned):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         with transaction.atomic():
             if self.tenant_id is None:
                 self.tenant = current_tenant()
@@ -185,7 +200,7 @@ class Branch(TenantOwned):
                 self.path = ""  # the path is made of ids: known only after the insert
                 super().save(*args, **kwargs)
             old_path = self.path
-            self.path = (self.parent.path if self.parent_id else "/") + f"{self.pk}/"
+            self.path = (self.parent.path if self.parent is not None else "/") + f"{self.pk}/"
             self.depth = self.path.count("/") - 2
             if creating:
                 super().save(update_fields=["path", "depth"])
@@ -236,7 +251,7 @@ class Branch(TenantOwned):
         return list(Branch.objects.subtree(self).values_list("id", flat=True))
 
 
-class StaffQuerySet(ScopedQuerySet):
+class StaffQuerySet(ScopedQuerySet["Staff"]):
     scope_branch_field = "branch_id"
 
     def active(self) -> StaffQuerySet:
@@ -246,16 +261,40 @@ class StaffQuerySet(ScopedQuerySet):
         return self.filter(groups__name=role)
 
 
-class StaffManager(ScopedManager.from_queryset(StaffQuerySet), UserManager):
-    def create_user(self, username, email=None, password=None, **extra_fields):
-        extra_fields["is_superuser"] = False
-        return self._create_user(username, email, password, **extra_fields)
+_StaffManagerBase = ScopedManager.from_queryset(StaffQuerySet)
 
-    def create_superuser(self, username, email=None, password=None, **extra_fields):
+
+class StaffManager(_StaffManagerBase["Staff"], UserManager["Staff"]):
+    def create_user(
+        self,
+        username: str,
+        email: str | None = None,
+        password: str | None = None,
+        **extra_fields: Any,
+    ) -> Staff:
+        extra_fields["is_superuser"] = False
+        return self._create(username, email, password, extra_fields)
+
+    def create_superuser(
+        self,
+        username: str,
+        email: str | None = None,
+        password: str | None = None,
+        **extra_fields: Any,
+    ) -> Staff:
         """Create a platform administrator: a superuser of no tenant."""
         extra_fields.setdefault("name", username)
         extra_fields.update(tenant=None, branch=None, is_superuser=True)
-        return self._create_user(username, email, password, **extra_fields)
+        return self._create(username, email, password, extra_fields)
+
+    def _create(
+        self, username: str, email: str | None, password: str | None, extra_fields: dict[str, Any]
+    ) -> Staff:
+        # UserManager._create_user is private to Django, so django-stubs does not declare it.
+        staff: Staff = self._create_user(  # type: ignore[attr-defined]
+            username, email, password, **extra_fields
+        )
+        return staff
 
 
 @pghistory.track(
@@ -265,7 +304,8 @@ class StaffManager(ScopedManager.from_queryset(StaffQuerySet), UserManager):
     exclude=["password", "last_login"],
     meta=event_indexes("staff_event_trail"),
 )
-class Staff(AbstractBaseUser, PermissionsMixin):
+# PartnerApplication's user field comes from untyped oauth2_provider: no reverse manager.
+class Staff(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]
     """A person who logs in: staff of one bank, or a platform administrator (no tenant)."""
 
     username = models.CharField(
@@ -301,14 +341,15 @@ class Staff(AbstractBaseUser, PermissionsMixin):
         help_text=_("Deactivate instead of deleting: a deactivated account cannot log in."),
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
-    groups = models.ManyToManyField(
+    # Roles are held through StaffRole, which PermissionsMixin's declaration does not know.
+    groups: models.ManyToManyField[Group, StaffRole] = models.ManyToManyField(  # type: ignore[assignment]
         Group,
         through="StaffRole",
         blank=True,
         related_name="staff_members",
         verbose_name=_("roles"),
     )
-    user_permissions = None  # permissions come from roles only
+    user_permissions = None  # type: ignore[assignment]  # permissions come from roles only
 
     objects = StaffManager()
 
@@ -371,23 +412,18 @@ class Staff(AbstractBaseUser, PermissionsMixin):
         )
 
     @cached_property
-    def scope_branch_ids(self) -> list[int] | None:
-        """Return the branch ids this person's scope covers; None means the whole bank."""
-        if self.is_platform_admin or self.branch is None or self.branch.is_head_office:
-            return None
-        return self.branch.subtree_ids()
-
-    @property
-    def sees_only_own_book(self) -> bool:
-        return (
-            self.tenant is not None
-            and self.tenant.rm_scope == Tenant.RmScope.OWN_BOOK
-            and self.role_codes == {Role.RELATIONSHIP_MANAGER}
-        )
+    def scope(self) -> StaffScope:
+        """What this person may see in their bank (the rule is ``StaffScope.of``)."""
+        return StaffScope.of(self)
 
     def clean(self) -> None:
         super().clean()
-        if self.branch_id and self.tenant_id and self.branch.tenant_id != self.tenant_id:
+        if (
+            self.branch_id
+            and self.tenant_id
+            and self.branch is not None
+            and self.branch.tenant_id != self.tenant_id
+        ):
             raise ValidationError({"branch": _("The branch must belong to the same bank.")})
 
 
@@ -414,34 +450,45 @@ class StaffRole(TenantOwned):
         return f"{self.staff} – {self.group.name}"
 
 
-class PartnerApplicationManager(ScopedManager.from_queryset(ScopedQuerySet), ApplicationManager):
+_PartnerApplicationManagerBase = ScopedManager.from_queryset(ScopedQuerySet)
+
+
+# oauth2_provider ships no type information: its classes are Any to mypy.
+class PartnerApplicationManager(
+    _PartnerApplicationManagerBase["PartnerApplication"],
+    ApplicationManager,  # type: ignore[misc]  # untyped oauth2_provider
+):
     pass
 
 
 @pghistory.track(
     *every_change(), exclude=["client_secret"], meta=event_indexes("partner_app_event_trail")
 )
-class PartnerApplication(AbstractApplication):
+class PartnerApplication(AbstractApplication):  # type: ignore[misc]  # untyped oauth2_provider
     """A partner system of one bank (core banking, call center, mobile app, SMS gateway).
 
     It authenticates with OAuth2 client credentials; its tokens carry at most the scopes
     granted here and every call it makes is pinned to its tenant.
     """
 
-    tenant = models.ForeignKey(
+    # The base class is untyped (oauth2_provider), so the plugin cannot type these fields.
+    tenant: models.ForeignKey[Tenant | Combinable, Tenant] = models.ForeignKey(
         Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("tenant")
     )
-    scope = models.CharField(
+    tenant_id: int
+    scope: models.CharField[str | Combinable, str] = models.CharField(
         _("allowed scopes"),
         max_length=500,
         blank=True,
         help_text=_("Space-separated API scopes this partner may request."),
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active: models.BooleanField[bool | Combinable, bool] = models.BooleanField(
+        _("active"), default=True
+    )
 
     objects = PartnerApplicationManager()
 
-    class Meta(AbstractApplication.Meta):
+    class Meta(AbstractApplication.Meta):  # type: ignore[misc]  # untyped oauth2_provider
         swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
         verbose_name = _("partner application")
         verbose_name_plural = _("partner applications")
@@ -451,7 +498,7 @@ class PartnerApplication(AbstractApplication):
     def allowed_scopes(self) -> list[str]:
         return self.scope.split()
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.tenant_id is None:
             self.tenant = current_tenant()
         super().save(*args, **kwargs)

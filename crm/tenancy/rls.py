@@ -6,9 +6,13 @@ A later app adds a table's policies with one line in its migration::
 """
 
 import re
+from typing import Any
 
 from django.conf import settings
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import ProjectState
+from django.db.models import Model
 
 from crm.db import claims
 
@@ -34,10 +38,16 @@ class CreateDatabaseRoles(migrations.operations.base.Operation):
     reduces_to_sql = True
     reversible = True
 
-    def state_forwards(self, app_label, state):
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
         pass
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         app_role = _quote(settings.DATABASE_APP_ROLE)
         for statement in (
             claims.CREATE_KEY_TABLE_SQL,
@@ -57,7 +67,13 @@ class CreateDatabaseRoles(migrations.operations.base.Operation):
         ):
             schema_editor.execute(statement)
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         app_role = _quote(settings.DATABASE_APP_ROLE)
         schema_editor.execute(
             f"ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON TABLES FROM {app_role}"
@@ -66,7 +82,7 @@ class CreateDatabaseRoles(migrations.operations.base.Operation):
             f"ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON SEQUENCES FROM {app_role}"
         )
 
-    def describe(self):
+    def describe(self) -> str:
         return "Claim verification and the runtime role's privileges"
 
 
@@ -125,36 +141,49 @@ class EnableRowLevelSecurity(migrations.operations.base.Operation):
     reduces_to_sql = True
     reversible = True
 
-    def __init__(self, model_name: str, column: str = "tenant_id"):
+    def __init__(self, model_name: str, column: str = "tenant_id") -> None:
         self.model_name = model_name
         self.column = column
 
-    def deconstruct(self):
-        kwargs = {"model_name": self.model_name}
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+        kwargs: dict[str, Any] = {"model_name": self.model_name}
         if self.column != "tenant_id":
             kwargs["column"] = self.column
         return self.__class__.__qualname__, [], kwargs
 
-    def state_forwards(self, app_label, state):
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
         pass
 
-    def _table(self, app_label, state) -> str:
-        return state.apps.get_model(app_label, self.model_name)._meta.db_table
+    def _table(self, app_label: str, state: ProjectState) -> str:
+        model: type[Model] = state.apps.get_model(app_label, self.model_name)
+        return model._meta.db_table
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         table = self._table(app_label, to_state)
         for statement in policy_statements(table, tenant_column_check(self.column)):
             schema_editor.execute(statement)
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         for statement in removal_statements(self._table(app_label, from_state)):
             schema_editor.execute(statement)
 
-    def describe(self):
+    def describe(self) -> str:
         return f"Enable row-level security on {self.model_name} ({self.column})"
 
     @property
-    def migration_name_fragment(self):
+    def migration_name_fragment(self) -> str:
         return f"rls_{self.model_name.lower()}"
 
 
@@ -168,24 +197,36 @@ class PlatformOnlyRowLevelSecurity(migrations.operations.base.Operation):
     reduces_to_sql = True
     reversible = True
 
-    def __init__(self, table: str):
+    def __init__(self, table: str) -> None:
         self.table = table
 
-    def deconstruct(self):
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
         return self.__class__.__qualname__, [], {"table": self.table}
 
-    def state_forwards(self, app_label, state):
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
         pass
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         for statement in policy_statements(self.table, tenant_check=None):
             schema_editor.execute(statement)
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         for statement in removal_statements(self.table):
             schema_editor.execute(statement)
 
-    def describe(self):
+    def describe(self) -> str:
         return f"Platform-only row-level security on {self.table}"
 
 
@@ -199,28 +240,40 @@ class ReadOnlyForRuntime(migrations.operations.base.Operation):
     reduces_to_sql = True
     reversible = True
 
-    def __init__(self, table: str):
+    def __init__(self, table: str) -> None:
         self.table = table
 
-    def deconstruct(self):
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
         return self.__class__.__qualname__, [], {"table": self.table}
 
-    def state_forwards(self, app_label, state):
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
         pass
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         schema_editor.execute(
             f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {_quote(self.table)} "
             f"FROM {_quote(settings.DATABASE_APP_ROLE)}"
         )
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         schema_editor.execute(
             f"GRANT INSERT, UPDATE, DELETE ON {_quote(self.table)} "
             f"TO {_quote(settings.DATABASE_APP_ROLE)}"
         )
 
-    def describe(self):
+    def describe(self) -> str:
         return f"Read-only {self.table} for the runtime role"
 
 
@@ -235,10 +288,16 @@ class ClaimCheckedPolicies(migrations.operations.base.Operation):
     reduces_to_sql = False
     reversible = True
 
-    def state_forwards(self, app_label, state):
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
         pass
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         with schema_editor.connection.cursor() as cursor:
             cursor.execute(
                 "SELECT tablename, qual FROM pg_policies "
@@ -252,10 +311,16 @@ class ClaimCheckedPolicies(migrations.operations.base.Operation):
             for statement in policy_statements(table, tenant_column_check(match.group(1))):
                 schema_editor.execute(statement)
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         pass  # the claim-checked policies are no less strict than the ones they replaced
 
-    def describe(self):
+    def describe(self) -> str:
         return "Check signed claims in every tenant policy; force row-level security"
 
 
@@ -270,21 +335,21 @@ class SameTenantForeignKey(migrations.operations.base.Operation):
     reduces_to_sql = True
     reversible = True
 
-    def __init__(self, model_name: str, field_name: str):
+    def __init__(self, model_name: str, field_name: str) -> None:
         self.model_name = model_name
         self.field_name = field_name
 
-    def deconstruct(self):
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
         return (
             self.__class__.__qualname__,
             [],
             {"model_name": self.model_name, "field_name": self.field_name},
         )
 
-    def state_forwards(self, app_label, state):
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
         pass
 
-    def _names(self, app_label, state):
+    def _names(self, app_label: str, state: ProjectState) -> tuple[str, str, str, str]:
         model = state.apps.get_model(app_label, self.model_name)
         field = model._meta.get_field(self.field_name)
         target = field.related_model._meta.db_table
@@ -292,7 +357,13 @@ class SameTenantForeignKey(migrations.operations.base.Operation):
         constraint = f"{table}_{field.column}_same_tenant"[:63]
         return table, field.column, target, constraint
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         table, column, target, constraint = self._names(app_label, to_state)
         target_key = f"{target}_tenant_id_id_key"[:63]
         schema_editor.execute(
@@ -308,13 +379,19 @@ class SameTenantForeignKey(migrations.operations.base.Operation):
             f'REFERENCES {_quote(target)} ("tenant_id", "id") DEFERRABLE INITIALLY DEFERRED'
         )
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         table, _column, _target, constraint = self._names(app_label, from_state)
         schema_editor.execute(
             f"ALTER TABLE {_quote(table)} DROP CONSTRAINT IF EXISTS {_quote(constraint)}"
         )
 
-    def describe(self):
+    def describe(self) -> str:
         return f"Keep {self.model_name}.{self.field_name} within the row's tenant"
 
 

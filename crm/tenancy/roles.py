@@ -1,5 +1,6 @@
 """Staff roles. Each is a Django group of the same name, created by a migration."""
 
+from django.apps.registry import Apps
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +20,7 @@ class Role(models.TextChoices):
 ADMIN_SITE_ROLES = frozenset({Role.TENANT_ADMIN, Role.AUDITOR})
 
 
-def grant_role_permissions(apps, role_permissions: dict[str, list[str]]) -> None:
+def grant_role_permissions(apps: Apps, role_permissions: dict[str, list[str]]) -> None:
     """Give each role's group the listed ``app_label.codename`` permissions.
 
     For data migrations: permissions are normally created after migrations (post_migrate),
@@ -42,7 +43,7 @@ def grant_role_permissions(apps, role_permissions: dict[str, list[str]]) -> None
             )
 
 
-def revoke_role_permissions(apps, role_permissions: dict[str, list[str]]) -> None:
+def revoke_role_permissions(apps: Apps, role_permissions: dict[str, list[str]]) -> None:
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for role, perms in role_permissions.items():

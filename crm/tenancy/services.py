@@ -33,21 +33,22 @@ def branch_move(*, branch: Branch, new_parent: Branch) -> Branch:
 @transaction.atomic
 def staff_set_roles(*, staff: Staff, roles: Iterable[str]) -> None:
     """Make ``roles`` exactly the roles ``staff`` holds (each change is audited)."""
-    wanted = {Role(role) for role in roles}
+    wanted: set[str] = {Role(role) for role in roles}
     groups = {group.name: group for group in Group.objects.filter(name__in=wanted)}
     missing = wanted - groups.keys()
     if missing:
         raise ValidationError(_("Unknown role: %(role)s") % {"role": ", ".join(sorted(missing))})
-    StaffRole.objects.filter(tenant_id=staff.tenant_id, staff=staff).exclude(
+    # A platform administrator's tenant_id is None: no grant matches it, and none can be made.
+    StaffRole.objects.filter(tenant_id=staff.tenant_id, staff=staff).exclude(  # type: ignore[misc]
         group__name__in=wanted
     ).delete()
     held = set(
-        StaffRole.objects.filter(tenant_id=staff.tenant_id, staff=staff).values_list(
+        StaffRole.objects.filter(tenant_id=staff.tenant_id, staff=staff).values_list(  # type: ignore[misc]
             "group__name", flat=True
         )
     )
     StaffRole.objects.bulk_create(
-        StaffRole(tenant_id=staff.tenant_id, staff=staff, group=groups[role])
+        StaffRole(tenant_id=staff.tenant_id, staff=staff, group=groups[role])  # type: ignore[misc]
         for role in sorted(wanted - held)
     )
     staff.__dict__.pop("role_codes", None)

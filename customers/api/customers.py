@@ -321,7 +321,7 @@ class CustomerViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return Customer.objects.select_related("relationship_manager")
+        return Customer.objects.for_partner(self.partner).select_related("relationship_manager")
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "reveal_identity": self.reveals_identity()}

@@ -41,7 +41,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "customers/detail.html",
         {
             "customer": customer,
-            "figures": services.key_figures(customer),
+            "figures": selectors.key_figures(customer),
             "panels": panels,
             "can_reveal": staff.has_perm("customers.reveal_personal_data"),
             "can_edit": staff.has_perm("customers.change_customer"),

@@ -11,8 +11,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from channels import rollup
-from channels.analytics import selectors
+from channels.analytics import report, selectors
+from channels.analytics.figures import Grouping
 from channels.models import DailyChannelRollup
+from crm.tenancy.models import Branch
 from crm.tenancy.roles import Role
 from tests.channels.analytics_data import DAY, TRANSACTION, at, make_contacts
 
@@ -110,7 +112,7 @@ def test_cost_to_serve_per_tier_divides_by_the_tiers_population(bank_a, rolled_u
     rows = page.tables["cost_by_tier"][1:]
     figures = {row[0]: row[1:] for row in rows}
     with translation.override("zh-hans"):
-        tiers = [selectors.tier_label(tier) for tier in ("mvc", "ordinary", "")]
+        tiers = [report.tier_label(tier) for tier in ("mvc", "ordinary", "")]
     assert [row[0] for row in rows[:-1]] == tiers
     # tier: transactions, cost, average active customers, cost per customer
     assert figures[tiers[0]] == ["3", "14.80", "1", "14.80"]
@@ -142,21 +144,21 @@ def test_substitution_ratio_and_channel_mix_per_branch(bank_a, rolled_up, client
         for row in page.tables["mix_by_tier"][1:]
     }
     with translation.override("zh-hans"):
-        mvc = selectors.tier_label("mvc")
+        mvc = report.tier_label("mvc")
     assert tiers[mvc][channels["MOBILE"].name] == "33.3%"
 
 
 def test_selectors_give_decimal_money_and_one_decimal_percentages(bank_a, rolled_up):
     staff = bank_a[Role.MARKETING_MANAGER]
     with bank_a.scope():
-        branches = selectors.Branch.objects.in_scope(staff).tree_order()
+        branches = Branch.objects.in_scope(staff).tree_order()
         analytics = selectors.channel_analytics(
             staff=staff,
             branches=list(branches),
             selected_branch=None,
             date_from=DAY,
             date_to=DAY,
-            grouping=selectors.Grouping.DAY,
+            grouping=Grouping.DAY,
         )
     kpis = {kpi.key: kpi.value for kpi in analytics.kpis}
     assert kpis["amount"] == Decimal("13505.67")

@@ -12,10 +12,10 @@ from django.utils import timezone
 
 import channels.panels  # noqa: F401  (registers the panel, as channels' AppConfig does)
 from channels import selectors, services
-from channels.models import Channel, Interaction, Outlet, ServiceRequestStep
+from channels.models import Channel, Interaction, ServiceRequestStep
 from crm.tenancy.roles import Role
 from tests.database import become_application, owner_transaction
-from tests.factories.channels import standard_catalog
+from tests.factories.channels import OutletFactory, standard_catalog
 from tests.panels import queries_added_by_panel
 
 HTMX = {"HX-Request": "true"}
@@ -480,15 +480,9 @@ def test_teller_logs_a_counter_contact_and_sees_it_at_the_top(bank_a, channel, c
 def test_a_transaction_is_logged_with_its_amount_and_an_outlet_when_chosen(
     bank_a, channel, client_for
 ):
-    with bank_a.scope():
-        outlet = Outlet.objects.create(
-            tenant=bank_a.tenant,
-            channel=channel["COUNTER"],
-            branch=bank_a.sub_branch,
-            code="AAA-O1",
-            name="AAA第一支行营业厅",
-            kind=Outlet.Kind.BRANCH_OUTLET,
-        )
+    outlet = OutletFactory(
+        channel=channel["COUNTER"], branch=bank_a.sub_branch, name="AAA第一支行营业厅"
+    )
     response = client_for(bank_a[Role.TELLER]).post(
         log_url(bank_a.customer),
         {
@@ -596,15 +590,9 @@ def test_logging_for_a_customer_out_of_scope_or_of_another_bank_is_not_found(
 def test_an_outlet_or_channel_the_teller_cannot_use_changes_nothing(
     bank_a, bank_b, channel, client_for
 ):
-    with bank_a.scope():
-        far_outlet = Outlet.objects.create(
-            tenant=bank_a.tenant,
-            channel=channel["COUNTER"],
-            branch=bank_a.other_branch,
-            code="AAA-O2",
-            name="AAA二分行营业厅",
-            kind=Outlet.Kind.BRANCH_OUTLET,
-        )
+    far_outlet = OutletFactory(
+        channel=channel["COUNTER"], branch=bank_a.other_branch, name="AAA二分行营业厅"
+    )
     foreign_channel = standard_catalog(bank_b.tenant)["channels"]["COUNTER"]
     client = client_for(bank_a[Role.TELLER])
     data = {

@@ -15,9 +15,14 @@ from django.urls import reverse
 from crm.audit.models import PersonalDataAccess
 from crm.tenancy.roles import Role
 from customers.imports.models import CustomerExport
-from customers.models import Assignment, Customer
+from customers.models import Customer
 from customers.services import consent_record, relationship_add
-from tests.factories import RESIDENT_IDS, BalanceSnapshotFactory, CustomerFactory
+from tests.factories import (
+    RESIDENT_IDS,
+    AssignmentFactory,
+    BalanceSnapshotFactory,
+    CustomerFactory,
+)
 
 EXPORT = reverse("customers:export")
 
@@ -160,13 +165,7 @@ def test_the_personal_data_copy_holds_the_clear_identity_and_is_logged(bank_a, e
         actor=None,
     )
     BalanceSnapshotFactory(customer=customer)
-    Assignment.objects.create(
-        tenant=bank_a.tenant,
-        customer=customer,
-        kind=Assignment.Kind.ASSIGN,
-        relationship_manager=bank_a[Role.RELATIONSHIP_MANAGER],
-        reason="开户",
-    )
+    AssignmentFactory(customer=customer, relationship_manager=bank_a[Role.RELATIONSHIP_MANAGER])
     handler = bank_a[Role.COMPLAINT_HANDLER]
     client = english(handler)
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 import factory
 
 from crm.tenancy.context import tenant_context
-from customers.models import BalanceSnapshot, Customer, Holding, Product
+from customers.models import Assignment, BalanceSnapshot, Consent, Customer, Holding, Product
 from tests.factories.base import TenantOwnedFactory
 
 # Valid PRC resident ID numbers (GB 11643 checksum) for tests.
@@ -80,3 +80,28 @@ class BalanceSnapshotFactory(TenantOwnedFactory):
     loans = Decimal("0.00")
     wealth = Decimal("0.00")
     aum = Decimal("10000.00")
+
+
+class AssignmentFactory(TenantOwnedFactory):
+    """A recorded change of manager; it records history only, the customer is not changed."""
+
+    class Meta:
+        model = Assignment
+
+    tenant = factory.LazyAttribute(lambda o: o.customer.tenant)
+    customer = None
+    kind = Assignment.Kind.ASSIGN
+    relationship_manager = None
+    reason = "开户"
+
+
+class ConsentFactory(TenantOwnedFactory):
+    class Meta:
+        model = Consent
+
+    tenant = factory.LazyAttribute(lambda o: o.customer.tenant)
+    customer = None
+    purpose = Consent.Purpose.MARKETING
+    channel = Consent.Channel.SMS
+    granted = True
+    source = Consent.Source.COUNTER

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from crm.tenancy.context import platform_wide
 from crm.tenancy.models import Branch, Staff, Tenant
+from crm.tenancy.scoping import StaffScope
 from tests.factories import StaffFactory
 
 
@@ -30,13 +31,14 @@ def test_branch_staff_see_their_subtree_only(bank_a):
 
 def test_relationship_managers_can_be_limited_to_their_own_book(bank_a):
     rm = bank_a["relationship_manager"]
-    assert not rm.sees_only_own_book
+    with bank_a.scope():
+        assert rm.scope.book_of is None
     with platform_wide():
         Tenant.objects.filter(pk=bank_a.tenant.pk).update(rm_scope=Tenant.RmScope.OWN_BOOK)
     with bank_a.scope():
         rm.tenant.refresh_from_db()
-        assert rm.sees_only_own_book
-        assert not bank_a["branch_manager"].sees_only_own_book
+        assert StaffScope.of(rm).book_of == rm.pk
+        assert StaffScope.of(bank_a["branch_manager"]).book_of is None
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
@@ -73,7 +74,7 @@ class Command(BaseCommand):
         "and Celery beat until Ctrl-C."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument(
             "--port", type=port_number, default=port_number(os.environ.get("PORT", "8000"))
@@ -91,17 +92,26 @@ class Command(BaseCommand):
             help="gunicorn worker processes (default 3).",
         )
 
-    def handle(self, *args, host, port, no_demo, dev, workers, **options):
+    def handle(
+        self,
+        *args: Any,
+        host: str,
+        port: int,
+        no_demo: bool,
+        dev: bool,
+        workers: int,
+        **options: Any,
+    ) -> None:
         check_address(host, port)
         call_command("migrate", interactive=False, verbosity=0)
         if not no_demo:
             call_command("load_demo")
         call_command("collectstatic", interactive=False, verbosity=0)
         processes = self._start(self._commands(host, port, dev, workers), dev)
-        stopping = []
+        stopping: list[int] = []
         signal.signal(signal.SIGINT, lambda signum, frame: stopping.append(signum))
         signal.signal(signal.SIGTERM, lambda signum, frame: stopping.append(signum))
-        failure = None
+        failure: str | None = None
         try:
             failure = self._wait_until_answering(host, port, processes, stopping)
             if failure is None and not stopping:
@@ -144,11 +154,13 @@ class Command(BaseCommand):
             "beat": [*celery, "beat", "--loglevel=INFO"],
         }
 
-    def _start(self, commands: dict[str, list[str]], dev: bool) -> dict[str, subprocess.Popen]:
+    def _start(
+        self, commands: dict[str, list[str]], dev: bool
+    ) -> dict[str, subprocess.Popen[bytes]]:
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "DEBUG": "1" if dev else "0"}
         if embedded := joined_database_url():
             env["DATABASE_URL"] = embedded
-        processes = {}
+        processes: dict[str, subprocess.Popen[bytes]] = {}
         try:
             for name, command in commands.items():
                 processes[name] = subprocess.Popen(  # noqa: S603 (our own commands)
@@ -163,7 +175,13 @@ class Command(BaseCommand):
             raise
         return processes
 
-    def _wait_until_answering(self, host, port, processes, stopping) -> str | None:
+    def _wait_until_answering(
+        self,
+        host: str,
+        port: int,
+        processes: dict[str, subprocess.Popen[bytes]],
+        stopping: list[int],
+    ) -> str | None:
         url = _base_url(host, port) + reverse(settings.LOGIN_URL)
         deadline = time.monotonic() + STARTUP_SECONDS
         while not stopping:
@@ -185,13 +203,13 @@ class Command(BaseCommand):
         return None
 
     @staticmethod
-    def _exited(processes: dict[str, subprocess.Popen]) -> str | None:
+    def _exited(processes: dict[str, subprocess.Popen[bytes]]) -> str | None:
         for name, process in processes.items():
             if process.poll() is not None:
                 return f"The {name} process exited with status {process.returncode}."
         return None
 
-    def _stop(self, processes: dict[str, subprocess.Popen]) -> None:
+    def _stop(self, processes: dict[str, subprocess.Popen[bytes]]) -> None:
         if not processes:
             return
         self.stdout.write("Stopping web server, worker and beat...")

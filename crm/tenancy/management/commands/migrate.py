@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management import call_command
 from django.core.management.commands import migrate
 from django.db import connections
@@ -16,7 +18,7 @@ class Command(migrate.Command):
     and creates the cache table when the cache is the database.
     """
 
-    def execute(self, *args, **options):
+    def execute(self, *args: Any, **options: Any) -> str | None:
         connection = connections[options.get("database") or "default"]
         with database_owner():
             ensure_runtime_role(connection)

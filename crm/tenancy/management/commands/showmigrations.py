@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.commands import showmigrations
 
 from crm.db.owner import database_owner
@@ -6,6 +8,6 @@ from crm.db.owner import database_owner
 class Command(showmigrations.Command):
     """Django's `showmigrations`, run as the owner of the tables, not as the application role."""
 
-    def execute(self, *args, **options):
+    def execute(self, *args: Any, **options: Any) -> str | None:
         with database_owner():
             return super().execute(*args, **options)

@@ -9,9 +9,9 @@ from oauth2_provider.models import get_access_token_model
 
 from channels.catalog import ensure_standard_catalog
 from channels.models import Channel, Interaction
-from channels.throughput import IngestBenchmarkError, measure_ingest
 from crm.tenancy.context import platform_wide
 from crm.tenancy.models import PartnerApplication
+from devtools.channels.ingest_rate import IngestBenchmarkError, measure_ingest
 from tests.factories import TenantFactory
 
 

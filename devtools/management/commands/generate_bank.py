@@ -2,7 +2,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_slug
 
-from customers.bankgen import BankExists, BankSpec, generate_bank
+from devtools.generation import BankExists, BankSpec, generate_bank
+from devtools.registry import arguments_of, generation_steps
 
 
 class Command(BaseCommand):
@@ -12,7 +13,7 @@ class Command(BaseCommand):
         "consents, relationships and --months of balance snapshots, loaded by COPY in one "
         "transaction. It runs as the tables' owner and, while it loads, disables the history "
         "triggers (ALTER TABLE ... DISABLE TRIGGER USER) and drops and rebuilds the indexes "
-        "and foreign keys of the customer tables, which stay locked until it finishes: use a "
+        "and foreign keys of the tables it fills, which stay locked until it finishes: use a "
         "database nobody else is using. Staff log in with the demo password. With "
         "--interactions-per-customer, the channels app adds its catalog, outlets, that many "
         "contacts per customer over the last twelve months, a few hundred service requests, "
@@ -21,41 +22,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         defaults = BankSpec()
-        parser.add_argument("--customers", type=int, default=defaults.customers)
         parser.add_argument(
             "--code", default=defaults.code, help="Code of the new tenant (default %(default)s)."
         )
         parser.add_argument("--name", default=defaults.name)
         parser.add_argument("--short-name", default=defaults.short_name)
-        parser.add_argument(
-            "--months",
-            type=int,
-            default=defaults.months,
-            help="Months of balance snapshots per customer (default %(default)s).",
-        )
-        parser.add_argument(
-            "--no-snapshots", action="store_true", help="Make no balance snapshots."
-        )
-        parser.add_argument("--branches", type=int, default=defaults.branches)
-        parser.add_argument(
-            "--sub-branches",
-            type=int,
-            default=defaults.sub_branches,
-            help="Sub-branches per branch (default %(default)s).",
-        )
-        parser.add_argument(
-            "--managers-per-sub-branch", type=int, default=defaults.managers_per_sub_branch
-        )
-        parser.add_argument(
-            "--interactions-per-customer",
-            type=int,
-            default=defaults.interactions_per_customer,
-            metavar="N",
-            help=(
-                "Contacts per customer across channels over the last twelve months, e.g. 20 "
-                "(default %(default)s: no channel data)."
-            ),
-        )
+        # Each app's own options (customers: --customers, --months...; channels:
+        # --interactions-per-customer), as its generation step declares them.
+        for argument in arguments_of(generation_steps()):
+            argument.add_to(parser)
         parser.add_argument("--seed", type=int, default=defaults.seed)
         parser.add_argument(
             "--workers",
@@ -78,31 +53,26 @@ class Command(BaseCommand):
             validate_slug(options["code"])
         except ValidationError as error:
             raise CommandError(f"--code: {error.messages[0]}") from None
-        for name in ("customers", "branches", "chunk_size"):
-            if options[name] < 1:
-                raise CommandError(f"--{name.replace('_', '-')} must be at least 1.")
-        for name in (
-            "months",
-            "sub_branches",
-            "managers_per_sub_branch",
-            "interactions_per_customer",
-        ):
-            if options[name] < 0:
-                raise CommandError(f"--{name.replace('_', '-')} cannot be negative.")
+        if options["chunk_size"] < 1:
+            raise CommandError("--chunk-size must be at least 1.")
+        arguments = arguments_of(generation_steps())
+        for argument in arguments:
+            refusal = argument.refusal(options.get(argument.dest))
+            if refusal:
+                raise CommandError(refusal)
         spec = BankSpec(
             code=options["code"],
             name=options["name"],
             short_name=options["short_name"],
-            customers=options["customers"],
-            months=0 if options["no_snapshots"] else options["months"],
-            branches=options["branches"],
-            sub_branches=options["sub_branches"],
-            managers_per_sub_branch=options["managers_per_sub_branch"],
             seed=options["seed"],
             replace=options["replace"],
             workers=options["workers"],
             chunk_size=options["chunk_size"],
-            interactions_per_customer=options["interactions_per_customer"],
+            options={
+                argument.dest: options[argument.dest]
+                for argument in arguments
+                if argument.dest in options
+            },
         )
         try:
             bank = generate_bank(spec, progress=self.stdout.write)

@@ -16,9 +16,9 @@ from django.contrib.auth.models import Group
 
 from crm.tenancy.models import Branch, Staff, StaffRole, Tenant
 from crm.tenancy.roles import Role
-from customers.bankgen.bulkload import reserve_ids
-from customers.bankgen.population import Home, ProductRef, person_name, words
 from customers.models import Product
+from devtools.bulkload import reserve_ids
+from devtools.customers.population import Home, ProductRef, person_name, words
 
 CITIES = words(
     "北京 上海 广州 深圳 天津 重庆 杭州 南京 苏州 成都 武汉 西安 长沙 郑州 济南 青岛 宁波 "

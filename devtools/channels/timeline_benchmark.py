@@ -22,15 +22,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from channels import selectors
-from channels.catalog import ensure_standard_catalog
+from channels import selectors, services
 from channels.models import Channel, Interaction, Outlet
 from crm.db.owner import database_owner
 from crm.tenancy.context import tenant_context
 from crm.tenancy.models import Staff, Tenant
 from crm.tenancy.roles import Role
-from customers.bankgen import benchmark
 from customers.models import Customer
+from devtools import benchmark
 
 CONTACTS = 10_000
 SOURCE = "benchmark-timeline"
@@ -76,7 +75,7 @@ def give_contacts(tenant: Tenant, customer: Customer, rng: random.Random) -> int
     External ids are numbered per customer, so running the benchmark again adds nothing.
     """
     with tenant_context(tenant), transaction.atomic():
-        ensure_standard_catalog(tenant)
+        services.standard_catalog_ensure(tenant=tenant)
         missing = CONTACTS - Interaction.objects.filter(customer=customer).count()
         if missing <= 0:
             return 0
@@ -168,7 +167,7 @@ def cases(customer: Customer, cursors: list[str]) -> list[benchmark.Case]:
 
 
 def benchmark_section(tenant: Tenant, *, stdout: TextIO, options: dict) -> int:
-    """The timeline section of ``manage.py benchmark`` (registered in ChannelsConfig.ready)."""
+    """The timeline section of ``manage.py benchmark`` (registered in DevtoolsConfig.ready)."""
     rng = random.Random(options.get("seed", 1))
     staff, customer = busy_customer(tenant)
     added = give_contacts(tenant, customer, rng)

@@ -15,7 +15,6 @@ from crm.tenancy.context import platform_wide, tenant_context
 from crm.tenancy.models import Branch, Staff, StaffRole, Tenant
 from crm.tenancy.roles import Role
 from customers import validators
-from customers.bankgen import LOADED_MODELS
 from customers.models import (
     Assignment,
     BalanceSnapshot,
@@ -25,6 +24,7 @@ from customers.models import (
     Product,
     to_fen,
 )
+from devtools.customers.generation import LOADED_MODELS
 
 # generate_bank logs in as the owner, which needs a connection outside any transaction.
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -10,7 +10,7 @@ partner's serialization is not the server's work.
 
 Call it with a bank that has customers (``generate_bank`` makes one)::
 
-    from channels.throughput import measure_ingest
+    from devtools.channels.ingest_rate import measure_ingest
     measure_ingest(tenant, batches=20, batch_size=1000, stdout=self.stdout)
 """
 
@@ -34,12 +34,13 @@ from django.urls import reverse
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 
-from channels.catalog import ensure_standard_catalog
+from channels import services
 from channels.models import Channel, Interaction, Outlet
 from crm.api.scopes import SCOPES
 from crm.tenancy.context import platform_wide, tenant_context
 from crm.tenancy.models import PartnerApplication, Tenant
 from customers.models import Customer
+from devtools.benchmark import BenchmarkError
 
 TARGET_PER_SECOND = 5000
 SOURCE = "benchmark"
@@ -165,7 +166,7 @@ def _customers_and_channels(tenant: Tenant) -> tuple[list[str], list[tuple[str, 
         )
     if not Channel.objects.exists():
         with transaction.atomic():
-            ensure_standard_catalog(tenant)
+            services.standard_catalog_ensure(tenant=tenant)
     outlets: dict[int, list[str]] = {}
     for channel_id, code in Outlet.objects.filter(is_active=True).values_list("channel_id", "code"):
         outlets.setdefault(channel_id, []).append(code)
@@ -269,9 +270,7 @@ def _report(measurement: IngestMeasurement, tenant: Tenant, customers: int, stdo
 
 
 def benchmark_section(tenant: Tenant, *, stdout: TextIO, options: dict) -> int:
-    """The ingest section of ``manage.py benchmark`` (registered in ChannelsConfig.ready)."""
-    from customers.bankgen.benchmark import BenchmarkError
-
+    """The ingest section of ``manage.py benchmark`` (registered in DevtoolsConfig.ready)."""
     batches = options.get("ingest_batches", 20)
     if batches <= 0:
         stdout.write("  skipped (--ingest-batches 0)")

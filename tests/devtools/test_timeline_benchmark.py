@@ -6,11 +6,11 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from channels import timeline_benchmark
 from channels.models import Interaction
 from crm.tenancy.context import platform_wide, tenant_context
 from crm.tenancy.models import Tenant
-from tests.customers.test_benchmark import FIGURE
+from devtools.channels import timeline_benchmark
+from tests.devtools.test_benchmark import FIGURE
 
 # generate_bank logs in as the owner, which needs a connection outside any transaction.
 pytestmark = pytest.mark.django_db(transaction=True)

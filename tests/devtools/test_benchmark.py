@@ -100,12 +100,14 @@ def test_an_unknown_bank_is_refused(db):
 
 def test_every_missed_figure_counts_not_every_section(small_bank, monkeypatch):
     """A section with three figures over their targets adds three, not one."""
-    from customers.bankgen import benchmark as bench
+    from devtools import registry
 
-    monkeypatch.setattr(bench, "report", lambda measurements, stdout: 0)
     monkeypatch.setattr(
-        bench,
+        registry,
         "_sections",
-        {"a section": lambda tenant, **kwargs: 3, "another": lambda tenant, **kwargs: 0},
+        {
+            "a section": registry.Part("a section", lambda tenant, **kwargs: 3, title="A"),
+            "another": registry.Part("another", lambda tenant, **kwargs: 0, title="B"),
+        },
     )
     assert "3 figures missed their target" in benchmark()

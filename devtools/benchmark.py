@@ -1,4 +1,4 @@
-"""Measure the customer pages of a (generated) bank the way staff use them.
+"""Measure pages of a (generated) bank the way staff use them: the sections' machinery.
 
 Each page is requested through Django's test client, so the whole stack runs: middleware,
 the tenant's row-level security as the application role, the view, the templates. The
@@ -21,16 +21,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
-from django.utils.http import urlencode
 
-from crm import pii
 from crm.tenancy.context import tenant_context
-from crm.tenancy.models import Branch, Staff, Tenant
-from crm.tenancy.roles import Role
-from customers.models import Customer
-
-SAMPLES = 200  # customers drawn per persona to search for and open
+from crm.tenancy.models import Staff, Tenant
 
 
 @dataclass(frozen=True)
@@ -94,92 +87,6 @@ class Measurement:
 
 class BenchmarkError(Exception):
     pass
-
-
-def personas(tenant: Tenant) -> list[Persona]:
-    """A head-office member who sees the whole bank and a relationship manager of a branch."""
-    with tenant_context(tenant):
-        staff = Staff.objects.filter(tenant=tenant, is_active=True).select_related(
-            "branch", "tenant"
-        )
-        readers = [
-            member
-            for member in staff.filter(branch__depth=0).order_by("pk")
-            if member.has_perm("customers.view_customer")
-        ]
-        # A daily user of the list rather than the administrator or the auditor.
-        readers.sort(key=lambda member: not member.has_role(Role.MARKETING_MANAGER))
-        head_office = readers[0] if readers else None
-        managers = staff.with_role(Role.RELATIONSHIP_MANAGER).order_by("branch__depth", "pk")
-        # The RM highest in the tree below the head office: a branch's whole subtree.
-        branch_rm = managers.filter(branch__depth__gte=1).first() or managers.first()
-    if head_office is None or branch_rm is None:
-        raise BenchmarkError(
-            f"{tenant.code} needs an active head-office member who may view customers and an "
-            "active relationship manager: generate it with generate_bank."
-        )
-    return [
-        Persona(f"head office ({head_office.username}, {head_office.branch.name})", head_office),
-        Persona(f"branch RM ({branch_rm.username}, {branch_rm.branch.name})", branch_rm),
-    ]
-
-
-def prepare(tenant: Tenant, persona: Persona, rng: random.Random) -> None:
-    """Draw what this persona will look for, from customers in their scope."""
-    staff = persona.staff
-    with tenant_context(tenant), transaction.atomic():
-        in_scope = Customer.objects.in_scope(staff)
-        bounds = Customer.objects.order_by("pk").values_list("pk", flat=True)
-        low, high = bounds.first(), bounds.reverse().first()
-        if low is None:
-            raise BenchmarkError(f"{tenant.code} has no customers.")
-        samples: dict[int, Customer] = {}
-        for _ in range(SAMPLES):
-            customer = (
-                in_scope.filter(pk__gte=rng.randint(low, high))
-                .only("pk", "name", "phone_encrypted")
-                .order_by("pk")
-                .first()
-            )
-            if customer is not None:
-                samples[customer.pk] = customer
-        if not samples:
-            raise BenchmarkError(f"{staff.username} sees no customers.")
-        branches = list(Branch.objects.in_scope(staff).filter(is_active=True))
-    customers = list(samples.values())
-    phones = [
-        pii.decrypt(customer.phone_encrypted) for customer in customers if customer.phone_encrypted
-    ]
-    if not phones:
-        raise BenchmarkError(f"{tenant.code}'s customers have no phone numbers to search for.")
-    prefixes = [customer.name[:2] for customer in customers]
-    # Branches with sub-branches, below the head office when there are any (a subtree, not
-    # the whole bank).
-    parents = {branch.parent_id for branch in branches}
-    subtrees = [branch for branch in branches if branch.pk in parents]
-    subtrees = [branch for branch in subtrees if branch.parent_id] or subtrees or branches
-    list_url = reverse("customers:list")
-
-    def listing(**query) -> str:
-        return f"{list_url}?{urlencode(query)}" if query else list_url
-
-    persona.cases = [
-        Case("list", "list, unfiltered", LIST_TARGET, lambda r: listing()),
-        Case("name", "name prefix search", LIST_TARGET, lambda r: listing(q=r.choice(prefixes))),
-        Case("phone", "phone search (exact)", LIST_TARGET, lambda r: listing(q=r.choice(phones))),
-        Case(
-            "filtered",
-            "branch subtree + tier",
-            LIST_TARGET,
-            lambda r: listing(branch=r.choice(subtrees).pk, tier=r.choice(Customer.Tier.values)),
-        ),
-        Case(
-            "page",
-            "customer page",
-            PAGE_TARGET,
-            lambda r: reverse("customers:detail", args=[r.choice(customers).pk]),
-        ),
-    ]
 
 
 def _host() -> str:
@@ -260,14 +167,8 @@ def explain(tenant: Tenant, measurement: Measurement) -> list[tuple[str, str, li
     return plans
 
 
-def database_figures() -> list[tuple[str, str]]:
-    """PostgreSQL's version and the size of the customer tables (all tenants, with indexes)."""
-    tables = (
-        "customers_customer",
-        "customers_holding",
-        "customers_balancesnapshot",
-        "customers_assignment",
-    )
+def database_figures(tables: list[str]) -> list[tuple[str, str]]:
+    """PostgreSQL's version and the size of ``tables`` (all tenants, with indexes)."""
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         figures = [("PostgreSQL", cursor.fetchone()[0])]
@@ -275,18 +176,3 @@ def database_figures() -> list[tuple[str, str]]:
             cursor.execute("SELECT pg_size_pretty(pg_total_relation_size(%s::regclass))", [table])
             figures.append((table, cursor.fetchone()[0]))
     return figures
-
-
-# Sections other apps add to `manage.py benchmark` (customers imports none of them): each is
-# called with the tenant, the command's stdout and its options, prints its figures and
-# returns how many of them missed their target.
-SectionFunction = Callable[..., int]
-_sections: dict[str, SectionFunction] = {}
-
-
-def register_section(name: str, function: SectionFunction) -> None:
-    _sections[name] = function
-
-
-def extra_sections() -> list[tuple[str, SectionFunction]]:
-    return sorted(_sections.items())

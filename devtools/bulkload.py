@@ -124,7 +124,7 @@ def close_window(cursor, window: LoadWindow, progress: Progress) -> None:
         cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
 
-def delete_tenant_rows(cursor, tenant_id: int, window: LoadWindow, progress: Progress) -> None:
+def delete_tenant_rows(cursor, tenant_id: int, progress: Progress) -> None:
     """Delete every row of the tenant except the tenant itself, set-based, one table at a time.
 
     History triggers stay off meanwhile (deleting a bank for a reload is not a change of
@@ -151,8 +151,7 @@ def delete_tenant_rows(cursor, tenant_id: int, window: LoadWindow, progress: Pro
         {"staff": staff_table, "tables": tables},
     )
     pointing_at_staff = cursor.fetchall()
-    others = [table for table in tables if table not in window.tables]
-    for table in others:
+    for table in tables:
         cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     for table, column in pointing_at_staff:
@@ -166,5 +165,5 @@ def delete_tenant_rows(cursor, tenant_id: int, window: LoadWindow, progress: Pro
         if cursor.rowcount:
             progress(f"  deleted {cursor.rowcount:,} rows of {table}")
     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    for table in others:
+    for table in tables:
         cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")

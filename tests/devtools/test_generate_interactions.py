@@ -13,8 +13,7 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
-import channels.panels  # noqa: F401  (registers the timeline panel, as channels' ready() will)
-from channels import bankgen, rollup
+from channels import rollup
 from channels.models import (
     Channel,
     DailyChannelRollup,
@@ -29,8 +28,10 @@ from crm.jobs.models import JobRun
 from crm.tenancy.context import platform_wide, tenant_context
 from crm.tenancy.models import Branch, Staff, StaffRole, Tenant
 from crm.tenancy.roles import Role
-from customers.bankgen.steps import generation_steps
 from customers.models import Customer
+from devtools.channels import interactions
+from devtools.channels.generation import generate_channels
+from devtools.registry import generation_steps
 
 # generate_bank logs in as the owner, which needs a connection outside any transaction.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -84,8 +85,13 @@ def schema() -> dict[str, list]:
     return {"indexes": indexes, "constraints": constraints, "triggers": triggers}
 
 
-def test_channels_registers_its_step_with_the_generator():
-    assert ("channels", bankgen.generate_channels) in generation_steps()
+def test_channels_registers_its_step_after_the_customers_one():
+    steps = generation_steps()
+    assert [step.name for step in steps] == ["customers", "channels"]
+    assert steps[1].load() is generate_channels
+    # Its option is channels' own, not the customers step's.
+    assert [argument.flag for argument in steps[1].arguments] == ["--interactions-per-customer"]
+    assert "--interactions-per-customer" not in [argument.flag for argument in steps[0].arguments]
 
 
 def test_every_customer_gets_the_asked_number_of_contacts_all_of_the_new_bank(bank_a):
@@ -274,7 +280,7 @@ def test_with_no_interactions_asked_the_bank_has_no_channel_data(bank_a):
 
 
 def test_worker_processes_make_the_same_contacts_as_one_process(bank_a, monkeypatch):
-    monkeypatch.setattr(bankgen, "ROWS_PER_CHUNK", 100)  # 20 customers a chunk: 10 chunks
+    monkeypatch.setattr(interactions, "ROWS_PER_CHUNK", 100)  # 20 customers a chunk: 10 chunks
     generate("inline", workers=0)
     generate("forked", workers=2)
 
