@@ -10,13 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from channels import selectors
+from channels.models import ServiceRequest
 from crm.shell.widgets import Widget, register_widget
 
 
 def my_requests(request: HttpRequest) -> dict:
     staff = request.user
     figures = (
-        selectors.requests_in_scope(staff)
+        ServiceRequest.objects.in_scope(staff)
         .filter(status__in=selectors.OPEN_STATUSES, owner=staff)
         .aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=timezone.now())))
     )
