@@ -151,7 +151,7 @@ def _open_requests(rng, channels, staff, customers, now) -> None:
             channel=channels[opened_in],
             summary=f"{types[type_code].name}：{customer.name}",
             partner_name="" if opened_in == "COUNTER" else channels[opened_in].name,
-            staff=teller if opened_in == "COUNTER" else None,
+            actor=teller if opened_in == "COUNTER" else None,
             opened_at=now - timedelta(days=days_ago, hours=rng.randint(1, 6)),
         )
         for status, channel_code in moves:
@@ -159,7 +159,7 @@ def _open_requests(rng, channels, staff, customers, now) -> None:
                 request=request,
                 to_status=status,
                 channel=channels[channel_code],
-                staff=teller if channel_code == "COUNTER" else staff.get("rm"),
+                actor=teller if channel_code == "COUNTER" else staff.get("rm"),
                 note="",
             )
     assert ServiceRequest.objects.overdue().exists()

@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from crm.events.services import events_record
 from crm.tenancy.context import require_tenant
 
 
@@ -57,6 +58,7 @@ SELECT %(tenant)s::bigint, batch.*, %(now)s::timestamptz
        AS batch(customer_id, channel_id, outlet_id, service_request_id, kind, direction,
                 occurred_at, summary, outcome, amount, source, external_id)
 ON CONFLICT (tenant_id, source, external_id) WHERE external_id <> '' DO NOTHING
+RETURNING id, customer_id
 """
 
 
@@ -92,5 +94,11 @@ def interactions_ingest(*, interactions: Sequence[InteractionValues]) -> IngestC
                 "external_ids": [i.external_id for i in interactions],
             },
         )
-        created = cursor.rowcount
+        written = cursor.fetchall()
+    created = len(written)
+    events_record(  # outbox: one statement for the batch
+        "channels.interaction.created",
+        subject_ids=[pk for pk, _customer in written],
+        payloads=[{"customer_id": customer_id} for _pk, customer_id in written],
+    )
     return IngestCounts(created=created, duplicates=len(interactions) - created)

@@ -26,6 +26,7 @@ from channels.models import (
     ServiceRequestType,
 )
 from crm.domain import DomainError
+from crm.events.services import event_record
 from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Branch, Staff
 from customers.models import Customer
@@ -37,7 +38,7 @@ def interaction_log(
     customer: Customer,
     channel: Channel,
     kind: str,
-    staff: Staff | None = None,
+    actor: Staff | None = None,
     outlet: Outlet | None = None,
     direction: str = Interaction.Direction.INBOUND,
     summary: str = "",
@@ -62,7 +63,7 @@ def interaction_log(
                 customer=customer,
                 channel=channel,
                 outlet=outlet,
-                staff=staff,
+                staff=actor,
                 kind=kind,
                 direction=direction,
                 summary=summary,
@@ -80,11 +81,18 @@ def interaction_log(
 
 
 def _create_interaction(*, occurred_at, **fields) -> Interaction:
-    return Interaction.objects.create(
+    interaction = Interaction.objects.create(
         tenant=require_tenant(),
         occurred_at=occurred_at or timezone.now(),
         **fields,
     )
+    event_record(  # outbox
+        "channels.interaction.created",
+        subject_id=interaction.pk,
+        payload={"customer_id": interaction.customer_id},
+        actor=fields.get("staff"),
+    )
+    return interaction
 
 
 @transaction.atomic
@@ -96,7 +104,7 @@ def service_request_open(
     summary: str,
     team: Branch | None = None,
     owner: Staff | None = None,
-    staff: Staff | None = None,
+    actor: Staff | None = None,
     partner_name: str = "",
     note: str = "",
     source: str = "",
@@ -138,7 +146,7 @@ def service_request_open(
         from_status="",
         to_status=request.status,
         channel=channel,
-        staff=staff,
+        staff=actor,
         partner_name=partner_name,
         note=note or summary,
         occurred_at=opened_at,
@@ -152,7 +160,7 @@ def service_request_move(
     request: ServiceRequest,
     to_status: str,
     channel: Channel,
-    staff: Staff | None = None,
+    actor: Staff | None = None,
     partner_name: str = "",
     note: str = "",
 ) -> ServiceRequest:
@@ -178,8 +186,8 @@ def service_request_move(
     request.status = to_status
     if to_status in ServiceRequest.CLOSED_STATUSES:
         request.closed_at = timezone.now()
-    if staff is not None and request.owner_id is None:
-        request.owner = staff
+    if actor is not None and request.owner_id is None:
+        request.owner = actor
     request.save(update_fields=["status", "closed_at", "owner"])
     ServiceRequestStep.objects.create(
         tenant=request.tenant,
@@ -187,7 +195,7 @@ def service_request_move(
         from_status=previous,
         to_status=to_status,
         channel=channel,
-        staff=staff,
+        staff=actor,
         partner_name=partner_name,
         note=note,
     )

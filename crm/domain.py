@@ -23,10 +23,17 @@ class DomainError(Exception):
         self.message = message
         self.field = field
 
+    @property
+    def errors(self) -> list[DomainError]:
+        """Every problem refused at once; a refusal that lists several overrides this."""
+        return [self]
+
 
 def add_to_form(form: forms.BaseForm, error: DomainError) -> None:
-    """Show ``error`` on its field of ``form``, or above the form when it has no such field."""
-    form.add_error(error.field if error.field in form.fields else None, error.message)
+    """Show each of ``error``'s problems on its field of ``form``, or above the form when it
+    has no such field."""
+    for each in error.errors:
+        form.add_error(each.field if each.field in form.fields else None, each.message)
 
 
 def as_api_error(error: DomainError, inputs: dict[str, str] | None = None) -> ValidationError:
@@ -34,7 +41,11 @@ def as_api_error(error: DomainError, inputs: dict[str, str] | None = None) -> Va
     names the API's callers send, where they differ."""
     from rest_framework.exceptions import ValidationError
 
-    field = error.field
-    if field is not None:
-        field = (inputs or {}).get(field, field)
-    return ValidationError({field or "non_field_errors": [error.message]})
+    detail: dict[str, list[str]] = {}
+    for each in error.errors:
+        field = each.field
+        if field is not None:
+            field = (inputs or {}).get(field, field)
+        field = field or "non_field_errors"
+        detail.setdefault(field, []).append(each.message)
+    return ValidationError(detail)

@@ -13,6 +13,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("audit/", include("crm.audit.urls")),
+    path("notifications/", include("crm.notifications.urls")),
+    path("approvals/", include("crm.approvals.urls")),
     path("customers/", include("customers.urls")),
     path("channels/", include("channels.urls")),
     path("admin/", admin.site.urls),

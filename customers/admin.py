@@ -1,8 +1,15 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from crm.domain import DomainError, add_to_form
 from crm.tenancy.admin_site import ReadOnlyAdmin, TenantScopedAdmin
-from customers.imports.models import CustomerExport, ImportJob
+from crm.tenancy.context import tenant_context
+from customers import rules, services
+from customers.intake.models import CustomerExport, ImportJob
 from customers.models import (
+    CUSTOMER_DETAILS,
+    CUSTOMER_SUMMARY,
     Assignment,
     BalanceSnapshot,
     Consent,
@@ -13,21 +20,66 @@ from customers.models import (
     Product,
 )
 
+RECORD = (*CUSTOMER_DETAILS, "home_branch", "relationship_manager", "tier", "risk_grade")
+
+
+class CustomerAdminForm(forms.ModelForm):
+    """The admin's customer form: identity numbers typed in clear, the record's rules applied
+    by the service (``customers.rules``), its refusals shown on the fields."""
+
+    id_number = forms.CharField(label=_("ID number"), max_length=40, required=False)
+    phone = forms.CharField(label=_("Mobile phone number"), max_length=20, required=False)
+
+    actor = None  # the staff member using the admin, set by CustomerAdmin.get_form
+
+    class Meta:
+        model = Customer
+        fields = list(RECORD)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            for name in ("id_number", "phone"):
+                self.fields[name].help_text = _("Leave empty to keep %(masked)s.") % {
+                    "masked": getattr(self.instance, f"{name}_masked") or _("no number")
+                }
+
+    def service_arguments(self) -> dict:
+        """Keyword arguments of ``customer_create``/``customer_update``; on a change, empty
+        identity numbers keep the stored ones."""
+        arguments = {name: self.cleaned_data.get(name) for name in RECORD}
+        adding = self.instance.pk is None
+        for name in ("id_number", "phone"):
+            value = self.cleaned_data.get(name, "").strip()
+            arguments[name] = value if value or adding else None
+        return arguments
+
+    def _post_clean(self):
+        # The instance is the stored customer until the service changes it: the rules
+        # compare with what it was (a kept manager, a kept number).
+        if self.errors:
+            return
+        self.tenant = self.cleaned_data.get("tenant") or self.instance.tenant
+        arguments = self.service_arguments()
+        with tenant_context(self.tenant):
+            stored = Customer.objects.get(pk=self.instance.pk) if self.instance.pk else None
+            try:
+                rules.check_record(arguments, actor=self.actor, customer=stored)
+                duplicate = services.find_duplicate(
+                    id_number=arguments["id_number"] or "",
+                    phone=arguments["phone"] or "",
+                    exclude_pk=self.instance.pk,
+                )
+                if duplicate is not None:
+                    raise services.DuplicateCustomer(*duplicate)
+            except DomainError as error:
+                add_to_form(self, error)
+
 
 @admin.register(Customer)
 class CustomerAdmin(TenantScopedAdmin):
-    list_display = [
-        "number",
-        "name",
-        "kind",
-        "status",
-        "home_branch",
-        "relationship_manager",
-        "tier",
-        "risk_grade",
-        "id_number_masked",
-        "phone_masked",
-    ]
+    form = CustomerAdminForm
+    list_display = list(CUSTOMER_SUMMARY)
     list_filter = ["kind", "status", "tier", "risk_grade"]
     search_fields = ["=number"]
     list_select_related = ["home_branch", "relationship_manager"]
@@ -35,20 +87,10 @@ class CustomerAdmin(TenantScopedAdmin):
     show_full_result_count = False
     fields = [
         "tenant",
-        "number",
-        "kind",
-        "name",
-        "status",
-        "gender",
-        "birth_date",
-        "occupation",
-        "income_band",
-        "address",
-        "industry",
-        "company_size",
-        "legal_representative",
-        "id_type",
+        *CUSTOMER_DETAILS,
+        "id_number",
         "id_number_masked",
+        "phone",
         "phone_masked",
         "home_branch",
         "relationship_manager",
@@ -57,6 +99,30 @@ class CustomerAdmin(TenantScopedAdmin):
         "created_at",
         "updated_at",
     ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.actor = self.actor(request)
+        return form
+
+    @staticmethod
+    def actor(request):
+        # The platform administrator is nobody's staff: like a partner system they act with
+        # the whole bank as their scope, and the bank's history does not name them (the
+        # admin log does).
+        return None if request.user.is_platform_admin else request.user
+
+    def save_model(self, request, obj, form, change):
+        """Save through the customers services, as the pages do (history, duplicates)."""
+        arguments = form.service_arguments()
+        with tenant_context(form.tenant):
+            if change:
+                stored = Customer.objects.get(pk=obj.pk)
+                services.customer_update(customer=stored, actor=form.actor, **arguments)
+            else:
+                obj.pk = services.customer_create(actor=form.actor, **arguments).pk
+                obj._state.adding = False
+            obj.refresh_from_db()
 
     def get_search_results(self, request, queryset, search_term):
         # Exact number, or a name prefix that stays index-backed under row-level security.

@@ -10,9 +10,12 @@ class CustomersConfig(AppConfig):
         # Every registration of the app, here and nowhere else: importing a module of
         # customers registers nothing.
         from crm.api.scopes import CUSTOMERS_PII, register_scope
+        from crm.approvals.registry import register_approval_action
         from crm.shell.demo import register_demo_loader
         from crm.shell.navigation import NavItem, register_nav_item
-        from customers import audit, demo, panels, personal_data, widgets
+        from customers import approvals, audit, demo, panels, personal_data, widgets
+
+        register_approval_action(approvals.ACTION)
 
         audit.register()
         panels.register_customers_panels()

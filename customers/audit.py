@@ -2,6 +2,7 @@
 
 from crm.audit.selectors import register_audited_model
 from customers.models import (
+    CUSTOMER_SUMMARY,
     BalanceSnapshot,
     Consent,
     Customer,
@@ -14,23 +15,7 @@ from customers.models import (
 
 def register() -> None:
     """Put the customers app's tables in the trail (CustomersConfig.ready() calls this)."""
-    register_audited_model(
-        Customer,
-        [
-            "number",
-            "name",
-            "kind",
-            "status",
-            "home_branch",
-            "relationship_manager",
-            "tier",
-            "risk_grade",
-            "id_number_masked",
-            "phone_masked",
-            "address",
-            "occupation",
-        ],
-    )
+    register_audited_model(Customer, [*CUSTOMER_SUMMARY, "address", "occupation"])
     register_audited_model(Holding, ["customer", "product", "account_number", "status", "balance"])
     register_audited_model(Consent, ["customer", "purpose", "channel", "granted", "source"])
     register_audited_model(CustomerRelationship, ["from_customer", "kind", "to_customer", "note"])

@@ -51,6 +51,38 @@ class CustomerManager(ScopedManager.from_queryset(CustomerQuerySet)):
     pass
 
 
+# A customer's own details, in the order the admin, the partner API and the generator list
+# them; what each adds (identity numbers, branch, manager, figures) comes after.
+CUSTOMER_DETAILS = (
+    "number",
+    "kind",
+    "name",
+    "status",
+    "gender",
+    "birth_date",
+    "occupation",
+    "income_band",
+    "address",
+    "industry",
+    "company_size",
+    "legal_representative",
+    "id_type",
+)
+# What a list of customers shows of each: the admin's list and the auditors' trail.
+CUSTOMER_SUMMARY = (
+    "number",
+    "name",
+    "kind",
+    "status",
+    "home_branch",
+    "relationship_manager",
+    "tier",
+    "risk_grade",
+    "id_number_masked",
+    "phone_masked",
+)
+
+
 @pghistory.track(*every_change(), meta=event_indexes("customer_event_trail"))
 class Customer(TenantOwned):
     class Kind(models.TextChoices):
@@ -497,4 +529,4 @@ class CustomerSettings(TenantOwned):
         return settings if settings is not None else cls(pool_claim_limit=30)
 
 
-from customers.imports.models import CustomerExport, ImportJob  # noqa: E402,F401
+from customers.intake.models import CustomerExport, ImportJob  # noqa: E402,F401

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -10,10 +10,11 @@ from django.utils.translation import gettext as _
 
 from crm.audit.services import personal_data_access_record
 from crm.domain import DomainError
+from crm.events.services import event_record, events_record
 from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Staff
 from crm.tenancy.roles import Role
-from customers import handover
+from customers import handover, rules
 from customers.models import (
     Assignment,
     Consent,
@@ -39,6 +40,7 @@ class DuplicateCustomer(DomainError):
 
 
 IDENTITY_FIELDS = ("id_type", "id_number", "phone")
+WRITE_BATCH = 1000
 
 
 def find_duplicate(
@@ -60,43 +62,84 @@ def find_duplicate(
     return None
 
 
-@transaction.atomic
-def customer_create(
-    *, actor: Staff | None, id_type: str = "", id_number: str = "", phone: str = "", **fields
+def customer_build(
+    *, id_type: str = "", id_number: str = "", phone: str = "", **fields
 ) -> Customer:
-    """Create a customer, refusing a second customer with the same ID or phone number."""
-    duplicate = find_duplicate(id_number=id_number, phone=phone)
-    if duplicate is not None:
-        raise DuplicateCustomer(*duplicate)
+    """A new customer of the current bank, not yet saved, its identity numbers encrypted.
+
+    The values must have passed ``rules.check_record`` (or, set-based, the import's checks).
+    """
     customer = Customer(tenant=require_tenant(), **fields)
     customer.set_id_number(id_type, id_number)
     customer.set_phone(phone)
-    customer.save()
-    if customer.relationship_manager_id:
-        Assignment.objects.create(
-            tenant=customer.tenant,
-            customer=customer,
-            kind=Assignment.Kind.ASSIGN,
-            relationship_manager=customer.relationship_manager,
-            changed_by=actor,
-            reason=_("New customer"),
-        )
     return customer
 
 
 @transaction.atomic
-def customer_update(
-    *, customer: Customer, actor: Staff | None, id_type=None, id_number=None, phone=None, **fields
-) -> Customer:
+def customer_create(*, actor: Staff | None, **values) -> Customer:
+    """Create a customer that keeps the record's rules, refusing a second one with the same
+    ID or phone number."""
+    values = rules.check_record(values, actor=actor)
+    duplicate = find_duplicate(id_number=values["id_number"], phone=values.get("phone", ""))
+    if duplicate is not None:
+        raise DuplicateCustomer(*duplicate)
+    customer = customer_build(**values)
+    customer.save()
+    assignments_record(
+        customers=[(customer.pk, None, customer.relationship_manager_id)],
+        kind=Assignment.Kind.ASSIGN,
+        actor=actor,
+        reason=_("New customer"),
+    )
+    event_record("customers.customer.created", subject_id=customer.pk, actor=actor)  # outbox
+    return customer
+
+
+@transaction.atomic
+def customers_create_many(
+    *, customers: Sequence[Customer], actor: Staff | None, reason: str
+) -> list[Customer]:
+    """Create many customers built by ``customer_build`` in a few statements (imports).
+
+    The caller has checked each record's rules and refused numbers, ID and phone numbers the
+    bank already has (the database's constraint backs the number up); the managers are
+    checked here once for all (rule 6 of ``customers.rules``).
+    """
+    wanted = {customer.relationship_manager_id for customer in customers} - {None}
+    reachable = set(
+        rules.managers_within_reach(actor).filter(pk__in=wanted).values_list("pk", flat=True)
+    )
+    if wanted - reachable:
+        raise DomainError(
+            _("Choose an active relationship manager of your branches."),
+            field="relationship_manager",
+        )
+    created = Customer.objects.bulk_create(customers, batch_size=WRITE_BATCH)
+    assignments_record(
+        customers=[(customer.pk, None, customer.relationship_manager_id) for customer in created],
+        kind=Assignment.Kind.ASSIGN,
+        actor=actor,
+        reason=reason,
+    )
+    events_record(
+        "customers.customer.created", subject_ids=[customer.pk for customer in created], actor=actor
+    )
+    return created
+
+
+@transaction.atomic
+def customer_update(*, customer: Customer, actor: Staff | None, **values) -> Customer:
     """Change a customer's details; identity values only when given (None keeps them)."""
+    values = rules.check_record(values, actor=actor, customer=customer)
+    id_type, id_number, phone = (values.pop(name, None) for name in IDENTITY_FIELDS)
     duplicate = find_duplicate(id_number=id_number or "", phone=phone or "", exclude_pk=customer.pk)
     if duplicate is not None:
         raise DuplicateCustomer(*duplicate)
-    new_manager = fields.pop("relationship_manager", customer.relationship_manager)
-    for name, value in fields.items():
+    new_manager = values.pop("relationship_manager", customer.relationship_manager)
+    for name, value in values.items():
         setattr(customer, name, value)
     if id_number is not None:
-        customer.set_id_number(id_type or customer.id_type, id_number)
+        customer.set_id_number(id_type or "", id_number)
     if phone is not None:
         customer.set_phone(phone)
     customer.save()
@@ -109,7 +152,41 @@ def customer_update(
             kind=Assignment.Kind.ASSIGN if new_manager else Assignment.Kind.RELEASE,
         )
         customer.refresh_from_db(fields=["relationship_manager"])
+    event_record("customers.customer.changed", subject_id=customer.pk, actor=actor)  # outbox
     return customer
+
+
+def assignments_record(
+    *,
+    customers: Iterable[tuple[int, int | None, int | None]],
+    kind: str,
+    actor: Staff | None,
+    reason: str,
+) -> None:
+    """Write who looks after each customer since now: the assignment history.
+
+    ``customers`` holds (customer id, previous manager id, new manager id); a new customer
+    that goes to the pool has no history yet, so (id, None, None) writes nothing.
+    """
+    now = timezone.now()
+    tenant_id = require_tenant().pk
+    Assignment.objects.bulk_create(
+        (
+            Assignment(
+                tenant_id=tenant_id,
+                customer_id=customer_id,
+                kind=kind,
+                previous_manager_id=previous,
+                relationship_manager_id=manager,
+                reason=reason[:300],
+                changed_by=actor,
+                changed_at=now,
+            )
+            for customer_id, previous, manager in customers
+            if previous or manager
+        ),
+        batch_size=WRITE_BATCH,
+    )
 
 
 def _check_manager(manager: Staff | None) -> None:
@@ -138,7 +215,7 @@ def customers_assign(
     if kind == Assignment.Kind.HANDOVER and not reason.strip():
         raise DomainError(_("Give a reason for the handover."), field="reason")
     _check_manager(relationship_manager)
-    tenant = require_tenant()
+    manager_id = relationship_manager.pk if relationship_manager else None
     customer_ids = list(customer_ids)
     changing = list(
         Customer.objects.filter(pk__in=customer_ids)
@@ -148,22 +225,17 @@ def customers_assign(
     )
     if not changing:
         return 0
-    now = timezone.now()
-    Assignment.objects.bulk_create(
-        Assignment(
-            tenant=tenant,
-            customer_id=pk,
-            kind=kind,
-            previous_manager_id=previous,
-            relationship_manager=relationship_manager,
-            reason=reason,
-            changed_by=actor,
-            changed_at=now,
-        )
-        for pk, previous in changing
+    assignments_record(
+        customers=[(pk, previous, manager_id) for pk, previous in changing],
+        kind=kind,
+        actor=actor,
+        reason=reason,
     )
     Customer.objects.filter(pk__in=[pk for pk, _previous in changing]).update(
-        relationship_manager=relationship_manager, updated_at=now
+        relationship_manager=relationship_manager, updated_at=timezone.now()
+    )
+    events_record(
+        "customers.customer.reassigned", subject_ids=[pk for pk, _m in changing], actor=actor
     )
     # Other apps' open work for these customers moves in this same transaction.
     handover.run_participants(
@@ -203,22 +275,22 @@ def book_handover(
 
 
 @transaction.atomic
-def customer_claim(*, customer: Customer, manager: Staff) -> None:
+def customer_claim(*, customer: Customer, actor: Staff) -> None:
     """A relationship manager takes a customer from the public pool, within the monthly limit."""
-    _check_manager(manager)
+    _check_manager(actor)
     # One claim at a time per manager, so that the limit holds under concurrent clicks.
     # No ordering: Staff's default one joins the branch, and FOR UPDATE refuses outer joins.
-    Staff.objects.select_for_update().filter(pk=manager.pk).order_by().first()
+    Staff.objects.select_for_update().filter(pk=actor.pk).order_by().first()
     limit = CustomerSettings.current().pool_claim_limit
-    if claims_this_month(manager) >= limit:
+    if claims_this_month(actor) >= limit:
         raise DomainError(
             _("You have reached this month's limit of %(limit)d customers from the pool.")
             % {"limit": limit}
         )
     claimed = customers_assign(
         customer_ids=Customer.objects.in_pool().filter(pk=customer.pk).values_list("pk", flat=True),
-        relationship_manager=manager,
-        actor=manager,
+        relationship_manager=actor,
+        actor=actor,
         reason=_("Claimed from the pool"),
         kind=Assignment.Kind.CLAIM,
     )
@@ -269,13 +341,13 @@ def relationship_add(
 
 
 def pii_reveal(
-    *, customer: Customer, field: str, reason: str, staff: Staff | None = None, partner=""
+    *, customer: Customer, field: str, reason: str, actor: Staff | None = None, partner=""
 ) -> str:
     """Return the clear value of a customer's ID or phone number, after logging who and why."""
     if not reason.strip():
         raise DomainError(_("Give the reason for viewing this value."), field="reason")
     personal_data_access_record(
-        subject=customer, field=field, reason=reason, staff=staff, partner_name=partner
+        subject=customer, field=field, reason=reason, actor=actor, partner_name=partner
     )
     return customer.reveal(field)
 

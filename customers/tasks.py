@@ -1,7 +1,7 @@
 """Background jobs of the customers app."""
 
 from crm.jobs.tenant_task import tenant_task
-from customers.imports.services import import_job_run
+from customers.intake.jobs import import_job_run
 
 
 # Not atomic as a whole: the import writes in one transaction of its own, while its progress

@@ -2,6 +2,6 @@ from django.urls import include, path
 
 app_name = "customers"
 urlpatterns = [
-    path("imports/", include("customers.imports.urls")),
+    path("imports/", include("customers.intake.urls")),
     path("", include("customers.views.urls")),
 ]

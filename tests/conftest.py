@@ -135,7 +135,49 @@ def make_bank(marker: str) -> Bank:
         kind=Customer.Kind.CORPORATE,
     )
     HoldingFactory(customer=bank.customer, balance=Decimal("50000.00"))
+    add_platform_records(bank)
     return bank
+
+
+def add_platform_records(bank: Bank) -> None:
+    """A row of each platform extension point, named with the marker for the isolation walk."""
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from crm.approvals.models import Proposal
+    from crm.audit.models import FeedBatch
+    from crm.business_calendar.models import CalendarDay
+    from crm.notifications.models import Notification
+
+    marker = bank.marker
+    with bank.scope():
+        for role in (Role.RELATIONSHIP_MANAGER, Role.BRANCH_MANAGER, Role.TENANT_ADMIN):
+            Notification.objects.create(
+                tenant=bank.tenant,
+                recipient=bank[role],
+                kind="approvals.rejected",
+                key=f"test:{marker}",
+                params={"summary": f"{marker}提案", "approver": f"{marker}审批人", "reason": ""},
+            )
+        Proposal.objects.create(
+            tenant=bank.tenant,
+            action="customers.large_handover",
+            payload={},
+            summary=f"{marker}移交客户",
+            maker=bank[Role.BRANCH_MANAGER],
+            maker_branch=bank.branch,
+            expires_at=timezone.now() + timedelta(days=1),
+        )
+        CalendarDay.objects.create(tenant=bank.tenant, date=date(2026, 10, 1), name=f"{marker}国庆")
+        FeedBatch.objects.create(
+            tenant=bank.tenant,
+            partner=bank.partner,
+            partner_name=bank.partner.name,
+            feed="holdings:write",
+            items=1,
+            created=1,
+        )
 
 
 @pytest.fixture

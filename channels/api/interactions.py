@@ -38,6 +38,7 @@ from channels.models import Channel, Interaction, Outlet, ServiceRequest
 from crm.api.bulk import MAX_ITEMS, Batch, BatchCheck
 from crm.api.inputs import StrictInput
 from crm.api.views import PartnerAPIMixin
+from crm.audit.services import feed_batch_record
 from customers import selectors as customer_selectors
 from customers.models import Customer
 
@@ -407,4 +408,11 @@ class InteractionBulkView(PartnerAPIMixin, APIView):
         batch.check()
         batch.raise_if_refused()
         counts = interactions_ingest(interactions=batch.interactions())
+        feed_batch_record(  # one audit record per batch
+            partner=request.user.application,
+            feed=self.required_scope,
+            items=counts.created + counts.duplicates,
+            created=counts.created,
+            unchanged=counts.duplicates,
+        )
         return Response(IngestResult(asdict(counts)).data)

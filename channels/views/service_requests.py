@@ -111,7 +111,7 @@ def request_move(request: HttpRequest, pk: int) -> HttpResponse:
                 request=service_request,
                 to_status=form.cleaned_data["to_status"],
                 channel=form.cleaned_data["channel"],
-                staff=staff,
+                actor=staff,
                 note=form.cleaned_data["note"],
             )
         except DomainError as error:
@@ -172,7 +172,7 @@ def request_open(request: HttpRequest, customer_pk: int) -> HttpResponse:
                 customer=customer,
                 channel=form.cleaned_data["channel"],
                 summary=form.cleaned_data["summary"],
-                staff=staff,
+                actor=staff,
             )
         except DomainError as error:
             add_to_form(form, error)

@@ -64,7 +64,7 @@ def interaction_log(request: HttpRequest, customer_pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             interaction = services.interaction_log(
-                customer=customer, staff=staff, **form.service_arguments()
+                customer=customer, actor=staff, **form.service_arguments()
             )
         except DomainError as error:
             add_to_form(form, error)

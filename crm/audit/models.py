@@ -94,3 +94,42 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_label} {self.field}"
+
+
+class FeedBatch(models.Model):
+    """One batch a partner system loaded in bulk (holdings, balances, contacts...).
+
+    Nightly feeds change hundreds of thousands of rows: the auditors' trail shows one entry
+    per batch (who, when, how many rows it created, updated or left alone) instead of
+    burying the staff's own changes under the feed's rows.
+    """
+
+    tenant = models.ForeignKey(
+        "tenancy.Tenant", on_delete=models.PROTECT, related_name="+", verbose_name=_("tenant")
+    )
+    partner = models.ForeignKey(
+        "tenancy.PartnerApplication",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("partner system"),
+    )
+    partner_name = models.CharField(_("partner system"), max_length=200)
+    feed = models.CharField(_("feed"), max_length=100)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    items = models.PositiveIntegerField(_("items"))
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged or known"), default=0)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("feed batch")
+        verbose_name_plural = _("feed batches")
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["tenant", "-received_at"], name="feed_batch_tenant_time")]
+
+    def __str__(self) -> str:
+        return f"{self.partner_name} {self.feed}"

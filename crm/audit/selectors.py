@@ -14,7 +14,7 @@ from django.db.models import OuterRef, Subquery, Value
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.audit.models import LoginEvent, PersonalDataAccess
+from crm.audit.models import FeedBatch, LoginEvent, PersonalDataAccess
 from crm.tenancy.models import Branch, PartnerApplication, Staff, StaffRole, Tenant
 from crm.tenancy.roles import Role
 
@@ -152,8 +152,12 @@ def _newest_event_ids(
 ) -> dict[type[models.Model], list[int]]:
     """One query over every audited event table: the ids of the newest ``limit`` events."""
     tracked_models = list(AUDITED_FIELDS)
+    # Rows written by partner feeds are left to the feed's batch record (feed_entries): a
+    # nightly load must not push the staff's changes off the trail. A record's own
+    # history (object_history) still shows them.
     parts = [
         _tenant_events(tracked, tenant, before=before, after=after)
+        .exclude(pgh_context__has_key="feed")
         .annotate(audit_source=Value(index))
         .values_list("pgh_created_at", "pgh_id", "audit_source")
         .order_by()
@@ -270,6 +274,33 @@ def access_entries(
     ]
 
 
+def feed_entries(
+    tenant: Tenant, *, limit: int, before: datetime | None = None, after: datetime | None = None
+) -> list[AuditEntry]:
+    batches = FeedBatch.objects.filter(tenant_id=tenant.pk)
+    if before is not None:
+        batches = batches.filter(received_at__lt=before)
+    if after is not None:
+        batches = batches.filter(received_at__gte=after)
+    return [
+        AuditEntry(
+            occurred_at=batch.received_at,
+            category="feed",
+            action=str(_("Loaded a batch")),
+            subject_type=str(_("Partner feed")),
+            subject=batch.feed,
+            actor=str(_("Partner: %(name)s") % {"name": batch.partner_name}),
+            changes=[
+                (str(_("items")), "", str(batch.items)),
+                (str(_("created")), "", str(batch.created)),
+                (str(_("updated")), "", str(batch.updated)),
+                (str(_("unchanged or known")), "", str(batch.unchanged)),
+            ],
+        )
+        for batch in batches.order_by("-received_at")[:limit]
+    ]
+
+
 def recent_audit_entries(
     *,
     tenant: Tenant,
@@ -286,6 +317,8 @@ def recent_audit_entries(
         entries += login_entries(tenant, limit=limit, before=before, after=after)
     if category in ("", "access"):
         entries += access_entries(tenant, limit=limit, before=before, after=after)
+    if category in ("", "feed"):
+        entries += feed_entries(tenant, limit=limit, before=before, after=after)
     entries.sort(key=lambda entry: entry.occurred_at, reverse=True)
     return entries[:limit]
 

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from django.db import models, transaction
 
-from crm.audit.models import PersonalDataAccess
+from crm.audit.models import FeedBatch, PersonalDataAccess
 from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Staff
 
@@ -15,12 +15,12 @@ def personal_data_access_record(
     subject: models.Model,
     field: str,
     reason: str,
-    staff: Staff | None = None,
+    actor: Staff | None = None,
     partner_name: str = "",
 ) -> PersonalDataAccess:
     return PersonalDataAccess.objects.create(
         tenant=require_tenant(),
-        staff=staff,
+        staff=actor,
         partner_name=partner_name,
         subject_type=subject._meta.label_lower,
         subject_id=subject.pk,
@@ -35,7 +35,7 @@ def personal_data_accesses_record(
     *,
     accesses: Iterable[tuple[models.Model, str]],
     reason: str,
-    staff: Staff | None = None,
+    actor: Staff | None = None,
     partner_name: str = "",
 ) -> list[PersonalDataAccess]:
     """Record many reads at once, one row per (subject, field): a page of a list in one insert."""
@@ -43,7 +43,7 @@ def personal_data_accesses_record(
     return PersonalDataAccess.objects.bulk_create(
         PersonalDataAccess(
             tenant=tenant,
-            staff=staff,
+            staff=actor,
             partner_name=partner_name,
             subject_type=subject._meta.label_lower,
             subject_id=subject.pk,
@@ -52,4 +52,24 @@ def personal_data_accesses_record(
             reason=reason[:300],
         )
         for subject, field in accesses
+    )
+
+
+def feed_batch_record(
+    *, partner, feed: str, items: int, created: int, updated: int = 0, unchanged: int = 0
+) -> FeedBatch:
+    """Record an accepted partner batch, in the transaction that wrote its rows.
+
+    A refused batch writes nothing and records nothing here: its transaction is rolled
+    back whole, and the partner got the reasons in the answer (and the request log).
+    """
+    return FeedBatch.objects.create(
+        tenant=require_tenant(),
+        partner=partner,
+        partner_name=partner.name,
+        feed=feed,
+        items=items,
+        created=created,
+        updated=updated,
+        unchanged=unchanged,
     )

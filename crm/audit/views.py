@@ -24,6 +24,7 @@ class AuditFilterForm(forms.Form):
             ("change", _("Changes")),
             ("login", _("Logins")),
             ("access", _("Personal data viewed")),
+            ("feed", _("Partner feeds")),
         ],
     )
     date_from = forms.DateField(

@@ -17,7 +17,9 @@ class JobRunManager(ScopedManager["JobRun"]):
         """Start a run of ``job`` for ``tenant_id`` and ``period``; None if it needs none.
 
         The first claim inserts the row; any later one finds it and does nothing, unless
-        the earlier run failed, died without finishing long ago, or was claimed by the same
+        the earlier run failed, died without finishing (a run that beats its heart is dead
+        once its last beat is older than ``JOB_HEARTBEAT_TIMEOUT``; one that never beats,
+        after the task time limit), or was claimed by the same
         task message (``claimant``: a task redelivered after its worker was lost, or retried
         after an error that could not even be recorded), in which case it takes the row
         over. Written so that two workers racing for the same run cannot both win.
@@ -38,23 +40,55 @@ class JobRunManager(ScopedManager["JobRun"]):
             row: tuple[int] | None = cursor.fetchone()
             if row is not None:
                 return row[0]
-            stale_before = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+            stale_before, silent_before = stale_thresholds()
             cursor.execute(
                 f"""
                 UPDATE {table}
                    SET status = 'running', started_at = now(), finished_at = NULL,
-                       error = '', rows_touched = 0, attempts = attempts + 1,
+                       heartbeat_at = NULL, error = '', rows_touched = 0,
+                       attempts = attempts + 1,
                        claimed_by = %s
                  WHERE job = %s AND tenant_id IS NOT DISTINCT FROM %s AND period = %s
                    AND (status = 'failed'
                         OR (status = 'running'
-                            AND (started_at < %s OR (claimed_by <> '' AND claimed_by = %s))))
+                            AND ((heartbeat_at IS NULL AND started_at < %s)
+                                 OR heartbeat_at < %s
+                                 OR (claimed_by <> '' AND claimed_by = %s))))
                 RETURNING id
                 """,  # noqa: S608
-                [claimant, job, tenant_id, period, stale_before, claimant],
+                [claimant, job, tenant_id, period, stale_before, silent_before, claimant],
             )
             row = cursor.fetchone()
         return row[0] if row is not None else None
+
+    def mark_stale(self) -> int:
+        """Record runs whose worker died as failed; return how many there were.
+
+        Periodic jobs call this before their own run, so that a run killed mid-way shows
+        as failed in admin (and can be taken over) instead of running forever.
+        """
+        stale_before, silent_before = stale_thresholds()
+        return (
+            self.filter(status=JobRun.Status.RUNNING)
+            .filter(
+                models.Q(heartbeat_at__isnull=True, started_at__lt=stale_before)
+                | models.Q(heartbeat_at__lt=silent_before)
+            )
+            .update(
+                status=JobRun.Status.FAILED,
+                finished_at=timezone.now(),
+                error="Stale: the worker stopped beating its heart.",
+            )
+        )
+
+
+def stale_thresholds() -> tuple:
+    """Before these times a running run is dead: (never beat, started; last beat)."""
+    now = timezone.now()
+    return (
+        now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60),
+        now - timedelta(seconds=settings.JOB_HEARTBEAT_TIMEOUT),
+    )
 
 
 class JobRun(models.Model):
@@ -76,6 +110,7 @@ class JobRun(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices)
     started_at = models.DateTimeField(_("started"))
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
     rows_touched = models.BigIntegerField(_("rows touched"), default=0)
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=1)

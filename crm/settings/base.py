@@ -50,6 +50,10 @@ INSTALLED_APPS = [
     "crm.audit",
     "crm.api",
     "crm.jobs",
+    "crm.notifications",
+    "crm.events",
+    "crm.approvals",
+    "crm.business_calendar",
     "crm.shell",
     "customers",
     "channels",
@@ -355,6 +359,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "crm.jobs.beat:PlatformScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A book handover of more customers than this needs a second person's approval.
+LARGE_HANDOVER_SIZE = int(env("LARGE_HANDOVER_SIZE", "200"))
+# A run that beats its heart (crm.jobs.runs.heartbeat) is dead when silent this long.
+JOB_HEARTBEAT_TIMEOUT = int(env("JOB_HEARTBEAT_TIMEOUT", "300"))
 
 # --- Logging --------------------------------------------------------------------------
 LOGGING = {

@@ -12,6 +12,14 @@ class ShellConfig(AppConfig):
         from crm.shell.navigation import NavItem, register_nav_item
 
         home_widgets.register()
+        # The menu entries of crm's own pages: the shell sits above them and knows them, so
+        # they need not know the shell.
+        register_nav_item(
+            NavItem(
+                _("Approvals"), "approvals:list", permission="approvals.view_proposal", order=80
+            )
+        )
+        register_nav_item(NavItem(_("Notifications"), "notifications:list", order=90))
         register_nav_item(
             NavItem(_("Audit trail"), "audit:trail", permission="audit.view_audit_trail", order=900)
         )

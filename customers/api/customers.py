@@ -19,10 +19,9 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from crm.api.inputs import Conflict, StrictInput, run_validator
+from crm.api.inputs import Conflict, StrictInput
 from crm.api.scopes import CUSTOMERS_PII
 from crm.api.views import PartnerAPIMixin
 from crm.audit.services import personal_data_accesses_record
@@ -30,15 +29,11 @@ from crm.domain import DomainError, as_api_error
 from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Branch, Staff
 from crm.tenancy.roles import Role
-from customers import validators
-from customers.models import Customer, to_fen
+from customers.models import CUSTOMER_DETAILS, Customer, to_fen
+from customers.rules import NumberTaken
 from customers.services import DuplicateCustomer, customer_create, customer_update
 
 IDENTITY_FIELDS = ("id_number", "phone")
-ID_TYPES_OF_KIND = {
-    Customer.Kind.INDIVIDUAL: {Customer.IdType.RESIDENT_ID, Customer.IdType.PASSPORT},
-    Customer.Kind.CORPORATE: {Customer.IdType.USCC},
-}
 # Staff ids are bigints; a longer string of digits can only be a username.
 MAX_ID_DIGITS = 18
 
@@ -143,19 +138,7 @@ class CustomerOutput(serializers.ModelSerializer):
         model = Customer
         fields = [
             "id",
-            "number",
-            "kind",
-            "name",
-            "status",
-            "gender",
-            "birth_date",
-            "occupation",
-            "income_band",
-            "address",
-            "industry",
-            "company_size",
-            "legal_representative",
-            "id_type",
+            *CUSTOMER_DETAILS,
             "id_number_masked",
             "phone_masked",
             "id_number",
@@ -206,7 +189,11 @@ class RelationshipManagerField(serializers.Field):
 
 
 class CustomerCreateInput(StrictInput, serializers.ModelSerializer):
-    """What partners may set on a customer; identity numbers in clear, stored encrypted."""
+    """What partners may set on a customer; identity numbers in clear, stored encrypted.
+
+    Only the shape is checked here: the record's rules (``customers.rules``) are the
+    service's, and come back as the same JSON errors.
+    """
 
     id_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
@@ -215,66 +202,7 @@ class CustomerCreateInput(StrictInput, serializers.ModelSerializer):
 
     class Meta:
         model = Customer
-        fields = [
-            "number",
-            "kind",
-            "name",
-            "status",
-            "gender",
-            "birth_date",
-            "occupation",
-            "income_band",
-            "address",
-            "industry",
-            "company_size",
-            "legal_representative",
-            "id_type",
-            "id_number",
-            "phone",
-            "home_branch",
-            "relationship_manager",
-        ]
-
-    def validate_phone(self, value: str) -> str:
-        return run_validator(validators.validate_mobile, value) if value else ""
-
-    def validate(self, attrs):
-        current = self.instance
-        kind = attrs.get("kind") or current.kind
-        if "id_type" in attrs and "id_number" not in attrs:
-            raise ValidationError(
-                {"id_number": [gettext("Send the ID number together with its type.")]}
-            )
-        if attrs.get("id_number"):
-            id_type = attrs.get("id_type") or (current.id_type if current else "")
-            if not id_type:
-                raise ValidationError({"id_type": [gettext("Give the type of the ID document.")]})
-            if id_type not in ID_TYPES_OF_KIND[kind]:
-                raise ValidationError(
-                    {"id_type": [gettext("This type of ID document does not fit this customer.")]}
-                )
-            attrs["id_type"] = id_type
-            attrs["id_number"] = run_validator(
-                validators.validate_id_number, id_type, attrs["id_number"], field="id_number"
-            )
-            if id_type == Customer.IdType.RESIDENT_ID:
-                self._fill_from_resident_id(attrs)
-        elif "id_number" in attrs:
-            attrs["id_type"] = ""
-        return attrs
-
-    def _fill_from_resident_id(self, attrs) -> None:
-        # The resident ID encodes birth date and sex: a mismatch is a typo somewhere.
-        number = attrs["id_number"]
-        run_validator(
-            validators.validate_resident_id_matches,
-            number,
-            birth_date=attrs.get("birth_date"),
-            gender=attrs.get("gender", ""),
-            field="id_number",
-        )
-        attrs["birth_date"] = validators.resident_id_birth_date(number)
-        attrs["gender"] = validators.resident_id_gender(number)
+        fields = [*CUSTOMER_DETAILS, "id_number", "phone", "home_branch", "relationship_manager"]
 
 
 class CustomerUpdateInput(CustomerCreateInput):
@@ -361,13 +289,11 @@ class CustomerViewSet(
     def create(self, request, *args, **kwargs):
         given = CustomerCreateInput(data=request.data)
         given.is_valid(raise_exception=True)
-        fields = given.validated_data
-        if Customer.objects.filter(number=fields["number"]).exists():
-            raise self.number_taken()
         try:
-            customer = self.apply(customer_create, actor=None, **fields)
+            # A partner system acts as the partner application: no staff scope (rule 6).
+            customer = self.apply(customer_create, actor=None, **given.validated_data)
         except IntegrityError as exc:  # the same number created by a concurrent call
-            raise self.number_taken() from exc
+            raise self.conflict(NumberTaken()) from exc
         return self.respond_with(customer, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
@@ -379,16 +305,21 @@ class CustomerViewSet(
         )
         return self.respond_with(customer)
 
-    @staticmethod
-    def apply(service, **arguments) -> Customer:
-        """Call a customers service; turn its refusals into the API's error shape."""
+    @classmethod
+    def apply(cls, service, **arguments) -> Customer:
+        """Call a customers service; turn its refusals into the API's error shape.
+
+        The same customer number, ID or phone number as another customer is a conflict
+        (409) when it is the only problem.
+        """
         try:
             return service(**arguments)
-        except DuplicateCustomer as exc:
-            raise Conflict(exc.field, exc.message) from exc
         except DomainError as exc:
+            [first, *others] = exc.errors
+            if not others and isinstance(first, DuplicateCustomer | NumberTaken):
+                raise cls.conflict(first) from exc
             raise as_api_error(exc) from exc
 
     @staticmethod
-    def number_taken() -> Conflict:
-        return Conflict("number", gettext("A customer with this customer number already exists."))
+    def conflict(error: DomainError) -> Conflict:
+        return Conflict(error.field, error.message)

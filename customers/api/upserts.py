@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from crm.events.services import events_record
 from crm.tenancy.context import require_tenant
 from customers.services import recompute_aum
 
@@ -93,7 +94,7 @@ ON CONFLICT (tenant_id, customer_id, month) DO UPDATE
        aum = excluded.aum
  WHERE (s.deposits, s.loans, s.wealth, s.aum)
        IS DISTINCT FROM (excluded.deposits, excluded.loans, excluded.wealth, excluded.aum)
-RETURNING xmax = 0 AS created
+RETURNING xmax = 0 AS created, s.customer_id
 """
 
 
@@ -125,7 +126,9 @@ def holdings_upsert(*, holdings: Sequence[HoldingValues]) -> UpsertCounts:
             },
         )
         written = cursor.fetchall()
-    recompute_aum({customer_id for row in written for customer_id in row[:2] if customer_id})
+    holders = {customer_id for row in written for customer_id in row[:2] if customer_id}
+    recompute_aum(holders)
+    events_record("customers.holdings.changed", subject_ids=sorted(holders))  # outbox, per holder
     created = sum(1 for *_customers, was_created in written if was_created)
     return UpsertCounts(created, len(written) - created, len(holdings) - len(written))
 
@@ -150,5 +153,6 @@ def balance_snapshots_upsert(*, snapshots: Sequence[BalanceSnapshotValues]) -> U
             },
         )
         written = cursor.fetchall()
-    created = sum(1 for (was_created,) in written if was_created)
+    created = sum(1 for was_created, _customer in written if was_created)
+    events_record("customers.balance_snapshot.changed", subject_ids=[c for _new, c in written])
     return UpsertCounts(created, len(written) - created, len(snapshots) - len(written))

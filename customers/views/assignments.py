@@ -9,11 +9,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from crm.approvals.models import Proposal
 from crm.domain import DomainError, add_to_form
 from crm.htmx import wants_fragment
 from crm.tenancy.decorators import tenant_staff_required
-from customers import selectors, services
-from customers.forms import BookHandoverForm, PoolForm
+from customers import approvals, selectors, services
+from customers.forms.handover import BookHandoverForm
+from customers.forms.listing import PoolForm
 
 
 @tenant_staff_required
@@ -30,7 +32,7 @@ def book_handover(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             source, target = form.cleaned_data["from_manager"], form.cleaned_data["to_manager"]
             try:
-                moved = services.book_handover(
+                moved = approvals.book_handover_or_propose(
                     from_manager=source,
                     to_manager=target,
                     actor=staff,
@@ -39,6 +41,9 @@ def book_handover(request: HttpRequest) -> HttpResponse:
             except DomainError as error:
                 add_to_form(form, error)
             else:
+                if isinstance(moved, Proposal):  # a large book: a colleague must approve
+                    messages.info(request, _("The handover was sent for approval."))
+                    return redirect("approvals:detail", moved.pk)
                 messages.success(
                     request,
                     ngettext(
@@ -99,7 +104,7 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
     """Take a customer from the pool into my book."""
     customer = selectors.get_claimable_or_404(request.user, pk)
     try:
-        services.customer_claim(customer=customer, manager=request.user)
+        services.customer_claim(customer=customer, actor=request.user)
     except DomainError as error:
         messages.error(request, error.message)
     else:

@@ -18,14 +18,9 @@ from crm.domain import DomainError
 from crm.htmx import wants_fragment
 from crm.tenancy.decorators import tenant_staff_required
 from customers import list_columns, selectors, services
-from customers.forms import (
-    POOL,
-    CustomerFilter,
-    ListOrderForm,
-    ManagerChoice,
-    ManagerLookupForm,
-    SelectedHandoverForm,
-)
+from customers.forms.handover import SelectedHandoverForm
+from customers.forms.listing import CustomerFilter, ListOrderForm
+from customers.forms.managers import POOL, ManagerChoice, ManagerLookupForm
 from customers.models import Customer
 
 

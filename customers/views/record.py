@@ -12,7 +12,8 @@ from django.views.decorators.http import require_POST
 from crm.domain import DomainError, add_to_form
 from crm.tenancy.decorators import tenant_staff_required
 from customers import selectors, services
-from customers.forms import CustomerForm, RevealForm
+from customers.forms.record import CustomerForm
+from customers.forms.reveal import RevealForm
 from customers.models import Customer
 from customers.panels import Panel, panel_for, panels_for
 
@@ -79,7 +80,7 @@ def reveal(request: HttpRequest, pk: int) -> HttpResponse:
                 customer=customer,
                 field=field,
                 reason=form.cleaned_data["reason"],
-                staff=request.user,
+                actor=request.user,
             )
         except DomainError as error:
             form.add_error("reason" if error.field == "reason" else None, error.message)

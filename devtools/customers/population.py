@@ -24,6 +24,7 @@ from faker.providers.ssn.zh_CN import Provider as ResidentIds
 from stdnum.cn import ric, uscc
 
 from crm import pii
+from customers.models import CUSTOMER_DETAILS
 
 # --- plan -------------------------------------------------------------------------------
 
@@ -81,22 +82,12 @@ class Chunk:
         }
 
 
+# The record's own fields are the ones staff, partners and auditors see (CUSTOMER_DETAILS), so
+# a field added there fails here until the generator gives it a value.
 CUSTOMER_COLUMNS = (
     "id",
     "tenant_id",
-    "number",
-    "kind",
-    "name",
-    "status",
-    "gender",
-    "birth_date",
-    "occupation",
-    "income_band",
-    "address",
-    "industry",
-    "company_size",
-    "legal_representative",
-    "id_type",
+    *CUSTOMER_DETAILS,
     "id_number_encrypted",
     "id_number_index",
     "id_number_masked",
@@ -489,49 +480,57 @@ def _customer_line(
             f"{rng.choice(ESTATES)}{rng.randrange(1, 30)}栋"
             f"{rng.randrange(1, 30)}0{rng.randrange(1, 5)}室"
         )
-        personal = (customer.gender, customer.birth.isoformat(), occupation, income, address)
-        company = ("", "", "")
+        personal = {
+            "gender": customer.gender,
+            "birth_date": customer.birth.isoformat(),
+            "occupation": occupation,
+            "income_band": income,
+            "address": address,
+        }
+        company = {"industry": "", "company_size": "", "legal_representative": ""}
     else:
         id_type, id_number = "uscc", social_credit_code(rng)
-        personal = (
-            "",
-            NULL,
-            "",
-            "",
-            f"{customer.home.city}市{rng.choice(STREETS)}{rng.randrange(1, 999)}号",
-        )
-        company = (
-            rng.choice(INDUSTRIES),
-            _pick(rng, *COMPANY_SIZE_CHOICES),
-            customer.legal_representative or person_name(rng, "male"),
-        )
+        personal = {
+            "gender": "",
+            "birth_date": NULL,
+            "occupation": "",
+            "income_band": "",
+            "address": f"{customer.home.city}市{rng.choice(STREETS)}{rng.randrange(1, 999)}号",
+        }
+        company = {
+            "industry": rng.choice(INDUSTRIES),
+            "company_size": _pick(rng, *COMPANY_SIZE_CHOICES),
+            "legal_representative": customer.legal_representative or person_name(rng, "male"),
+        }
     tier, risk = _tier_and_risk(rng, plan, customer, aum)
     created = _timestamp(customer.since, rng)
-    fields = (
-        str(customer.id),
-        tenant,
-        str(1_000_000_000 + index + 1),
-        customer.kind,
-        customer.name,
-        customer.status,
-        *personal,
-        *company,
-        id_type,
-        pii.encrypt(id_number),
-        _bytea(pii.blind_index("id_number", id_number, tenant_id=plan.tenant_id)),
-        pii.mask(id_number),
-        pii.encrypt(phone),
-        _bytea(pii.blind_index("phone", phone, tenant_id=plan.tenant_id)),
-        pii.mask(phone, keep_start=3, keep_end=4),
-        str(customer.home.branch_id),
-        str(customer.manager_id) if customer.manager_id else NULL,
-        tier,
-        risk,
-        str(aum),
-        created,
-        created,
-    )
-    return "\t".join(fields)
+    fields = {
+        "id": str(customer.id),
+        "tenant_id": tenant,
+        "number": str(1_000_000_000 + index + 1),
+        "kind": customer.kind,
+        "name": customer.name,
+        "status": customer.status,
+        **personal,
+        **company,
+        "id_type": id_type,
+        "id_number_encrypted": pii.encrypt(id_number),
+        "id_number_index": _bytea(
+            pii.blind_index("id_number", id_number, tenant_id=plan.tenant_id)
+        ),
+        "id_number_masked": pii.mask(id_number),
+        "phone_encrypted": pii.encrypt(phone),
+        "phone_index": _bytea(pii.blind_index("phone", phone, tenant_id=plan.tenant_id)),
+        "phone_masked": pii.mask(phone, keep_start=3, keep_end=4),
+        "home_branch_id": str(customer.home.branch_id),
+        "relationship_manager_id": str(customer.manager_id) if customer.manager_id else NULL,
+        "tier": tier,
+        "risk_grade": risk,
+        "aum_fen": str(aum),
+        "created_at": created,
+        "updated_at": created,
+    }
+    return "\t".join(fields[column] for column in CUSTOMER_COLUMNS)
 
 
 def _tier_and_risk(

@@ -1,5 +1,6 @@
 // Customer form: show the fields of the chosen type (individual or company) and offer only
-// the ID documents that fit it. The server checks everything again.
+// the ID documents that fit it. The other type's inputs are disabled, so they are not sent:
+// the server refuses what does not fit the type (a company's birth date, say).
 (function () {
   "use strict";
 
@@ -13,6 +14,9 @@
   function show(kind) {
     form.querySelectorAll("[data-kind]").forEach((section) => {
       section.hidden = section.dataset.kind !== kind;
+      section.querySelectorAll("input, select, textarea").forEach((input) => {
+        input.disabled = section.hidden;
+      });
     });
     if (!idType) {
       return;

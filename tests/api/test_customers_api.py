@@ -321,7 +321,6 @@ def test_corporate_customer_with_unified_social_credit_code(bank_a, partner_clie
     [
         ({"id_type": "resident_id", "id_number": "110101199003074478"}, "id_number", None),
         ({"id_type": "resident_id", "id_number": "12345"}, "id_number", None),
-        ({"id_number": RESIDENT_IDS[1]}, "id_type", None),
         ({"id_type": "uscc", "id_number": USCC}, "id_type", None),
         (
             {"id_type": "resident_id", "id_number": RESIDENT_IDS[1], "birth_date": "1990-03-08"},
@@ -395,7 +394,7 @@ def test_relationship_manager_must_be_one(bank_a, partner_client):
     [
         ({"id_type": "resident_id", "id_number": RESIDENT_IDS[0]}, "id_number"),
         ({"phone": "138-1234-5678"}, "phone"),
-        ({"number": "AAA0001"}, "number"),
+        ({"number": "AAA0001", "phone": "13900009001"}, "number"),
     ],
 )
 def test_create_refuses_a_duplicate_of_an_existing_customer(change, attr, bank_a, partner_client):

@@ -38,7 +38,7 @@ def open_request(bank, catalog, *, type_code="CARD_REPLACEMENT", customer=None, 
             customer=customer or bank.customer,
             channel=catalog["channels"][fields.pop("channel", "COUNTER")],
             summary=fields.pop("summary", f"{bank.marker}补办借记卡"),
-            staff=fields.pop("staff", bank[Role.TELLER]),
+            actor=fields.pop("staff", bank[Role.TELLER]),
             **fields,
         )
 
@@ -229,7 +229,7 @@ def several(bank_a, catalog_a):
             request=requests["old_moved"],
             to_status="accepted",
             channel=catalog_a["channels"]["COUNTER"],
-            staff=bank_a[Role.TELLER],
+            actor=bank_a[Role.TELLER],
         )
     return requests
 
@@ -388,7 +388,7 @@ def test_a_request_opened_in_the_app_and_moved_at_the_counter_reads_the_same(
             request=ServiceRequest.objects.get(number=number),
             to_status="accepted",
             channel=catalog_a["channels"]["COUNTER"],
-            staff=teller,
+            actor=teller,
             note="柜面核实身份",
         )
         at_the_counter = ServiceRequest.objects.get(number=number)

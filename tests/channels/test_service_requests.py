@@ -228,7 +228,7 @@ def test_request_page_query_count_is_bounded(
                 request=request,
                 to_status=status,
                 channel=catalog["channels"]["PHONE"],
-                staff=bank_a[Role.RELATIONSHIP_MANAGER],
+                actor=bank_a[Role.RELATIONSHIP_MANAGER],
             )
     client = client_for(bank_a[Role.BRANCH_MANAGER])
     client.get(detail_url(request))

@@ -108,11 +108,11 @@ def test_timeline_merges_interactions_and_request_steps_newest_first(bank_a, cat
         outcome="AAA已答复",
     )
     newest = log(
-        bank_a, customer, channels["COUNTER"], hours_ago=1, staff=teller, summary="AAA柜面开卡"
+        bank_a, customer, channels["COUNTER"], hours_ago=1, actor=teller, summary="AAA柜面开卡"
     )
     with bank_a.scope():
         services.service_request_move(
-            request=request, to_status="accepted", channel=channels["COUNTER"], staff=teller
+            request=request, to_status="accepted", channel=channels["COUNTER"], actor=teller
         )
         opened, accepted = ServiceRequestStep.objects.filter(request=request).order_by("id")
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from crm.audit.models import PersonalDataAccess
 from crm.tenancy.roles import Role
-from customers.imports.models import CustomerExport
+from customers.intake.models import CustomerExport
 from customers.models import Customer
 from customers.services import consent_record, relationship_add
 from tests.factories import (

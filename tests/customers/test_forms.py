@@ -230,18 +230,23 @@ def test_a_passport_holder_is_created(bank_a, client_for):
 
 def test_a_corporate_is_checked_for_its_credit_code(bank_a, client_for):
     client = client_for(bank_a[Role.TELLER])
-    data = individual(
-        bank_a,
-        kind="corporate",
-        name="AAA星辰科技有限公司",
-        id_type="resident_id",  # a company is always identified by its credit code
-        id_number=wrong_check_character(a_uscc()),
-        phone="",
-        occupation="教师",
-        legal_representative="AAA周明",
-        industry="软件和信息技术服务业",
-        company_size="small",
-    )
+    # What the page sends for a company: its document type, and no individual's fields
+    # (customer_form.js disables their inputs).
+    data = {
+        name: value
+        for name, value in individual(
+            bank_a,
+            kind="corporate",
+            name="AAA星辰科技有限公司",
+            id_type="uscc",
+            id_number=wrong_check_character(a_uscc()),
+            phone="",
+            legal_representative="AAA周明",
+            industry="软件和信息技术服务业",
+            company_size="small",
+        ).items()
+        if name not in ("gender", "birth_date", "occupation", "income_band", "address")
+    }
     response = client.post(CREATE, data)
     assert response.status_code == 400
     assert (
@@ -252,7 +257,7 @@ def test_a_corporate_is_checked_for_its_credit_code(bank_a, client_for):
     [company] = customers_named(bank_a, "AAA星辰科技有限公司")
     assert company.kind == "corporate" and company.id_type == "uscc"
     assert company.legal_representative == "AAA周明"
-    assert company.occupation == "" and company.birth_date is None  # individual fields dropped
+    assert company.occupation == "" and company.birth_date is None
 
 
 def test_duplicate_id_number_shows_the_existing_customer_and_creates_nothing(bank_a, client_for):
@@ -420,6 +425,7 @@ def current_values(bank, customer) -> dict:
         bank,
         number=customer.number,
         name=customer.name,
+        id_type=customer.id_type,  # what the page starts with
         id_number="",
         phone="",
         occupation="",

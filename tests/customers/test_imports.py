@@ -14,8 +14,8 @@ from stdnum.cn import ric, uscc
 from crm import pii
 from crm.celery import app as celery_app
 from crm.tenancy.roles import Role
-from customers.imports import services
-from customers.imports.models import ImportJob
+from customers.intake import jobs
+from customers.intake.models import ImportJob
 from customers.models import Assignment, Customer, Holding
 from customers.tasks import import_apply
 from tests.factories import CustomerFactory, HoldingFactory, ProductFactory
@@ -122,7 +122,7 @@ def test_preview_lists_each_bad_row_with_its_line_and_reasons(bank_a, english):
     assert sorted(problems) == [3, 4, 5, 6, 7]
     assert problems[3] == ["This resident ID number is wrong: its check character does not match."]
     assert "No active branch in your scope has the code “AAA-BR2”." in problems[4]
-    assert "“nobody” is not an active relationship manager of this bank." in problems[4]
+    assert "“nobody” is not an active relationship manager of your branches." in problems[4]
     assert "The customer number is also on line 2." in problems[5]
     assert any("mobile" in reason for reason in problems[5])  # 1390000 is too short
     # Against the bank (the phone of bank A's customer, by blind index) and inside the file.
@@ -131,7 +131,8 @@ def test_preview_lists_each_bad_row_with_its_line_and_reasons(bank_a, english):
     assert "The birth date does not match the resident ID number." in problems[6]
     assert set(problems[7]) >= {
         "The name is missing.",
-        "The ID number is missing.",
+        "Enter an ID number or a mobile number, so that the customer can be found again and "
+        "is not entered twice.",
         "The home branch code is missing.",
     }
     body = response.content.decode()
@@ -159,7 +160,8 @@ def test_a_file_without_the_required_columns_is_refused_at_upload(english):
     assert response.status_code == 400
     error = response.context["form"].errors["file"][0]
     assert error.startswith("The header row (line 1) lacks these columns:")
-    assert "customer type" in error and "ID number" in error and "home branch code" in error
+    assert "customer type" in error and "home branch code" in error
+    assert "ID number" not in error  # an ID number or a mobile number: neither column alone
     assert not ImportJob.objects.exists()
 
 
@@ -257,7 +259,8 @@ def test_applying_a_good_file_creates_the_customers_through_the_task(
         response = english.post(reverse("customers:import_apply", args=[job.pk]))
 
     assert response.status_code == 302
-    assert len(callbacks) == 1  # the task, sent once the request committed
+    # The task, sent once the request committed; then the dispatch of its change events.
+    assert len(callbacks) == 2
     job.refresh_from_db()
     assert job.status == ImportJob.Status.SUCCEEDED
     assert (job.total, job.processed, job.created_rows) == (3, 3, 3)
@@ -361,14 +364,14 @@ def test_an_account_of_another_customer_is_not_moved_by_an_import(bank_a, englis
 def test_a_failure_midway_leaves_nothing_half_applied(bank_a, english, monkeypatch):
     job = job_of(upload(english, customers_csv(*good_customer_rows(bank_a))))
     english.post(reverse("customers:import_apply", args=[job.pk]))  # the task is not sent
-    write_customers = services.WRITE[ImportJob.Kind.CUSTOMERS]
+    write_customers = jobs.WRITE[ImportJob.Kind.CUSTOMERS]
 
     def write_then_fail(customers, *, job):
         write_customers(customers, job=job)
         assert Customer.objects.filter(number="N1001").exists()  # written, not yet committed
         raise ConnectionError("the database went away")
 
-    monkeypatch.setitem(services.WRITE, ImportJob.Kind.CUSTOMERS, write_then_fail)
+    monkeypatch.setitem(jobs.WRITE, ImportJob.Kind.CUSTOMERS, write_then_fail)
 
     import_apply(job_id=job.pk, tenant_id=bank_a.tenant.pk)
 

@@ -511,7 +511,7 @@ def test_aum_trend_passes_its_figures_as_json_with_a_table_fallback(
 def test_auditors_see_the_customers_audit_history(bank_a, rich_customer, client_for):
     with bank_a.scope():
         services.pii_reveal(
-            customer=rich_customer, field="phone", reason="AAA核实来电", staff=bank_a[Role.TELLER]
+            customer=rich_customer, field="phone", reason="AAA核实来电", actor=bank_a[Role.TELLER]
         )
     page = customer_page(client_for(bank_a[Role.AUDITOR]), detail_url(rich_customer))
     assert 'data-testid="panel-audit"' in page
@@ -579,7 +579,7 @@ def test_customer_page_query_count_does_not_grow_with_the_data(
                 kind="assign",
             )
             services.customer_update(customer=rich_customer, actor=None, occupation=f"职业{index}")
-            services.pii_reveal(customer=rich_customer, field="phone", reason="核实", staff=rm)
+            services.pii_reveal(customer=rich_customer, field="phone", reason="核实", actor=rm)
     for role in (Role.AUDITOR, Role.BRANCH_MANAGER, Role.RELATIONSHIP_MANAGER):
         client = client_for(bank_a[role])
         with django_assert_max_num_queries(20):
