@@ -7,11 +7,43 @@ class ChannelsConfig(AppConfig):
     verbose_name = _("Channels")
 
     def ready(self) -> None:
-        # customers imports nothing from channels: channels plugs into its registries.
-        # demo and panels register their loader and panels when imported.
-        from channels import demo, panels  # noqa: F401
-        from crm.tenancy.navigation import NavItem, register_nav_item
+        # customers imports nothing from channels: channels plugs into its registries, here
+        # and nowhere else (importing a module of channels registers nothing).
+        from channels import (
+            audit,
+            demo,
+            handover,
+            list_columns,
+            panels,
+            personal_data,
+            preference_panel,
+            widgets,
+        )
+        from crm.api.scopes import register_scope
+        from crm.shell.demo import register_demo_loader
+        from crm.shell.navigation import NavItem, register_nav_item
+        from customers.handover import register_handover_participant
+        from customers.panels import register_panel
 
+        audit.register()
+        widgets.register()
+        personal_data.register()
+        list_columns.register()
+        register_handover_participant("service_requests", handover.move_open_requests)
+        register_panel(panels.TIMELINE_PANEL)
+        register_panel(preference_panel.PREFERENCE_PANEL)
+        register_demo_loader(demo.load_channels)
+        register_scope(
+            "interactions:write",
+            _("Load customers' contacts from any channel (call center, app...)"),
+        )
+        register_scope(
+            "service_requests:read", _("Read service requests, their status and their steps")
+        )
+        register_scope(
+            "service_requests:write",
+            _("Open service requests and move them to their next step"),
+        )
         register_nav_item(
             NavItem(
                 _("Service requests"),

@@ -3,7 +3,10 @@
 from channels.models import ChannelPreference
 from crm.audit.selectors import register_audited_model
 
-register_audited_model(
-    ChannelPreference,
-    ["customer", "preferred_channel", "contact_from", "contact_until", "do_not_contact"],
-)
+
+def register() -> None:
+    """Put channel preferences in the trail (ChannelsConfig.ready() calls this)."""
+    register_audited_model(
+        ChannelPreference,
+        ["customer", "preferred_channel", "contact_from", "contact_until", "do_not_contact"],
+    )

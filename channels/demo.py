@@ -11,7 +11,7 @@ from channels import rollup
 from channels.catalog import ensure_standard_catalog
 from channels.models import Channel, Interaction, Outlet, ServiceRequest, ServiceRequestType
 from channels.services import service_request_move, service_request_open
-from crm.tenancy.demo import DemoBank, register_demo_loader
+from crm.shell.demo import DemoBank
 from crm.tenancy.models import Branch, Staff, Tenant
 from customers.models import Customer
 
@@ -163,6 +163,3 @@ def _open_requests(rng, channels, staff, customers, now) -> None:
                 note="",
             )
     assert ServiceRequest.objects.overdue().exists()
-
-
-register_demo_loader(load_channels)

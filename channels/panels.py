@@ -1,9 +1,9 @@
 """The customer page's timeline panel: every channel's contacts with the customer.
 
-Importing this module registers the panel (channels' AppConfig.ready() imports it). On the
-customer page the panel costs two queries whatever the customer's history: one keyset page
-of interactions and one of service-request steps. Its filters use the channel kinds, fixed
-choices, and the forms to log a contact or open a request load when a button asks for them.
+ChannelsConfig.ready() registers the panel. On the customer page the panel costs two
+queries whatever the customer's history: one keyset page of interactions and one of
+service-request steps. Its filters use the channel kinds, fixed choices, and the forms to
+log a contact or open a request load when a button asks for them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from channels import selectors
 from channels.forms import TimelineFilterForm
 from customers.models import Customer
-from customers.panels import Panel, register_panel
+from customers.panels import Panel
 
 
 def timeline_context(
@@ -51,17 +51,12 @@ def timeline_panel(request: HttpRequest, customer: Customer) -> dict:
     return timeline_context(request, customer)
 
 
-TIMELINE_PANEL = register_panel(
-    Panel(
-        key="timeline",
-        title=_("Contacts across channels"),
-        template="channels/panels/timeline.html",
-        context=timeline_panel,
-        order=25,
-        width="col-12",
-        permission="channels.view_interaction",
-    )
+TIMELINE_PANEL = Panel(
+    key="timeline",
+    title=_("Contacts across channels"),
+    template="channels/panels/timeline.html",
+    context=timeline_panel,
+    order=25,
+    width="col-12",
+    permission="channels.view_interaction",
 )
-
-# The contact-preferences panel and its audit trail register themselves when imported.
-from channels import audit, preference_panel  # noqa: E402,F401

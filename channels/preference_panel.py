@@ -1,6 +1,6 @@
 """The customer page's "Contact preferences" panel: whether and how staff may contact them.
 
-Importing this module registers the panel. It shows the customer's preferred channel,
+It shows the customer's preferred channel,
 contact hours and do-not-contact next to their marketing consents per channel, read the
 way ``channels.contact_policy`` applies them, in one query.
 """
@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channels import contact_policy
 from customers.models import Consent, Customer
-from customers.panels import Panel, register_panel
+from customers.panels import Panel
 
 CONSENT_CHANNEL_LABELS = dict(Consent.Channel.choices)
 
@@ -72,14 +72,13 @@ def preference_context(request: HttpRequest, customer: Customer) -> dict:
     }
 
 
-PREFERENCE_PANEL = register_panel(
-    Panel(
-        key="contact_preferences",
-        title=_("Contact preferences"),
-        template="channels/panels/preferences.html",
-        context=preference_context,
-        order=45,
-        width="col-lg-6 col-xl-4",
-        permission="channels.view_channelpreference",
-    )
+PREFERENCE_PANEL = Panel(
+    key="contact_preferences",
+    title=_("Contact preferences"),
+    template="channels/panels/preferences.html",
+    context=preference_context,
+    order=45,
+    width="col-lg-6 col-xl-4",
+    permission="channels.view_channelpreference",
+    lazy=True,
 )

@@ -5,11 +5,11 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from crm.api.views import PartnerRevokeTokenView, PartnerTokenView
-from crm.tenancy import views as tenancy_views
+from crm.shell import views as shell_views
 
 urlpatterns = [
-    path("", tenancy_views.home, name="home"),
-    path("accounts/login/", tenancy_views.LoginView.as_view(), name="login"),
+    path("", shell_views.home, name="home"),
+    path("accounts/login/", shell_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("audit/", include("crm.audit.urls")),
@@ -21,7 +21,7 @@ urlpatterns = [
     path("o/token/", PartnerTokenView.as_view(), name="oauth2-token"),
     path("o/revoke_token/", PartnerRevokeTokenView.as_view(), name="oauth2-revoke-token"),
     path("api/v1/", include("crm.api.urls")),
-    path("healthz", tenancy_views.health, name="health"),
+    path("healthz", shell_views.health, name="health"),
 ]
 
 handler404 = "crm.errors.not_found"

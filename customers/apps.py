@@ -7,12 +7,31 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
+        # Every registration of the app, here and nowhere else: importing a module of
+        # customers registers nothing.
+        from crm.api.scopes import CUSTOMERS_PII, register_scope
         from crm.approvals.registry import register_approval_action
-        from crm.tenancy.navigation import NavItem, register_nav_item
-        from customers import approvals, audit, demo, panels  # noqa: F401  (registrations)
+        from crm.shell.demo import register_demo_loader
+        from crm.shell.navigation import NavItem, register_nav_item
+        from customers import approvals, audit, demo, panels, personal_data, widgets
 
         register_approval_action(approvals.ACTION)
 
+        audit.register()
+        panels.register_customers_panels()
+        widgets.register()
+        personal_data.register_customers_sections()
+        register_demo_loader(demo.load_customers)
+        register_scope("customers:read", _("Read the bank's customers (identity masked)"))
+        register_scope("customers:write", _("Create and change customers"))
+        register_scope(
+            CUSTOMERS_PII,
+            _("See customers' ID and phone numbers in clear (every read is logged)"),
+        )
+        register_scope(
+            "holdings:write", _("Load customers' accounts and holdings from core banking")
+        )
+        register_scope("snapshots:write", _("Load customers' monthly balances from core banking"))
         register_nav_item(
             NavItem(
                 _("Customers"), "customers:list", permission="customers.view_customer", order=10

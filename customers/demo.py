@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from crm.tenancy.demo import DemoBank, demo_branch, register_demo_loader
+from crm.shell.demo import DemoBank, demo_branch
 from crm.tenancy.models import Staff, Tenant
 from customers.models import (
     BalanceSnapshot,
@@ -268,6 +268,3 @@ def _add_consents(tenant, rng, customers) -> None:
                 )
             )
     Consent.objects.bulk_create(consents, ignore_conflicts=True)
-
-
-register_demo_loader(load_customers)

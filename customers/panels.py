@@ -3,7 +3,10 @@
 customers imports nobody above it: channels, marketing and risk call ``register_panel`` in
 their AppConfig.ready() with a template and a function that returns the panel's context.
 A panel's function gets the request and the customer (already checked to be in scope) and
-must keep its query count independent of the customer's data size.
+must keep its query count independent of the customer's data size: at most three queries
+(tests/customers/test_panel_budgets.py checks every registered panel). The page's first
+response stays within twenty queries however many panels apps add, because panels below
+the fold are ``lazy``: each loads on its own request when it scrolls into view.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from customers import selectors
 
 PanelContext = Callable[[HttpRequest, object], dict]
 
@@ -26,6 +32,9 @@ class Panel:
     width: str = "col-xl-6"  # Bootstrap column class
     permission: str | None = None  # permission the viewer needs, if any
     roles: frozenset[str] = field(default_factory=frozenset)  # or any of these roles
+    # Below the fold: the page draws an empty card that loads the panel when it scrolls into
+    # view, so the page's first response does not pay for it.
+    lazy: bool = False
 
     def visible_to(self, staff) -> bool:
         if self.permission and not staff.has_perm(self.permission):
@@ -41,6 +50,12 @@ def register_panel(panel: Panel) -> Panel:
     return panel
 
 
+def panel_for(staff, key: str) -> Panel | None:
+    """The panel ``key`` if ``staff`` may see it."""
+    panel = _panels.get(key)
+    return panel if panel is not None and panel.visible_to(staff) else None
+
+
 def panels_for(staff) -> list[Panel]:
     return sorted(
         (panel for panel in _panels.values() if panel.visible_to(staff)),
@@ -51,68 +66,72 @@ def panels_for(staff) -> list[Panel]:
 # --- the panels of the customers app itself ------------------------------------------------
 # Each panel's template renders only the card's body; the customer page draws the card and
 # its title. Context functions live in customers.selectors with the other reads.
-from django.utils.translation import gettext_lazy as _  # noqa: E402
 
-from customers import selectors  # noqa: E402
 
-register_panel(
-    Panel(
-        key="holdings",
-        title=_("Accounts and products"),
-        template="customers/panels/holdings.html",
-        context=selectors.holdings_panel,
-        order=10,
-        width="col-xl-7",
+def register_customers_panels() -> None:
+    """Register the customers app's own panels (CustomersConfig.ready() calls this)."""
+    register_panel(
+        Panel(
+            key="holdings",
+            title=_("Accounts and products"),
+            template="customers/panels/holdings.html",
+            context=selectors.holdings_panel,
+            order=10,
+            width="col-xl-7",
+        )
     )
-)
-register_panel(
-    Panel(
-        key="aum_trend",
-        title=_("AUM over the last 24 months"),
-        template="customers/panels/aum_trend.html",
-        context=selectors.aum_trend_panel,
-        order=20,
-        width="col-xl-5",
+    register_panel(
+        Panel(
+            key="aum_trend",
+            title=_("AUM over the last 24 months"),
+            template="customers/panels/aum_trend.html",
+            context=selectors.aum_trend_panel,
+            order=20,
+            width="col-xl-5",
+        )
     )
-)
-register_panel(
-    Panel(
-        key="relationships",
-        title=_("Relationships"),
-        template="customers/panels/relationships.html",
-        context=selectors.relationships_panel,
-        order=30,
-        width="col-lg-6 col-xl-4",
+    register_panel(
+        Panel(
+            key="relationships",
+            title=_("Relationships"),
+            template="customers/panels/relationships.html",
+            context=selectors.relationships_panel,
+            order=30,
+            width="col-lg-6 col-xl-4",
+            lazy=True,
+        )
     )
-)
-register_panel(
-    Panel(
-        key="consents",
-        title=_("Consents"),
-        template="customers/panels/consents.html",
-        context=selectors.consents_panel,
-        order=40,
-        width="col-lg-6 col-xl-8",
+    register_panel(
+        Panel(
+            key="consents",
+            title=_("Consents"),
+            template="customers/panels/consents.html",
+            context=selectors.consents_panel,
+            order=40,
+            width="col-lg-6 col-xl-8",
+            lazy=True,
+        )
     )
-)
-register_panel(
-    Panel(
-        key="rm_history",
-        title=_("Relationship manager history"),
-        template="customers/panels/rm_history.html",
-        context=selectors.rm_history_panel,
-        order=50,
-        width="col-12",
+    register_panel(
+        Panel(
+            key="rm_history",
+            title=_("Relationship manager history"),
+            template="customers/panels/rm_history.html",
+            context=selectors.rm_history_panel,
+            order=50,
+            width="col-12",
+            lazy=True,
+        )
     )
-)
-register_panel(
-    Panel(
-        key="audit",
-        title=_("Audit history"),
-        template="customers/panels/audit.html",
-        context=selectors.audit_panel,
-        order=900,
-        width="col-12",
-        permission="audit.view_audit_trail",
+    register_panel(
+        Panel(
+            key="audit",
+            title=_("Audit history"),
+            template="customers/panels/audit.html",
+            context=selectors.audit_panel,
+            order=900,
+            width="col-12",
+            permission="audit.view_audit_trail",
+            lazy=True,
+        )
     )
-)

@@ -14,7 +14,7 @@ from crm.events.services import event_record, events_record
 from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Staff
 from crm.tenancy.roles import Role
-from customers import rules
+from customers import handover, rules
 from customers.models import (
     Assignment,
     Consent,
@@ -236,6 +236,16 @@ def customers_assign(
     )
     events_record(
         "customers.customer.reassigned", subject_ids=[pk for pk, _m in changing], actor=actor
+    )
+    # Other apps' open work for these customers moves in this same transaction.
+    handover.run_participants(
+        handover.Handover(
+            previous_managers=dict(changing),
+            relationship_manager=relationship_manager,
+            actor=actor,
+            reason=reason,
+            kind=kind,
+        )
     )
     return len(changing)
 

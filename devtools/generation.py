@@ -23,8 +23,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from crm.db.owner import database_owner
+from crm.shell.demo import DEMO_PASSWORD
 from crm.tenancy.context import platform_wide, tenant_context
-from crm.tenancy.demo import DEMO_PASSWORD
 from crm.tenancy.models import Tenant
 from devtools.bulkload import Progress, close_window, copy_text, delete_tenant_rows, open_window
 from devtools.bulkload import reserve_ids as reserve_model_ids

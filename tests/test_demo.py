@@ -5,8 +5,8 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from crm.shell.demo import DEMO_BANKS, DEMO_PASSWORD
 from crm.tenancy.context import platform_wide
-from crm.tenancy.demo import DEMO_BANKS, DEMO_PASSWORD
 from crm.tenancy.models import Branch, PartnerApplication, Staff, Tenant
 from crm.tenancy.rls import tenant_owned_tables
 from crm.tenancy.roles import Role

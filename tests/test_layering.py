@@ -14,7 +14,17 @@ from pathlib import Path
 from django.conf import settings
 
 LAYERS = ["crm", "customers", "channels", "devtools"]
-PUBLIC_MODULES = {"models", "selectors", "services", "panels", "validators"}
+# Registries are public too: other apps plug into them from their AppConfig.ready().
+PUBLIC_MODULES = {
+    "models",
+    "selectors",
+    "services",
+    "validators",
+    "panels",
+    "personal_data",
+    "list_columns",
+    "handover",
+}
 # The project's wiring, which names every app by design.
 WIRING = {"crm.settings", "crm.urls", "crm.api.urls", "crm.celery"}
 
@@ -66,6 +76,78 @@ def test_every_import_between_apps_goes_down_and_through_a_public_module():
                 parts = target.split(".")
                 if len(parts) > 1 and parts[1] not in PUBLIC_MODULES:
                     wrong.append(f"{module} imports {target}: not a public module of {other}")
+    assert wrong == []
+
+
+# Inside crm the arrows point one way too: the tenancy core (context, managers, models,
+# row-level security, middleware, the database backend) knows nothing of the layers built
+# on it, and nothing below the site shell (home page, widgets, menu, demo) knows the shell.
+CRM_SHELL = "crm.shell"
+CRM_CORE = ("crm.tenancy", "crm.db")
+# Django admin of the organisation lists the scopes a partner application may be granted,
+# which the API's registry holds. crm.http only names the request's type for annotations.
+CRM_CORE_EXCEPTIONS = {"crm.tenancy.admin": {"crm.api.scopes"}}
+CRM_CORE_SHARED = ("crm.http",)
+
+
+def within(module: str, package: str) -> bool:
+    return module == package or module.startswith(f"{package}.")
+
+
+def test_nothing_in_crm_below_the_shell_imports_the_shell():
+    found = modules()
+    crm_modules = {name: path for name, path in found.items() if layer_of(name) == "crm"}
+    assert any(within(name, CRM_SHELL) for name in crm_modules)  # the shell is where we look
+    wrong = [
+        f"{module} imports {target}"
+        for module, path in sorted(crm_modules.items())
+        if not within(module, CRM_SHELL) and module not in WIRING
+        for target in sorted(imported(path, found))
+        if within(target, CRM_SHELL)
+    ]
+    assert wrong == []
+
+
+def runtime_imports(path: Path, known: dict[str, Path]) -> set[str]:
+    """What the module imports when it runs: ``if TYPE_CHECKING:`` blocks name types only."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    for node in ast.walk(tree):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if isinstance(block, list):
+                setattr(node, field, [n for n in block if not _type_checking_only(n)])
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            submodules = {f"{node.module}.{alias.name}" for alias in node.names} & known.keys()
+            names.update(submodules or {node.module})
+    return names
+
+
+def _type_checking_only(node: ast.AST) -> bool:
+    return isinstance(node, ast.If) and ast.unparse(node.test) in {
+        "TYPE_CHECKING",
+        "typing.TYPE_CHECKING",
+    }
+
+
+def test_the_tenancy_core_imports_only_the_core():
+    found = modules()
+    core = {
+        name: path
+        for name, path in found.items()
+        if any(within(name, package) for package in CRM_CORE)
+    }
+    assert "crm.tenancy.context" in core and "crm.tenancy.rls" in core
+    wrong = []
+    for module, path in sorted(core.items()):
+        for target in sorted(runtime_imports(path, found)):
+            if layer_of(target) is None or target in CRM_CORE_EXCEPTIONS.get(module, set()):
+                continue
+            if not any(within(target, package) for package in (*CRM_CORE, *CRM_CORE_SHARED)):
+                wrong.append(f"{module} imports {target}")
     assert wrong == []
 
 

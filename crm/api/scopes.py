@@ -1,29 +1,40 @@
-"""API scopes: what a partner application may be granted, one pair per resource."""
+"""API scopes: what a partner application may be granted, declared by the app that serves it.
+
+Each app registers its scopes in its AppConfig.ready() with ``register_scope`` (one pair per
+resource, ``<resource>:read`` and ``<resource>:write``); the token endpoint, the OpenAPI
+schema and the partner application admin read the registry, so a new app's endpoints need
+no change here.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.functional import Promise
 from oauth2_provider.scopes import BaseScopes
 
 if TYPE_CHECKING:
     from crm.tenancy.models import PartnerApplication
 
-SCOPES = {
-    "branches:read": _("Read the bank's branches"),
-    "customers:read": _("Read the bank's customers (identity masked)"),
-    "customers:write": _("Create and change customers"),
-    "customers:pii": _("See customers' ID and phone numbers in clear (every read is logged)"),
-    "holdings:write": _("Load customers' accounts and holdings from core banking"),
-    "snapshots:write": _("Load customers' monthly balances from core banking"),
-    "interactions:write": _("Load customers' contacts from any channel (call center, app...)"),
-    "service_requests:read": _("Read service requests, their status and their steps"),
-    "service_requests:write": _("Open service requests and move them to their next step"),
-}
+#: Every registered scope with what it allows, filled by the apps' ready(). Read it, never
+#: write it: ``register_scope`` is the way in.
+SCOPES: dict[str, str | Promise] = {}
 
 #: Not a resource of its own: widens what ``customers:read`` shows.
 CUSTOMERS_PII = "customers:pii"
+
+
+def register_scope(name: str, description: str | Promise) -> str:
+    """Declare a scope a partner application may be granted; return its name."""
+    if name in SCOPES and SCOPES[name] != description:
+        raise ValueError(f"the API scope {name!r} is already declared with another meaning")
+    SCOPES[name] = description
+    return name
+
+
+def scope_choices() -> list[tuple[str, str]]:
+    """The scopes as form choices, read when the form is built (after every app's ready())."""
+    return [(name, f"{name} – {SCOPES[name]}") for name in sorted(SCOPES)]
 
 
 def read_scope(resource: str) -> str:

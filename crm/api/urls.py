@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from crm.tenancy.api import BranchViewSet
+from crm.api.branches import BranchViewSet
 
 router = SimpleRouter()
 router.register("branches", BranchViewSet, basename="branch")

@@ -11,15 +11,9 @@ class ApprovalsConfig(AppConfig):
         from crm.approvals.models import Proposal
         from crm.audit.selectors import register_audited_model
         from crm.notifications.kinds import NotificationKind, register_notification_kind
-        from crm.tenancy.navigation import NavItem, register_nav_item
 
         register_audited_model(
             Proposal, ["action", "summary", "maker", "status", "decided_by", "reason", "result"]
-        )
-        register_nav_item(
-            NavItem(
-                _("Approvals"), "approvals:list", permission="approvals.view_proposal", order=80
-            )
         )
         for kind in (
             NotificationKind(

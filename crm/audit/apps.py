@@ -8,4 +8,6 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit")
 
     def ready(self) -> None:
-        from crm.audit import signals  # noqa: F401
+        from crm.audit import signals
+
+        signals.connect()

@@ -6,17 +6,12 @@ from axes.signals import user_locked_out
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import update_last_login
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.dispatch import receiver
 from django.http import HttpRequest
 
 from crm.audit.models import LoginEvent
 from crm.tenancy.context import platform_wide
 from crm.tenancy.models import Staff
 from crm.tenancy.scoping import scope_of
-
-# Django's own receiver updates last_login outside any tenant, where row-level security
-# hides the staff row; ours does it in the staff member's scope.
-user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
 
 
 def _client(request: HttpRequest | None) -> tuple[str | None, str]:
@@ -46,14 +41,12 @@ def record(kind: str, *, staff: Staff | None, username: str, request: HttpReques
         )
 
 
-@receiver(user_logged_in, dispatch_uid="crm_record_login")
 def record_login(sender: type[Staff], request: HttpRequest, user: Staff, **kwargs: Any) -> None:
     with scope_of(user):
         update_last_login(sender, user, **kwargs)
     record(LoginEvent.Kind.LOGIN, staff=user, username=user.get_username(), request=request)
 
 
-@receiver(user_logged_out, dispatch_uid="crm_record_logout")
 def record_logout(
     sender: type[Staff], request: HttpRequest, user: Staff | None, **kwargs: Any
 ) -> None:
@@ -61,7 +54,6 @@ def record_logout(
         record(LoginEvent.Kind.LOGOUT, staff=user, username=user.get_username(), request=request)
 
 
-@receiver(user_login_failed, dispatch_uid="crm_record_failed_login")
 def record_failed_login(
     sender: str, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
@@ -69,7 +61,6 @@ def record_failed_login(
     record(LoginEvent.Kind.FAILED, staff=_staff_named(username), username=username, request=request)
 
 
-@receiver(user_locked_out, dispatch_uid="crm_record_lockout")
 def record_lockout(
     sender: str,
     request: HttpRequest | None,
@@ -83,3 +74,14 @@ def record_lockout(
         username=username or "",
         request=request,
     )
+
+
+def connect() -> None:
+    """Connect the receivers (AuditConfig.ready() calls this)."""
+    # Django's own receiver updates last_login outside any tenant, where row-level security
+    # hides the staff row; ours does it in the staff member's scope.
+    user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
+    user_logged_in.connect(record_login, dispatch_uid="crm_record_login")
+    user_logged_out.connect(record_logout, dispatch_uid="crm_record_logout")
+    user_login_failed.connect(record_failed_login, dispatch_uid="crm_record_failed_login")
+    user_locked_out.connect(record_lockout, dispatch_uid="crm_record_lockout")

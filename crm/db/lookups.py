@@ -23,5 +23,7 @@ class Prefix(Lookup[str]):
         return f"{lhs} ^@ {rhs}", [*lhs_params, *rhs_params]
 
 
-CharField.register_lookup(Prefix)
-TextField.register_lookup(Prefix)
+def register() -> None:
+    """Make ``__prefix`` available on text columns (TenancyConfig.ready() calls this)."""
+    CharField.register_lookup(Prefix)
+    TextField.register_lookup(Prefix)

@@ -6,8 +6,3 @@ class NotificationsConfig(AppConfig):
     name = "crm.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
-
-    def ready(self) -> None:
-        from crm.tenancy.navigation import NavItem, register_nav_item
-
-        register_nav_item(NavItem(_("Notifications"), "notifications:list", order=90))

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_stubs_ext import StrOrPromise
 
-from crm.api.scopes import SCOPES
+from crm.api.scopes import scope_choices
 from crm.http import staff_of
 from crm.tenancy.admin_site import TenantScopedAdmin
 from crm.tenancy.models import Branch, PartnerApplication, Staff, Tenant
@@ -193,7 +193,7 @@ class StaffAdmin(TenantScopedAdmin[Staff]):
 class PartnerApplicationForm(forms.ModelForm[PartnerApplication]):
     scopes = forms.MultipleChoiceField(
         label=_("allowed scopes"),
-        choices=[(name, f"{name} – {label}") for name, label in SCOPES.items()],
+        choices=scope_choices,
         widget=forms.CheckboxSelectMultiple,
     )
 

@@ -6,3 +6,8 @@ class TenancyConfig(AppConfig):
     name = "crm.tenancy"
     label = "tenancy"
     verbose_name = _("Organisation")
+
+    def ready(self) -> None:
+        from crm.db import lookups
+
+        lookups.register()  # the index-friendly __prefix lookup, before any query runs

@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import AbstractApplication, ApplicationManager
 
-from crm.db import lookups  # noqa: F401  (registers the index-friendly __prefix lookup)
 from crm.tenancy.context import current_tenant
 from crm.tenancy.managers import CurrentTenantCondition, ScopedManager, ScopedQuerySet
 from crm.tenancy.roles import ADMIN_SITE_ROLES, Role

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from crm.forms import ManyOptionsSelect, bootstrap, branch_label
-from customers import selectors
+from customers import list_columns, selectors
 from customers.forms.managers import POOL, ManagerLookupForm, RelationshipManagerField
 from customers.models import Customer, to_fen
 
@@ -92,6 +92,10 @@ class CustomerFilter(django_filters.FilterSet):
             (str(branch.pk), branch_label(branch, top)) for branch in branches
         ]
         self.filters["relationship_manager"].extra["staff"] = request.user
+        # Filters other apps add to the list (customers.list_columns).
+        for name, extra in list_columns.filters_for(request.user).items():
+            extra.field_name, extra.parent = name, self
+            self.filters[name] = extra
 
     @property
     def form(self):

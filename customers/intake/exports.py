@@ -11,12 +11,13 @@ import json
 import re
 import zoneinfo
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from crm import pii
@@ -27,12 +28,9 @@ from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Staff
 from customers.intake.models import CustomerExport
 from customers.models import (
-    Assignment,
-    BalanceSnapshot,
     Customer,
-    CustomerRelationship,
-    Holding,
 )
+from customers.personal_data import copy_sections
 
 MAX_EXPORT_ROWS = 50_000
 # A search term of six digits or more may be a phone or ID number: the audit keeps it masked.
@@ -175,141 +173,29 @@ def _plain(value, tz):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, time):  # a time of day, as staff read contact hours
+        return value.strftime("%H:%M")
     if value is None:
         return ""
+    if isinstance(value, Promise):  # a choice's label, from any app's section
+        return str(value)
     return value
 
 
 def personal_data_sections(customer: Customer) -> list[tuple[str, str, list[str], list[list]]]:
-    """The customer's data as ``(key, title, headers, rows)`` sections, identity in clear."""
+    """The customer's data as ``(key, title, headers, rows)`` sections, identity in clear.
+
+    The sections come from every app's declarations (``customers.personal_data``).
+    """
     tz = _tenant_zone()
-    holding_statuses = _labels(Holding.Status)
-    profile = [
-        (_("Customer number"), customer.number),
-        (_("Name"), customer.name),
-        (_("Type"), customer.get_kind_display()),
-        (_("Status"), customer.get_status_display()),
-        (_("ID type"), customer.get_id_type_display()),
-        (_("ID number"), customer.reveal("id_number")),
-        (_("Mobile phone"), customer.reveal("phone")),
-        (_("Gender"), customer.get_gender_display()),
-        (_("Birth date"), customer.birth_date),
-        (_("Occupation"), customer.occupation),
-        (_("Income band"), customer.get_income_band_display()),
-        (_("Address"), customer.address),
-        (_("Industry"), customer.industry),
-        (_("Company size"), customer.get_company_size_display()),
-        (_("Legal representative"), customer.legal_representative),
-        (_("Home branch"), customer.home_branch.name),
-        (
-            _("Relationship manager"),
-            customer.relationship_manager.name if customer.relationship_manager else "",
-        ),
-        (_("Tier"), customer.get_tier_display()),
-        (_("Risk grade"), customer.get_risk_grade_display()),
-        (_("AUM (CNY)"), customer.aum),
-        (_("Created at"), customer.created_at),
-        (_("Updated at"), customer.updated_at),
-    ]
-    holdings = [
-        [
-            holding.product.code,
-            holding.product.name,
-            holding.product.get_category_display(),
-            holding.account_number,
-            holding.opened_on,
-            holding_statuses.get(holding.status, holding.status),
-            holding.balance,
-        ]
-        for holding in customer.holdings.select_related("product").order_by("opened_on", "pk")
-    ]
-    snapshots = [
-        [
-            snapshot.month.strftime("%Y-%m"),
-            snapshot.deposits,
-            snapshot.loans,
-            snapshot.wealth,
-            snapshot.aum,
-        ]
-        for snapshot in BalanceSnapshot.objects.filter(customer=customer).order_by("month")
-    ]
-    relationships = [
-        [relationship.label_for(customer), str(relationship.other(customer)), relationship.note]
-        for relationship in CustomerRelationship.objects.filter(
-            from_customer=customer
-        ).select_related("to_customer")
-    ] + [
-        [relationship.label_for(customer), str(relationship.other(customer)), relationship.note]
-        for relationship in CustomerRelationship.objects.filter(
-            to_customer=customer
-        ).select_related("from_customer")
-    ]
-    consents = [
-        [
-            consent.get_purpose_display(),
-            consent.get_channel_display(),
-            _("Granted") if consent.granted else _("Withdrawn"),
-            consent.get_source_display(),
-            consent.recorded_at,
-        ]
-        for consent in customer.consents.order_by("purpose", "channel")
-    ]
-    managers = [
-        [
-            assignment.changed_at,
-            assignment.get_kind_display(),
-            assignment.previous_manager.name if assignment.previous_manager else "",
-            assignment.relationship_manager.name if assignment.relationship_manager else "",
-            assignment.reason,
-        ]
-        for assignment in Assignment.objects.filter(customer=customer)
-        .select_related("previous_manager", "relationship_manager")
-        .order_by("changed_at", "pk")
-    ]
-    sections = [
-        ("profile", _("Personal details"), [_("Item"), _("Value")], [list(p) for p in profile]),
-        (
-            "holdings",
-            _("Holdings"),
-            [
-                _("Product code"),
-                _("Product"),
-                _("Category"),
-                _("Account number"),
-                _("Opened on"),
-                _("Status"),
-                _("Balance (CNY)"),
-            ],
-            holdings,
-        ),
-        (
-            "monthly_balances",
-            _("Monthly balances"),
-            [_("Month"), _("Deposits"), _("Loans"), _("Wealth, funds and insurance"), _("AUM")],
-            snapshots,
-        ),
-        (
-            "relationships",
-            _("Relationships"),
-            [_("Relationship"), _("Related customer"), _("Note")],
-            relationships,
-        ),
-        (
-            "consents",
-            _("Consents"),
-            [_("Purpose"), _("Channel"), _("Answer"), _("Source"), _("Recorded at")],
-            consents,
-        ),
-        (
-            "relationship_managers",
-            _("Relationship manager history"),
-            [_("Changed at"), _("Change"), _("Previous"), _("New"), _("Reason")],
-            managers,
-        ),
-    ]
     return [
-        (key, title, headers, [[_plain(value, tz) for value in row] for row in rows])
-        for key, title, headers, rows in sections
+        (
+            section.key,
+            str(section.title),
+            [str(header) for header in section.headers],
+            [[_plain(value, tz) for value in row] for row in section.rows(customer)],
+        )
+        for section in copy_sections()
     ]
 
 

@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm import pii
-from crm.audit.selectors import register_audited_model
 from crm.tenancy.managers import ScopedManager, ScopedQuerySet
 from crm.tenancy.models import Staff, TenantOwned, event_indexes
 
@@ -137,7 +136,3 @@ class CustomerExport(TenantOwned):
 
     def __str__(self) -> str:
         return self.name
-
-
-# Exports appear in the auditors' trail with who (from the request context) and what.
-register_audited_model(CustomerExport, ["name", "file_format", "filters", "rows"])

@@ -22,3 +22,9 @@ def label(instance: models.Model, field_name: str):
     """
     value = getattr(instance, field_name)
     return _labels(type(instance), field_name).get(value, value)
+
+
+@register.filter
+def column_value(instance: models.Model, column):
+    """The value another app's list column shows: ``{{ customer|column_value:column }}``."""
+    return column.value_of(instance)

@@ -17,7 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 from crm.domain import DomainError
 from crm.htmx import wants_fragment
 from crm.tenancy.decorators import tenant_staff_required
-from customers import selectors, services
+from customers import list_columns, selectors, services
 from customers.forms.handover import SelectedHandoverForm
 from customers.forms.listing import CustomerFilter, ListOrderForm
 from customers.forms.managers import POOL, ManagerChoice, ManagerLookupForm
@@ -40,9 +40,10 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     filters_valid = filterset.is_valid()
     order_valid = order_form.is_valid()
     page = None
+    columns = list_columns.columns_for(staff)
     if filters_valid and order_valid:
         page = selectors.customer_page(
-            filterset.qs,
+            list_columns.with_columns(filterset.qs, columns),
             sort=order_form.cleaned_data["sort"],
             after=order_form.cleaned_data["after"],
             before=order_form.cleaned_data["before"],
@@ -66,6 +67,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
             for error in errors
         ],
         "can_hand_over": staff.has_perm("customers.hand_over_customers"),
+        "extra_columns": columns,
     }
     template = "customers/list.html#results" if fragment else "customers/list.html"
     # A fragment with errors still replaces the results, so that the errors show.

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from customers import selectors, services
 from customers.forms.record import CustomerForm
 from customers.forms.reveal import RevealForm
 from customers.models import Customer
-from customers.panels import Panel, panels_for
+from customers.panels import Panel, panel_for, panels_for
 
 REVEALABLE = {"id_number", "phone"}
 
@@ -32,7 +32,11 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The single customer view: identity, key figures and every panel the viewer may see."""
     staff = request.user
     customer = selectors.get_customer_or_404(staff, pk)
-    panels = [(panel, render_panel(request, panel, customer)) for panel in panels_for(staff)]
+    # Lazy panels load on their own request (``customer_panel``) once scrolled into view.
+    panels = [
+        (panel, None if panel.lazy else render_panel(request, panel, customer))
+        for panel in panels_for(staff)
+    ]
     return render(
         request,
         "customers/detail.html",
@@ -44,6 +48,18 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": staff.has_perm("customers.change_customer"),
         },
     )
+
+
+@tenant_staff_required
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_panel(request: HttpRequest, pk: int, panel: str) -> HttpResponse:
+    """One panel's body, for a lazy panel of the customer page scrolling into view."""
+    staff = request.user
+    customer = selectors.get_customer_or_404(staff, pk)
+    found = panel_for(staff, panel)
+    if found is None:
+        raise Http404
+    return HttpResponse(render_panel(request, found, customer))
 
 
 @never_cache

@@ -11,6 +11,7 @@ urlpatterns = [
     path("pool/<int:pk>/claim/", assignments.claim, name="claim"),
     path("new/", record.customer_create, name="create"),
     path("<int:pk>/", record.customer_detail, name="detail"),
+    path("<int:pk>/panels/<slug:panel>/", record.customer_panel, name="panel"),
     path("<int:pk>/edit/", record.customer_edit, name="edit"),
     path("<int:pk>/reveal/", record.reveal, name="reveal"),
 ]

@@ -16,7 +16,7 @@ from crm.domain import DomainError
 from crm.tenancy.roles import Role
 from customers.services import consent_record
 from tests.factories.channels import standard_catalog
-from tests.panels import queries_added_by_panel
+from tests.panels import customer_page, queries_added_by_panel
 
 HTMX = {"HX-Request": "true"}
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -94,7 +94,9 @@ def test_panel_shows_the_preferences_next_to_the_marketing_consents(bank_a, chan
     consent(bank_a, customer, "phone", False)  # the channel's own answer wins over "any"
     consent(bank_a, customer, "sms", True, purpose="personalised_offers")  # not marketing
 
-    panel = panel_of(client_for(bank_a[Role.RELATIONSHIP_MANAGER]).get(detail_url(customer)).text)
+    panel = panel_of(
+        customer_page(client_for(bank_a[Role.RELATIONSHIP_MANAGER]), detail_url(customer))
+    )
 
     assert channel["WECHAT"].name in panel
     assert "09:00" in panel and "18:30" in panel and "Asia/Shanghai" in panel
@@ -114,7 +116,7 @@ def test_do_not_contact_stands_out_and_overrides_the_consents(bank_a, channel, c
     set_preference(bank_a, customer, do_not_contact=True)
     consent(bank_a, customer, "sms", True)
 
-    panel = panel_of(client_for(bank_a[Role.TELLER]).get(detail_url(customer)).text)
+    panel = panel_of(customer_page(client_for(bank_a[Role.TELLER]), detail_url(customer)))
 
     assert 'data-testid="do-not-contact"' in panel
     assert "badge text-bg-danger" in panel
@@ -122,7 +124,7 @@ def test_do_not_contact_stands_out_and_overrides_the_consents(bank_a, channel, c
 
 
 def test_a_customer_who_said_nothing_may_not_be_marketed_to(bank_a, channel, client_for):
-    panel = panel_of(client_for(bank_a[Role.TELLER]).get(detail_url(bank_a.customer)).text)
+    panel = panel_of(customer_page(client_for(bank_a[Role.TELLER]), detail_url(bank_a.customer)))
     assert set(consent_allowed(panel).values()) == {"no"}
     assert 'data-testid="hours-now"' not in panel  # no hours: any time
     assert preference_of(bank_a, bank_a.customer) is None  # reading creates nothing
@@ -276,7 +278,7 @@ def test_only_the_banks_active_channels_can_be_preferred(bank_a, bank_b, channel
 @pytest.mark.parametrize("role", [Role.AUDITOR, Role.MARKETING_MANAGER, Role.RISK_OFFICER])
 def test_staff_without_the_permission_read_but_cannot_change(role, bank_a, channel, client_for):
     client = client_for(bank_a[role])
-    panel = panel_of(client.get(detail_url(bank_a.customer)).text)
+    panel = panel_of(customer_page(client, detail_url(bank_a.customer)))
     assert 'data-testid="edit-preferences"' not in panel
     assert client.get(edit_url(bank_a.customer), headers=HTMX).status_code == 403
     response = client.post(edit_url(bank_a.customer), {"do_not_contact": "on"}, headers=HTMX)

@@ -25,6 +25,7 @@ from tests.factories import (
     ProductFactory,
     StaffFactory,
 )
+from tests.panels import customer_page
 
 LIST = reverse("customers:list")
 ROW = re.compile(r'<tr data-customer="([^"]+)"')
@@ -454,9 +455,7 @@ def detail_url(customer) -> str:
 def test_customer_page_shows_header_key_figures_and_every_panel(
     bank_a, bank_b, rich_customer, client_for
 ):
-    response = client_for(bank_a[Role.BRANCH_MANAGER]).get(detail_url(rich_customer))
-    assert response.status_code == 200
-    page = response.content.decode()
+    page = customer_page(client_for(bank_a[Role.BRANCH_MANAGER]), detail_url(rich_customer))
     assert "AAA张三" in page and "AAA0001" in page and "AAA第一支行" in page
     assert "110***********002X" in page and "138****5678" in page
     assert RESIDENT_IDS[0] not in page
@@ -474,19 +473,19 @@ def test_customer_page_shows_header_key_figures_and_every_panel(
 def test_relationships_read_both_ways(bank_a, rich_customer, client_for):
     client = client_for(bank_a[Role.TENANT_ADMIN])
     with translation.override("zh-hans"):
-        page = client.get(detail_url(rich_customer)).content.decode()
+        page = customer_page(client, detail_url(rich_customer))
         relationships = page.split('data-testid="relationships"')[1].split("</ul>")[0]
         assert gettext("Spouse") in relationships and "AAA配偶" in relationships
         assert gettext("Child") in relationships and "AAA子女" in relationships
         with bank_a.scope():
             child_customer = Customer.objects.get(number="AAA0011")
-        child_page = client.get(detail_url(child_customer)).content.decode()
+        child_page = customer_page(client, detail_url(child_customer))
         assert gettext("Parent") in child_page.split('data-testid="relationships"')[1]
         assert "AAA张三" in child_page.split('data-testid="relationships"')[1]
 
 
 def test_related_customers_out_of_scope_are_named_but_not_linked(bank_a, rich_customer, client_for):
-    page = client_for(bank_a[Role.TELLER]).get(detail_url(rich_customer)).content.decode()
+    page = customer_page(client_for(bank_a[Role.TELLER]), detail_url(rich_customer))
     relationships = page.split('data-testid="relationships"')[1].split("</ul>")[0]
     with bank_a.scope():
         spouse = Customer.objects.get(number="AAA0010")
@@ -514,7 +513,7 @@ def test_auditors_see_the_customers_audit_history(bank_a, rich_customer, client_
         services.pii_reveal(
             customer=rich_customer, field="phone", reason="AAA核实来电", actor=bank_a[Role.TELLER]
         )
-    page = client_for(bank_a[Role.AUDITOR]).get(detail_url(rich_customer)).content.decode()
+    page = customer_page(client_for(bank_a[Role.AUDITOR]), detail_url(rich_customer))
     assert 'data-testid="panel-audit"' in page
     audit = page.split('data-testid="panel-audit"')[1]
     assert "AAA新客户经理" in audit  # the relationship manager change, with the new name

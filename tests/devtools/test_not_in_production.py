@@ -73,4 +73,4 @@ def test_the_test_settings_install_the_commands_of_the_development_app():
     commands = get_commands()
     assert commands["generate_bank"] == "devtools"
     assert commands["benchmark"] == "devtools"
-    assert commands["load_demo"] == "crm.tenancy"  # the demo banks stay in the product
+    assert commands["load_demo"] == "crm.shell"  # the demo banks stay in the product

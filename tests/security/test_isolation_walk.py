@@ -61,6 +61,8 @@ def argument_values(route, foreign: dict[str, list[int]]) -> list[dict]:
         for argument in route.arguments:
             if argument == "app_label":
                 combo[argument] = route.admin_model()[0] if route.admin_model() else "tenancy"
+            elif argument == "panel":  # a customer-page panel every role sees
+                combo[argument] = "holdings"
             elif argument == "content_type_id":
                 app_label, model = route.admin_model() or ("tenancy", "branch")
                 combo[argument] = ContentType.objects.get_by_natural_key(app_label, model).pk

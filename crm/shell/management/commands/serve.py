@@ -30,7 +30,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
 from crm.embedded import joined_database_url
-from crm.tenancy.demo import DEMO_BANKS, DEMO_PASSWORD, PLATFORM_ADMIN
+from crm.shell.demo import DEMO_BANKS, DEMO_PASSWORD, PLATFORM_ADMIN
 
 STARTUP_SECONDS = 90
 STOP_SECONDS = 20

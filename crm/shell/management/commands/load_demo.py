@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from crm.tenancy.demo import load_demo
+from crm.shell.demo import load_demo
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from crm.tenancy.navigation import nav_items_for
+from crm.shell.navigation import nav_items_for
 
 
 def navigation(request: HttpRequest) -> dict[str, list[tuple[str | Promise, str]]]:
@@ -12,8 +12,6 @@ def navigation(request: HttpRequest) -> dict[str, list[tuple[str | Promise, str]
     if user is None or not user.is_authenticated:
         return {}
     items: list[tuple[str | Promise, str]] = [(_("Home"), reverse("home")), *nav_items_for(user)]
-    if user.tenant_id and user.has_perm("audit.view_audit_trail"):
-        items.append((_("Audit trail"), reverse("audit:trail")))
     if user.is_staff:
         items.append((_("Administration"), reverse("admin:index")))
         items.append((_("Partner API"), reverse("api-docs")))
