@@ -3,9 +3,10 @@
 ``crm`` is the shared layer; ``customers`` builds on it; ``channels`` on both. An app may
 use a lower app's models, selectors, services and declared extension points (its
 registries), never its pages, forms, API or other internals: what two apps share moves
-down into ``crm``. ``devtools`` (generators and benchmarks, installed in development and
-test settings only) sits on top of every app, through the same public modules, and no
-product app imports it.
+down into ``crm``. ``marketing`` and ``risk`` (when they arrive) build on ``channels`` and
+never import each other: what they share lives lower down. ``devtools`` (generators and
+benchmarks, installed in development and test settings only) sits on top of every app,
+through the same public modules, and no product app imports it.
 """
 
 import ast
@@ -13,7 +14,9 @@ from pathlib import Path
 
 from django.conf import settings
 
-LAYERS = ["crm", "customers", "channels", "devtools"]
+# Each app's height: an app imports only apps lower than itself; apps of one height never
+# import each other.
+RANK = {"crm": 0, "customers": 1, "channels": 2, "marketing": 3, "risk": 3, "devtools": 4}
 # Registries are public too: other apps plug into them from their AppConfig.ready().
 PUBLIC_MODULES = {
     "models",
@@ -31,7 +34,7 @@ WIRING = {"crm.settings", "crm.urls", "crm.api.urls", "crm.celery"}
 
 def modules() -> dict[str, Path]:
     found = {}
-    for layer in LAYERS:
+    for layer in RANK:
         for path in (settings.BASE_DIR / layer).rglob("*.py"):
             if "migrations" in path.parts:
                 continue
@@ -55,12 +58,10 @@ def imported(path: Path, known: dict[str, Path]) -> set[str]:
 
 def layer_of(module: str) -> str | None:
     top = module.split(".")[0]
-    return top if top in LAYERS else None
+    return top if top in RANK else None
 
 
-def test_every_import_between_apps_goes_down_and_through_a_public_module():
-    found = modules()
-    assert len(found) > 100  # the walk found the code
+def wrong_imports(found: dict[str, Path]) -> list[str]:
     wrong = []
     for module, path in sorted(found.items()):
         if module in WIRING or any(module.startswith(f"{w}.") for w in WIRING):
@@ -70,13 +71,44 @@ def test_every_import_between_apps_goes_down_and_through_a_public_module():
             other = layer_of(target)
             if other is None or other == own:
                 continue
-            if LAYERS.index(other) > LAYERS.index(own):
+            if RANK[other] > RANK[own]:
                 wrong.append(f"{module} imports {target}: a lower layer uses a higher one")
+            elif RANK[other] == RANK[own]:
+                wrong.append(f"{module} imports {target}: apps of one layer are independent")
             elif other != "crm":
                 parts = target.split(".")
                 if len(parts) > 1 and parts[1] not in PUBLIC_MODULES:
                     wrong.append(f"{module} imports {target}: not a public module of {other}")
-    assert wrong == []
+    return wrong
+
+
+def test_every_import_between_apps_goes_down_and_through_a_public_module():
+    found = modules()
+    assert len(found) > 100  # the walk found the code
+    assert wrong_imports(found) == []
+
+
+def test_the_check_catches_each_kind_of_wrong_import(tmp_path):
+    sources = {
+        "customers.views": "from channels import models",
+        "channels.views": "from customers.forms import listing",
+        "marketing.services": "from risk import selectors",
+        "risk.services": "from customers import selectors\nfrom crm.forms import bootstrap",
+    }
+    found = {}
+    for name, source in sources.items():
+        path = tmp_path / f"{name}.py"
+        path.write_text(source)
+        found[name] = path
+    found.update({name: tmp_path / "absent.py" for name in ("channels.models", "risk.selectors")})
+    found.update({name: tmp_path / "absent.py" for name in ("customers.forms.listing",)})
+    (tmp_path / "absent.py").write_text("")
+    wrong = wrong_imports(found)
+    assert [line.split(":")[0] for line in wrong] == [
+        "channels.views imports customers.forms.listing",
+        "customers.views imports channels.models",
+        "marketing.services imports risk.selectors",
+    ]
 
 
 # Inside crm the arrows point one way too: the tenancy core (context, managers, models,
