@@ -30,15 +30,12 @@ from rest_framework.exceptions import ErrorDetail
 from rest_framework.fields import CharField, ChoiceField, DecimalField, Field
 from rest_framework.response import Response
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
-from rest_framework.views import APIView
 
 from channels.api.inputs import UNSTORABLE, shown
 from channels.ingest import InteractionValues, interactions_ingest
 from channels.models import Channel, Interaction, Outlet, ServiceRequest
-from crm.api.bulk import MAX_ITEMS, Batch, BatchCheck
+from crm.api.bulk import MAX_ITEMS, Batch, BatchCheck, FeedView
 from crm.api.inputs import StrictInput
-from crm.api.views import PartnerAPIMixin
-from crm.audit.services import feed_batch_record
 from customers import selectors as customer_selectors
 from customers.models import Customer
 
@@ -391,11 +388,10 @@ class IngestResult(serializers.Serializer):
     )
 
 
-class InteractionBulkView(PartnerAPIMixin, APIView):
+class InteractionBulkView(FeedView):
     """Record contacts from partner systems, all or nothing; replays are skipped."""
 
     required_scope = "interactions:write"
-    http_method_names = ["post", "options"]
 
     @extend_schema(
         summary="Load customers' contacts from a channel (up to 1000, all or nothing)",
@@ -408,11 +404,5 @@ class InteractionBulkView(PartnerAPIMixin, APIView):
         batch.check()
         batch.raise_if_refused()
         counts = interactions_ingest(interactions=batch.interactions())
-        feed_batch_record(  # one audit record per batch
-            partner=request.user.application,
-            feed=self.required_scope,
-            items=counts.created + counts.duplicates,
-            created=counts.created,
-            unchanged=counts.duplicates,
-        )
+        self.record_batch(created=counts.created, unchanged=counts.duplicates)
         return Response(IngestResult(asdict(counts)).data)

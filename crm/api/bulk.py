@@ -6,10 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
+import pghistory
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from crm.api.inputs import StrictInput
+from crm.api.views import PartnerAPIMixin
+from crm.audit.services import feed_batch_record
 
 MAX_ITEMS = 1000
 
@@ -76,3 +81,28 @@ class BatchCheck:
 
     def values(self, field: str) -> set[Any]:
         return {item[field] for _index, item in self.valid()}
+
+
+class FeedView(PartnerAPIMixin, APIView):
+    """A partner feed's bulk endpoint: the rows it writes are marked in their history as the
+    feed's, and each accepted batch leaves one audit record (who, when, how many), so that
+    nightly feeds do not bury staff changes in the audit trail."""
+
+    http_method_names = ["post", "options"]
+    required_scope: str
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        pghistory.context(feed=self.required_scope)
+
+    def record_batch(self, *, created: int, updated: int = 0, unchanged: int = 0) -> None:
+        partner = self.partner
+        assert partner is not None  # a batch is only ever accepted from a partner
+        feed_batch_record(
+            partner=partner.application,
+            feed=self.required_scope,
+            items=created + updated + unchanged,
+            created=created,
+            updated=updated,
+            unchanged=unchanged,
+        )

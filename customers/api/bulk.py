@@ -11,23 +11,18 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date
 
-import pghistory
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from crm.api.bulk import MAX_ITEMS, Batch, BatchCheck
+from crm.api.bulk import MAX_ITEMS, Batch, BatchCheck, FeedView
 from crm.api.inputs import StrictInput
-from crm.api.views import PartnerAPIMixin
-from crm.audit.services import feed_batch_record
 from customers import selectors
 from customers.api.upserts import (
     BalanceSnapshotValues,
     HoldingValues,
-    UpsertCounts,
     balance_snapshots_upsert,
     holdings_upsert,
 )
@@ -90,27 +85,7 @@ class BatchResult(serializers.Serializer):
     unchanged = serializers.IntegerField()
 
 
-class BulkView(PartnerAPIMixin, APIView):
-    http_method_names = ["post", "options"]
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        # Marks the rows' history as a feed's: the audit trail shows the batch instead.
-        pghistory.context(feed=self.required_scope)
-
-    def respond(self, counts: UpsertCounts) -> Response:
-        feed_batch_record(
-            partner=self.request.user.application,
-            feed=self.required_scope,
-            items=counts.created + counts.updated + counts.unchanged,
-            created=counts.created,
-            updated=counts.updated,
-            unchanged=counts.unchanged,
-        )
-        return Response(BatchResult(asdict(counts)).data)
-
-
-class HoldingBulkView(BulkView):
+class HoldingBulkView(FeedView):
     """Create or update customers' accounts by account number, all or nothing."""
 
     required_scope = "holdings:write"
@@ -152,10 +127,11 @@ class HoldingBulkView(BulkView):
                 for item in batch.items
             ]
         )
-        return self.respond(counts)
+        self.record_batch(**asdict(counts))
+        return Response(BatchResult(asdict(counts)).data)
 
 
-class BalanceSnapshotBulkView(BulkView):
+class BalanceSnapshotBulkView(FeedView):
     """Create or update customers' monthly balances by customer and month, all or nothing."""
 
     required_scope = "snapshots:write"
@@ -188,4 +164,5 @@ class BalanceSnapshotBulkView(BulkView):
                 for item in batch.items
             ]
         )
-        return self.respond(counts)
+        self.record_batch(**asdict(counts))
+        return Response(BatchResult(asdict(counts)).data)
