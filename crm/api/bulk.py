@@ -7,14 +7,17 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 import pghistory
+from django.db import connection, transaction
 from rest_framework import serializers
-from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.exceptions import ErrorDetail, ParseError, ValidationError
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crm.api.inputs import StrictInput
 from crm.api.views import PartnerAPIMixin
 from crm.audit.services import feed_batch_record
+from crm.tenancy.models import PartnerApplication
 
 MAX_ITEMS = 1000
 
@@ -85,24 +88,57 @@ class BatchCheck:
 
 class FeedView(PartnerAPIMixin, APIView):
     """A partner feed's bulk endpoint: the rows it writes are marked in their history as the
-    feed's, and each accepted batch leaves one audit record (who, when, how many), so that
-    nightly feeds do not bury staff changes in the audit trail."""
+    feed's, and each batch leaves one audit record (who, when, how many, accepted or
+    refused), so that nightly feeds do not bury staff changes in the audit trail.
+
+    A refused batch is undone to a savepoint taken before the view's work, so that its
+    record survives while everything the batch wrote does not.
+    """
 
     http_method_names = ["post", "options"]
     required_scope: str
+    _before_batch: str | None = None
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         pghistory.context(feed=self.required_scope)
+        if request.method == "POST" and connection.in_atomic_block:
+            self._before_batch = transaction.savepoint()
 
     def record_batch(self, *, created: int, updated: int = 0, unchanged: int = 0) -> None:
-        partner = self.partner
-        assert partner is not None  # a batch is only ever accepted from a partner
         feed_batch_record(
-            partner=partner.application,
+            partner=self._application(),
             feed=self.required_scope,
             items=created + updated + unchanged,
             created=created,
             updated=updated,
             unchanged=unchanged,
         )
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if self._before_batch is None or not isinstance(exc, (ValidationError, ParseError)):
+            return super().handle_exception(exc)  # refused whole, as every API call
+        transaction.savepoint_rollback(self._before_batch)
+        self._before_batch = None
+        items = self.request.data.get("items") if isinstance(self.request.data, dict) else None
+        feed_batch_record(
+            partner=self._application(),
+            feed=self.required_scope,
+            items=len(items) if isinstance(items, list) else 0,
+            refused=_items_at_fault(exc),
+        )
+        return APIView.handle_exception(self, exc)
+
+    def _application(self) -> PartnerApplication:
+        partner = self.partner
+        assert partner is not None  # a batch only ever comes from a partner
+        return partner.application
+
+
+def _items_at_fault(exc: Exception) -> int:
+    """How many items a refusal names; 0 when it refuses the batch as a whole."""
+    detail = getattr(exc, "detail", None)
+    faults = detail.get("items") if isinstance(detail, dict) else None
+    if isinstance(faults, list):
+        return sum(1 for fault in faults if isinstance(fault, dict) and fault)
+    return 0

@@ -16,7 +16,9 @@ class FeedBatchAdmin(ReadOnlyAdmin, TenantScopedAdmin):
         "created",
         "updated",
         "unchanged",
+        "outcome",
+        "refused",
     ]
-    list_filter = ["feed"]
+    list_filter = ["feed", "outcome"]
     search_fields = ["partner_name", "feed"]
     date_hierarchy = "received_at"

@@ -101,8 +101,14 @@ class FeedBatch(models.Model):
 
     Nightly feeds change hundreds of thousands of rows: the auditors' trail shows one entry
     per batch (who, when, how many rows it created, updated or left alone) instead of
-    burying the staff's own changes under the feed's rows.
+    burying the staff's own changes under the feed's rows. A refused batch is recorded
+    too (it wrote nothing; how many of its items were at fault), so that a failing nightly
+    feed shows in the bank's own records and not only in the partner's answer.
     """
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", _("Accepted")
+        REFUSED = "refused", _("Refused")
 
     tenant = models.ForeignKey(
         "tenancy.Tenant", on_delete=models.PROTECT, related_name="+", verbose_name=_("tenant")
@@ -122,6 +128,10 @@ class FeedBatch(models.Model):
     created = models.PositiveIntegerField(_("created"), default=0)
     updated = models.PositiveIntegerField(_("updated"), default=0)
     unchanged = models.PositiveIntegerField(_("unchanged or known"), default=0)
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.ACCEPTED
+    )
+    refused = models.PositiveIntegerField(_("items at fault"), default=0)
 
     objects = ScopedManager()
 

@@ -286,7 +286,11 @@ def feed_entries(
         AuditEntry(
             occurred_at=batch.received_at,
             category="feed",
-            action=str(_("Loaded a batch")),
+            action=str(
+                _("Loaded a batch")
+                if batch.outcome == FeedBatch.Outcome.ACCEPTED
+                else _("Refused a batch")
+            ),
             subject_type=str(_("Partner feed")),
             subject=batch.feed,
             actor=str(_("Partner: %(name)s") % {"name": batch.partner_name}),
@@ -295,6 +299,7 @@ def feed_entries(
                 (str(_("created")), "", str(batch.created)),
                 (str(_("updated")), "", str(batch.updated)),
                 (str(_("unchanged or known")), "", str(batch.unchanged)),
+                (str(_("items at fault")), "", str(batch.refused)),
             ],
         )
         for batch in batches.order_by("-received_at")[:limit]

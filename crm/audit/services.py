@@ -56,12 +56,19 @@ def personal_data_accesses_record(
 
 
 def feed_batch_record(
-    *, partner, feed: str, items: int, created: int, updated: int = 0, unchanged: int = 0
+    *,
+    partner,
+    feed: str,
+    items: int,
+    created: int = 0,
+    updated: int = 0,
+    unchanged: int = 0,
+    refused: int | None = None,
 ) -> FeedBatch:
-    """Record an accepted partner batch, in the transaction that wrote its rows.
+    """Record a partner batch, in the transaction that wrote its rows.
 
-    A refused batch writes nothing and records nothing here: its transaction is rolled
-    back whole, and the partner got the reasons in the answer (and the request log).
+    ``refused`` (how many items were at fault) marks a refused batch: the caller has rolled
+    back what the batch wrote and records only that it came and why it was turned away.
     """
     return FeedBatch.objects.create(
         tenant=require_tenant(),
@@ -72,4 +79,6 @@ def feed_batch_record(
         created=created,
         updated=updated,
         unchanged=unchanged,
+        outcome=FeedBatch.Outcome.ACCEPTED if refused is None else FeedBatch.Outcome.REFUSED,
+        refused=refused or 0,
     )

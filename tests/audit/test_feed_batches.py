@@ -65,3 +65,42 @@ def test_administrators_and_auditors_list_the_banks_feed_batches_in_admin(
         page = client_for(bank_a[role]).get(url).content.decode()
         assert bank_a.partner.name in page
         assert "ZZZ" not in page
+
+
+def test_a_refused_batch_writes_nothing_but_its_own_record(bank_a, partner_client, client_for):
+    ProductFactory(tenant=bank_a.tenant, code="DEP")
+    good = {
+        "account_number": "REFUSED-0",
+        "customer_number": "AAA0001",
+        "product_code": "DEP",
+        "opened_on": "2024-03-01",
+        "status": "active",
+        "balance": "100.00",
+    }
+    items = [
+        good,
+        {**good, "account_number": "REFUSED-1", "product_code": "NOPE"},
+        {**good, "account_number": "REFUSED-2", "customer_number": "NOBODY"},
+    ]
+    client = partner_client(bank_a.token("holdings:write"))
+    response = client.post(
+        "/api/v1/holdings/bulk", {"items": items}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    malformed = client.post(
+        "/api/v1/holdings/bulk", {"items": "all of them"}, content_type="application/json"
+    )
+    assert malformed.status_code == 400
+    with bank_a.scope():
+        assert not Holding.objects.filter(account_number__startswith="REFUSED").exists()
+        batches = list(
+            FeedBatch.objects.order_by("pk").values_list(
+                "feed", "outcome", "items", "refused", "created"
+            )
+        )
+    assert batches[-2:] == [
+        ("holdings:write", FeedBatch.Outcome.REFUSED, 3, 2, 0),
+        ("holdings:write", FeedBatch.Outcome.REFUSED, 0, 0, 0),
+    ]
+    feeds = client_for(bank_a[Role.AUDITOR]).get(TRAIL, {"category": "feed"}).content.decode()
+    assert str(FeedBatch._meta.get_field("refused").verbose_name) in feeds
