@@ -431,8 +431,8 @@ def object_history(
 ) -> list[AuditEntry]:
     """Return the newest audited changes of one tracked row (e.g. a customer), newest first.
 
-    At most two queries whatever the row's history: its events, each with its predecessor's values
-    alongside (a window over the row's events), then the names of the rows they point to.
+    At most two queries whatever the row's history: its events, each with its predecessor's
+    values alongside (a window over the row's events), then the names of the rows they name.
     """
     fields = _audited_fields(tracked)
     events = list(
