@@ -10,7 +10,8 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 from django.db import models
-from django.db.models import OuterRef, Subquery, Value
+from django.db.models import F, Func, OuterRef, Subquery, Value, Window
+from django.db.models.functions import JSONObject, Lag
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -83,26 +84,81 @@ def _name_of(obj: models.Model) -> str:
     return str(obj)
 
 
-def _related_names(events: Iterable[Any], fields: list[Any], tenant: Tenant) -> RelatedNames:
-    """Names of the rows the events point to (a staff member, a branch, a role)."""
+def _related_ids(
+    events: Iterable[Any], fields: list[Any], *, prefixes: Iterable[str] = ("",)
+) -> dict[type[models.Model], set[Any]]:
+    """The ids, by model, that the events' relation fields (read under each prefix) hold."""
     wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
     for event in events:
         for f in fields:
             if f.is_relation:
-                value = getattr(event, f.attname)
-                if value is not None:
-                    wanted[f.related_model].add(value)
+                for prefix in prefixes:
+                    value = getattr(event, prefix + f.attname)
+                    if value is not None:
+                        wanted[f.related_model].add(value)
+    return wanted
+
+
+def _rows_for_trail(model: type[models.Model], tenant: Tenant) -> models.QuerySet[Any]:
+    rows: models.QuerySet[Any] = model._default_manager.all()
+    # Through the scoped manager, and pinned to the trail's bank: the events are, and an id
+    # recorded in them must never name another bank's row.
+    if any(f.name == "tenant" for f in model._meta.fields):
+        rows = rows.filter(tenant_id=tenant.pk)
+    elif model is Tenant:
+        rows = rows.filter(pk=tenant.pk)
+    return rows
+
+
+# PostgreSQL's functions take at most 100 arguments: JSONB_BUILD_OBJECT a key and a value each.
+_JSON_COLUMNS_PER_CALL = 50
+
+
+def _row_as_json(model: type[models.Model]) -> tuple[list[Any], Func]:
+    """The row's columns as one JSON object, and the fields it holds (binary ones left out)."""
+    columns = [f for f in model._meta.concrete_fields if not isinstance(f, models.BinaryField)]
+    parts = [
+        JSONObject(
+            **{f.attname: F(f.attname) for f in columns[start : start + _JSON_COLUMNS_PER_CALL]}
+        )
+        for start in range(0, len(columns), _JSON_COLUMNS_PER_CALL)
+    ]
+    row = Func(
+        *parts, template="(%(expressions)s)", arg_joiner=" || ", output_field=models.JSONField()
+    )
+    return columns, row
+
+
+def _related_names(wanted: dict[type[models.Model], set[Any]], tenant: Tenant) -> RelatedNames:
+    """Names of the rows the events point to (a staff member, a branch, a role).
+
+    One query whatever the number of models: each model's rows come as JSON objects in a
+    UNION ALL, and are made instances again for their own ``__str__``.
+    """
+    if not wanted:
+        return {}
+    models_wanted = list(wanted)
+    fields_of: list[list[Any]] = []
+    parts: list[models.QuerySet[Any, Any]] = []
+    for index, model in enumerate(models_wanted):
+        columns, row = _row_as_json(model)
+        fields_of.append(columns)
+        parts.append(
+            _rows_for_trail(model, tenant)
+            .filter(pk__in=list(wanted[model]))
+            .order_by()
+            .values_list(Value(index), row)
+        )
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     names: RelatedNames = {}
-    for model, ids in wanted.items():
-        rows = model._default_manager.all()
-        # Through the scoped manager, and pinned to the trail's bank: the events are, and
-        # an id recorded in them must never name another bank's row.
-        if any(f.name == "tenant" for f in model._meta.fields):
-            rows = rows.filter(tenant_id=tenant.pk)
-        elif model is Tenant:
-            rows = rows.filter(pk=tenant.pk)
-        for pk, obj in rows.in_bulk(list(ids)).items():
-            names[(model, pk)] = _name_of(obj)
+    for index, values in rows:
+        model, columns = models_wanted[index], fields_of[index]
+        obj = model.from_db(
+            rows.db,
+            [f.attname for f in columns],
+            [f.to_python(values[f.attname]) for f in columns],
+        )
+        names[(model, obj.pk)] = _name_of(obj)
     return names
 
 
@@ -170,34 +226,33 @@ def _newest_event_ids(
     return newest
 
 
-def _events_of(
-    tracked: type[models.Model], ids: list[int] | models.QuerySet[Any, Any], *, tenant: Tenant
-) -> list[AuditEntry]:
+# An event's values before it: its predecessor's (None for a row's first event).
+Before = dict[str, Any] | None
+
+
+def _audited_fields(tracked: type[models.Model]) -> list[Any]:
     event_model = _event_model(tracked)
-    previous = event_model.objects.filter(
-        pgh_obj_id=OuterRef("pgh_obj_id"), pgh_id__lt=OuterRef("pgh_id")
-    ).order_by("-pgh_id")
-    events = list(
-        event_model.objects.filter(pgh_id__in=ids).annotate(
-            previous_id=Subquery(previous.values("pgh_id")[:1])
-        )
-    )
-    previous_ids = [e.previous_id for e in events if e.previous_id]
-    previous_by_id = event_model.objects.in_bulk(previous_ids) if previous_ids else {}
-    fields = [event_model._meta.get_field(name) for name in AUDITED_FIELDS[tracked]]
-    related = _related_names([*events, *previous_by_id.values()], fields, tenant)
+    return [event_model._meta.get_field(name) for name in AUDITED_FIELDS[tracked]]
+
+
+def _entries(
+    tracked: type[models.Model],
+    events: list[tuple[Any, Before]],
+    fields: list[Any],
+    related: RelatedNames,
+) -> list[AuditEntry]:
+    """The trail's entries for ``events``: each with what changed since the values before it."""
     entries = []
-    for event in events:
-        before_event = previous_by_id.get(event.previous_id)
+    for event, before in events:
         changes: list[tuple[str, str, str]] = []
         if event.pgh_label in ("insert", "update"):
             for f in fields:
                 new = getattr(event, f.attname)
-                if before_event is None or event.pgh_label == "insert":
+                if before is None or event.pgh_label == "insert":
                     if new not in (None, ""):
                         changes.append((str(f.verbose_name), "", _display(new, related, f)))
-                elif getattr(before_event, f.attname) != new:
-                    old = getattr(before_event, f.attname)
+                elif before[f.attname] != new:
+                    old = before[f.attname]
                     changes.append(
                         (str(f.verbose_name), _display(old, related, f), _display(new, related, f))
                     )
@@ -217,6 +272,54 @@ def _events_of(
             )
         )
     return entries
+
+
+def _events_of(
+    tracked: type[models.Model], ids: list[int] | models.QuerySet[Any, Any], *, tenant: Tenant
+) -> list[AuditEntry]:
+    event_model = _event_model(tracked)
+    previous = event_model.objects.filter(
+        pgh_obj_id=OuterRef("pgh_obj_id"), pgh_id__lt=OuterRef("pgh_id")
+    ).order_by("-pgh_id")
+    events = list(
+        event_model.objects.filter(pgh_id__in=ids).annotate(
+            previous_id=Subquery(previous.values("pgh_id")[:1])
+        )
+    )
+    previous_ids = [e.previous_id for e in events if e.previous_id]
+    previous_by_id = event_model.objects.in_bulk(previous_ids) if previous_ids else {}
+    fields = _audited_fields(tracked)
+    related = _related_names(_related_ids([*events, *previous_by_id.values()], fields), tenant)
+
+    def before(event: Any) -> Before:
+        previous_event = previous_by_id.get(event.previous_id)
+        if previous_event is None:
+            return None
+        return {f.attname: getattr(previous_event, f.attname) for f in fields}
+
+    return _entries(tracked, [(event, before(event)) for event in events], fields, related)
+
+
+# Annotations that carry an event's predecessor into the event's own row.
+_PREVIOUS_ID = "pgh_previous_id"
+_BEFORE = "pgh_before_"
+
+
+def _with_predecessors(events: models.QuerySet[Any], fields: list[Any]) -> models.QuerySet[Any]:
+    """Annotate each event with its predecessor's id and values (LAG over the row's events).
+
+    The window sees only the rows that the WHERE clause keeps: ``events`` must keep all the
+    events of the rows it reads. A slice is applied after the window and may cut freely.
+    """
+
+    def lag(column: str) -> Window:
+        return Window(Lag(column), partition_by=[F("pgh_obj_id")], order_by=F("pgh_id").asc())
+
+    annotated: models.QuerySet[Any] = events.annotate(
+        **{_PREVIOUS_ID: lag("pgh_id")},
+        **{_BEFORE + f.attname: lag(f.attname) for f in fields},
+    )
+    return annotated
 
 
 def change_entries(
@@ -331,13 +434,26 @@ def recent_audit_entries(
 def object_history(
     tracked: type[models.Model], object_id: int, *, tenant: Tenant, limit: int = 20
 ) -> list[AuditEntry]:
-    """Return the newest audited changes of one tracked row (e.g. a customer), newest first."""
-    newest = (
-        _tenant_events(tracked, tenant, before=None, after=None)
-        .filter(pgh_obj_id=object_id)
-        .order_by("-pgh_id")
-        .values("pgh_id")[:limit]
+    """Return the newest audited changes of one tracked row (e.g. a customer), newest first.
+
+    At most two queries whatever the row's history: its events, each with its predecessor's
+    values alongside (a window over the row's events), then the names of the rows they name.
+    """
+    fields = _audited_fields(tracked)
+    events = list(
+        _with_predecessors(
+            _tenant_events(tracked, tenant, before=None, after=None).filter(pgh_obj_id=object_id),
+            fields,
+        ).order_by("-pgh_id")[:limit]
     )
-    entries = _events_of(tracked, newest, tenant=tenant)  # a subquery: one round trip, not two
+    related = _related_names(_related_ids(events, fields, prefixes=("", _BEFORE)), tenant)
+
+    def before(event: Any) -> Before:
+        if getattr(event, _PREVIOUS_ID) is None:
+            return None
+        return {f.attname: getattr(event, _BEFORE + f.attname) for f in fields}
+
+    entries = _entries(tracked, [(event, before(event)) for event in events], fields, related)
+    # Stable: events recorded in one transaction share their time and stay newest first.
     entries.sort(key=lambda entry: entry.occurred_at, reverse=True)
     return entries
