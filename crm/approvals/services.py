@@ -81,7 +81,9 @@ def _tell_maker(proposal: Proposal, kind: str) -> None:
     )
 
 
-def _decide(proposal: Proposal, *, actor: Staff, status: str, reason: str, result: str = "") -> None:
+def _decide(
+    proposal: Proposal, *, actor: Staff, status: str, reason: str, result: str = ""
+) -> None:
     proposal.status = status
     proposal.decided_by = actor
     proposal.decided_at = timezone.now()

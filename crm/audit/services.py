@@ -6,7 +6,7 @@ from django.db import models, transaction
 
 from crm.audit.models import FeedBatch, PersonalDataAccess
 from crm.tenancy.context import require_tenant
-from crm.tenancy.models import Staff
+from crm.tenancy.models import PartnerApplication, Staff
 
 
 @transaction.atomic
@@ -56,7 +56,13 @@ def personal_data_accesses_record(
 
 
 def feed_batch_record(
-    *, partner, feed: str, items: int, created: int, updated: int = 0, unchanged: int = 0
+    *,
+    partner: PartnerApplication,
+    feed: str,
+    items: int,
+    created: int,
+    updated: int = 0,
+    unchanged: int = 0,
 ) -> FeedBatch:
     """Record an accepted partner batch, in the transaction that wrote its rows.
 
