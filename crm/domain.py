@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from django import forms
+    from django_stubs_ext import StrOrPromise
     from rest_framework.exceptions import ValidationError
 
 
 class DomainError(Exception):
     """A refused action, with a message for the user and the field it concerns."""
 
-    def __init__(self, message: str, *, field: str | None = None):
+    def __init__(self, message: StrOrPromise, *, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
@@ -41,7 +42,7 @@ def as_api_error(error: DomainError, inputs: dict[str, str] | None = None) -> Va
     names the API's callers send, where they differ."""
     from rest_framework.exceptions import ValidationError
 
-    detail: dict[str, list[str]] = {}
+    detail: dict[str, list[StrOrPromise]] = {}
     for each in error.errors:
         field = each.field
         if field is not None:

@@ -1,5 +1,7 @@
 """Proposed actions waiting for a second person (maker-checker)."""
 
+from typing import Self
+
 import pghistory
 from django.db import models
 from django.utils import timezone
@@ -9,18 +11,21 @@ from crm.tenancy.managers import ScopedManager, ScopedQuerySet
 from crm.tenancy.models import event_indexes, every_change
 
 
-class ProposalQuerySet(ScopedQuerySet):
+class ProposalQuerySet(ScopedQuerySet["Proposal"]):
     scope_branch_field = "maker_branch"
 
-    def pending(self) -> "ProposalQuerySet":
+    def pending(self) -> Self:
         return self.filter(status=Proposal.Status.PENDING)
 
-    def overdue(self) -> "ProposalQuerySet":
+    def overdue(self) -> Self:
         """Pending proposals past their expiry, still to be marked expired."""
         return self.pending().filter(expires_at__lte=timezone.now())
 
 
-class ProposalManager(ScopedManager.from_queryset(ProposalQuerySet)):
+_ProposalManagerBase = ScopedManager.from_queryset(ProposalQuerySet)
+
+
+class ProposalManager(_ProposalManagerBase["Proposal"]):
     pass
 
 

@@ -6,11 +6,34 @@ maker proposes and again, against the data as it is then, when the approver appr
 ``apply`` does the work inside the approval's transaction and returns a short result.
 """
 
-from collections.abc import Callable
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.utils.functional import Promise
+
+if TYPE_CHECKING:
+    from crm.tenancy.models import Staff
+
+
+class CheckPayload(Protocol):
+    """Validate a payload against today's data; return it cleaned or raise DomainError."""
+
+    def __call__(self, payload: dict[str, Any], /, *, actor: Staff) -> dict[str, Any]: ...
+
+
+class ApplyPayload(Protocol):
+    """Do the approved work; return a short text of what was done."""
+
+    def __call__(self, payload: dict[str, Any], /, *, maker: Staff, approver: Staff) -> str: ...
+
+
+class DescribePayload(Protocol):
+    """The summary of a payload shown to approvers."""
+
+    def __call__(self, payload: dict[str, Any], /) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -18,9 +41,9 @@ class ApprovalAction:
     key: str
     label: str | Promise
     permission: str  # "app_label.codename" the approver must hold
-    check: Callable  # (payload: dict, *, actor) -> cleaned payload
-    apply: Callable  # (payload: dict, *, maker, approver) -> result text
-    describe: Callable  # (payload: dict) -> summary shown to approvers
+    check: CheckPayload
+    apply: ApplyPayload
+    describe: DescribePayload
     # The approver's branch must be above the maker's in the tree (for a maker at the head
     # office, who has nobody above: another head-office person).
     requires_higher_level: bool = True

@@ -1,5 +1,7 @@
 """Propose, approve, reject and expire actions that need a second person."""
 
+from typing import Any
+
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -11,9 +13,10 @@ from crm.domain import DomainError
 from crm.notifications.claims import claim_due
 from crm.notifications.services import notification_send
 from crm.tenancy.context import require_tenant
+from crm.tenancy.models import Staff
 
 
-def may_decide(staff, proposal: Proposal) -> bool:
+def may_decide(staff: Staff, proposal: Proposal) -> bool:
     """Whether ``staff`` may approve or reject ``proposal`` (the maker never may).
 
     The approver holds the action's permission, sees the maker's branch, and where the
@@ -33,13 +36,14 @@ def may_decide(staff, proposal: Proposal) -> bool:
         return True
     if maker_branch.parent_id is None:
         return staff.branch_id == maker_branch.pk
-    return staff.branch.depth < maker_branch.depth and maker_branch.path.startswith(
-        staff.branch.path
-    )
+    branch = staff.branch
+    if branch is None:  # platform staff: already refused as of no tenant
+        return False
+    return branch.depth < maker_branch.depth and maker_branch.path.startswith(branch.path)
 
 
 @transaction.atomic
-def proposal_submit(*, action_key: str, payload: dict, actor) -> Proposal:
+def proposal_submit(*, action_key: str, payload: dict[str, Any], actor: Staff) -> Proposal:
     """Propose an action; its app's check validates the payload first."""
     action = approval_action(action_key)
     if actor.branch_id is None:
@@ -77,7 +81,9 @@ def _tell_maker(proposal: Proposal, kind: str) -> None:
     )
 
 
-def _decide(proposal: Proposal, *, actor, status: str, reason: str, result: str = "") -> None:
+def _decide(
+    proposal: Proposal, *, actor: Staff, status: str, reason: str, result: str = ""
+) -> None:
     proposal.status = status
     proposal.decided_by = actor
     proposal.decided_at = timezone.now()
@@ -88,7 +94,7 @@ def _decide(proposal: Proposal, *, actor, status: str, reason: str, result: str 
 
 
 @transaction.atomic
-def proposal_approve(*, proposal: Proposal, actor, reason: str = "") -> Proposal:
+def proposal_approve(*, proposal: Proposal, actor: Staff, reason: str = "") -> Proposal:
     """Approve and apply: the handler re-checks the payload against today's data."""
     proposal = _lock_pending(proposal)
     if proposal.is_expired:
@@ -103,7 +109,7 @@ def proposal_approve(*, proposal: Proposal, actor, reason: str = "") -> Proposal
 
 
 @transaction.atomic
-def proposal_reject(*, proposal: Proposal, actor, reason: str) -> Proposal:
+def proposal_reject(*, proposal: Proposal, actor: Staff, reason: str) -> Proposal:
     if not reason.strip():
         raise DomainError(_("Give a reason for the rejection."), field="reason")
     proposal = _lock_pending(proposal)

@@ -6,6 +6,7 @@ from crm.approvals.services import proposals_expire
 from crm.jobs.models import JobRun
 from crm.jobs.runs import run_once
 from crm.jobs.tenant_task import fan_out_per_tenant, platform_task, tenant_task
+from crm.tenancy.models import Tenant
 
 EXPIRE = "approvals.expire"
 
@@ -22,5 +23,5 @@ def expire_proposals(period: str | None = None) -> None:
 
 
 @tenant_task(atomic=False)
-def tenant_expire_proposals(*, tenant, period: str) -> None:
+def tenant_expire_proposals(*, tenant: Tenant, period: str) -> None:
     run_once(job=EXPIRE, period=period, work=proposals_expire, atomic=False)

@@ -1,9 +1,11 @@
 """Approvers' pages: what waits for their decision, and the decision itself."""
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,6 +14,7 @@ from crm.approvals import selectors, services
 from crm.approvals.models import Proposal
 from crm.domain import DomainError, add_to_form
 from crm.forms import bootstrap
+from crm.http import StaffRequest
 from crm.tenancy.decorators import tenant_staff_required
 
 PAGE_SIZE = 50
@@ -29,18 +32,18 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea({"rows": 2}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         bootstrap(self)
 
 
-def get_visible_proposal_or_404(request: HttpRequest, pk: int) -> Proposal:
+def get_visible_proposal_or_404(request: StaffRequest, pk: int) -> Proposal:
     return get_object_or_404(selectors.visible_proposals(request.user), pk=pk)
 
 
 @tenant_staff_required
 @permission_required("approvals.view_proposal", raise_exception=True)
-def proposal_list(request: HttpRequest) -> HttpResponse:
+def proposal_list(request: StaffRequest) -> HttpResponse:
     return render(
         request,
         "approvals/list.html",
@@ -53,7 +56,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
 
 @tenant_staff_required
 @permission_required("approvals.view_proposal", raise_exception=True)
-def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_detail(request: StaffRequest, pk: int) -> HttpResponse:
     proposal = get_visible_proposal_or_404(request, pk)
     may_decide = (
         proposal.status == Proposal.Status.PENDING

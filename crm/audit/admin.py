@@ -7,7 +7,7 @@ from crm.tenancy.admin_site import ReadOnlyAdmin, TenantScopedAdmin
 
 
 @admin.register(FeedBatch)
-class FeedBatchAdmin(ReadOnlyAdmin, TenantScopedAdmin):
+class FeedBatchAdmin(ReadOnlyAdmin[FeedBatch], TenantScopedAdmin[FeedBatch]):
     list_display = [
         "received_at",
         "partner_name",

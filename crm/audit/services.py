@@ -6,7 +6,7 @@ from django.db import models, transaction
 
 from crm.audit.models import FeedBatch, PersonalDataAccess
 from crm.tenancy.context import require_tenant
-from crm.tenancy.models import Staff
+from crm.tenancy.models import PartnerApplication, Staff
 
 
 @transaction.atomic
@@ -57,7 +57,7 @@ def personal_data_accesses_record(
 
 def feed_batch_record(
     *,
-    partner,
+    partner: PartnerApplication,
     feed: str,
     items: int,
     created: int = 0,

@@ -7,7 +7,7 @@ from crm.tenancy.admin_site import TenantScopedAdmin
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(TenantScopedAdmin):
+class CalendarDayAdmin(TenantScopedAdmin[CalendarDay]):
     list_display = ["date", "name", "is_working_day"]
     list_filter = ["is_working_day"]
     search_fields = ["name"]

@@ -7,13 +7,14 @@ Each call reads the exceptions of the range it needs in one query.
 from datetime import date, timedelta
 
 from crm.business_calendar.models import CalendarDay
+from crm.tenancy.models import Tenant
 
 # Long enough for any holiday season (the Spring Festival closes about 9 days in a row).
 _LOOKAHEAD_FACTOR = 2
 _LOOKAHEAD_MARGIN = 20
 
 
-def _exceptions(tenant, start: date, end: date) -> dict[date, bool]:
+def _exceptions(tenant: Tenant, start: date, end: date) -> dict[date, bool]:
     return dict(
         CalendarDay.objects.filter(tenant=tenant, date__range=(start, end)).values_list(
             "date", "is_working_day"
@@ -25,11 +26,11 @@ def _works(day: date, exceptions: dict[date, bool]) -> bool:
     return exceptions.get(day, day.weekday() < 5)
 
 
-def is_working_day(tenant, day: date) -> bool:
+def is_working_day(tenant: Tenant, day: date) -> bool:
     return _works(day, _exceptions(tenant, day, day))
 
 
-def add_working_days(tenant, start: date, n: int) -> date:
+def add_working_days(tenant: Tenant, start: date, n: int) -> date:
     """Return the ``n``-th working day after ``start`` (``start`` itself not counted).
 
     With ``n`` = 0: ``start`` when it is a working day, else the next working day.
@@ -54,7 +55,7 @@ def add_working_days(tenant, start: date, n: int) -> date:
     return day
 
 
-def working_days_between(tenant, start: date, end: date) -> int:
+def working_days_between(tenant: Tenant, start: date, end: date) -> int:
     """Count working days after ``start`` up to and including ``end`` (0 if end <= start)."""
     if end <= start:
         return 0

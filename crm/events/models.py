@@ -1,5 +1,7 @@
 """The outbox: changes to a bank's data, written with the change, dispatched after commit."""
 
+from typing import Self
+
 from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
@@ -8,13 +10,16 @@ from django.utils.translation import gettext_lazy as _
 from crm.tenancy.managers import ScopedManager, ScopedQuerySet
 
 
-class ChangeEventQuerySet(ScopedQuerySet):
-    def due(self) -> "ChangeEventQuerySet":
+class ChangeEventQuerySet(ScopedQuerySet["ChangeEvent"]):
+    def due(self) -> Self:
         """Events some subscriber has not had yet and whose next try has come."""
         return self.filter(dispatched_at__isnull=True, next_attempt_at__lte=Now())
 
 
-class ChangeEventManager(ScopedManager.from_queryset(ChangeEventQuerySet)):
+_ChangeEventManagerBase = ScopedManager.from_queryset(ChangeEventQuerySet)
+
+
+class ChangeEventManager(_ChangeEventManagerBase["ChangeEvent"]):
     pass
 
 

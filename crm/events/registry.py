@@ -31,7 +31,9 @@ class Subscriber:
 _subscribers: dict[str, Subscriber] = {}
 
 
-def subscribe(name: str, kinds: Iterable[str], handle: Callable[[list], None]) -> Subscriber:
+def subscribe(
+    name: str, kinds: Iterable[str], handle: Callable[[list[ChangeEvent]], None]
+) -> Subscriber:
     subscriber = Subscriber(name, frozenset(kinds), handle)
     existing = _subscribers.get(name)
     if existing is not None and existing != subscriber:

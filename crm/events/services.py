@@ -11,15 +11,19 @@ import json
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.db.models.functions import Now
 from django.utils import timezone
 
 from crm.events.models import ChangeEvent
-from crm.events.registry import subscribers
+from crm.events.registry import Subscriber, subscribers
 from crm.notifications.claims import claim_due
 from crm.tenancy.context import require_tenant
+
+if TYPE_CHECKING:
+    from crm.tenancy.models import Staff
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +55,9 @@ class _DispatchAfterCommit:
 def _dispatch_after_commit(tenant_id: int) -> None:
     # Once per transaction however many statements wrote events. A failure to enqueue is
     # logged, not raised (robust): the sweep picks the events up.
-    for _savepoints, callback, _robust in connection.run_on_commit:
+    # Entries are (savepoints, callback, robust); django-stubs still lists two items.
+    for entry in connection.run_on_commit:
+        callback = entry[1]
         if isinstance(callback, _DispatchAfterCommit) and callback.tenant_id == tenant_id:
             return
     transaction.on_commit(_DispatchAfterCommit(tenant_id), robust=True)
@@ -61,8 +67,8 @@ def events_record(
     kind: str,
     *,
     subject_ids: Sequence[int],
-    payloads: Sequence[dict] | None = None,
-    actor=None,
+    payloads: Sequence[dict[str, Any]] | None = None,
+    actor: "Staff | None" = None,
     actor_id: int | None = None,
 ) -> int:
     """Record that ``subject_ids`` changed (one event each) in the current transaction."""
@@ -88,11 +94,17 @@ def events_record(
     return len(subject_ids)
 
 
-def event_record(kind: str, *, subject_id: int, payload: dict | None = None, actor=None) -> int:
+def event_record(
+    kind: str,
+    *,
+    subject_id: int,
+    payload: dict[str, Any] | None = None,
+    actor: "Staff | None" = None,
+) -> int:
     return events_record(kind, subject_ids=[subject_id], payloads=[payload or {}], actor=actor)
 
 
-def _deliver(subscriber, events: list[ChangeEvent]) -> None:
+def _deliver(subscriber: Subscriber, events: list[ChangeEvent]) -> None:
     """Hand the events this subscriber has not had yet to it, recording each delivery."""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -169,4 +181,5 @@ def events_prune(*, older_than: timedelta, limit: int = 5000) -> int:
     """
     with connection.cursor() as cursor:
         cursor.execute(EVENTS_PRUNE, {"before": timezone.now() - older_than, "limit": limit})
-        return cursor.rowcount
+        deleted: int = cursor.rowcount
+        return deleted

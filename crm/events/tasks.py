@@ -9,6 +9,7 @@ from crm.events.models import ChangeEvent
 from crm.events.services import events_dispatch, events_prune
 from crm.jobs.models import JobRun
 from crm.jobs.tenant_task import platform_task, tenant_task
+from crm.tenancy.models import Tenant
 
 # Events younger than this are left to the task enqueued by their own commit.
 SWEEP_GRACE = timedelta(minutes=1)
@@ -17,7 +18,7 @@ RETENTION = timedelta(days=7)
 
 
 @tenant_task(atomic=False)
-def dispatch_events(*, tenant) -> int:
+def dispatch_events(*, tenant: Tenant) -> int:
     return events_dispatch()
 
 

@@ -1,6 +1,6 @@
 """A record of each run of a background job, per tenant and period."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, models
@@ -82,7 +82,7 @@ class JobRunManager(ScopedManager["JobRun"]):
         )
 
 
-def stale_thresholds() -> tuple:
+def stale_thresholds() -> tuple[datetime, datetime]:
     """Before these times a running run is dead: (never beat, started; last beat)."""
     now = timezone.now()
     return (

@@ -18,6 +18,7 @@ is recognised as stale within minutes.
 
 import logging
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.db import models, transaction
 
@@ -27,16 +28,18 @@ logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 50
 
+_M = TypeVar("_M", bound=models.Model)
+
 
 class StillDue(RuntimeError):
     """``process`` left a row due: claiming again would take it forever."""
 
 
 def claim_due(
-    due: models.QuerySet,
+    due: models.QuerySet[_M],
     *,
-    process: Callable[[models.Model], None] | None = None,
-    process_batch: Callable[[list], None] | None = None,
+    process: Callable[[_M], None] | None = None,
+    process_batch: Callable[[list[_M]], None] | None = None,
     batch_size: int = BATCH_SIZE,
     max_batches: int | None = None,
 ) -> int:
@@ -64,7 +67,7 @@ def claim_due(
                 break
             if process_batch is not None:
                 process_batch(rows)
-            else:
+            elif process is not None:  # always, given the check above
                 for row in rows:
                     process(row)
             if due.filter(pk__in=[row.pk for row in rows]).exists():

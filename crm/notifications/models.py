@@ -1,23 +1,32 @@
 """Messages to one staff member: what is due, what was decided, what needs them."""
 
+from typing import TYPE_CHECKING, Self
+
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from crm.notifications.kinds import notification_kind
 from crm.tenancy.managers import ScopedManager, ScopedQuerySet
 
+if TYPE_CHECKING:
+    from crm.tenancy.models import Staff
 
-class NotificationQuerySet(ScopedQuerySet):
-    def for_recipient(self, staff) -> "NotificationQuerySet":
+
+class NotificationQuerySet(ScopedQuerySet["Notification"]):
+    def for_recipient(self, staff: "Staff") -> Self:
         """Return the notifications addressed to ``staff``: nobody reads another's."""
         return self.filter(tenant_id=staff.tenant_id, recipient=staff)
 
-    def unread(self) -> "NotificationQuerySet":
+    def unread(self) -> Self:
         return self.filter(read_at__isnull=True)
 
 
-class NotificationManager(ScopedManager.from_queryset(NotificationQuerySet)):
+_NotificationManagerBase = ScopedManager.from_queryset(NotificationQuerySet)
+
+
+class NotificationManager(_NotificationManagerBase["Notification"]):
     pass
 
 
@@ -63,7 +72,7 @@ class Notification(models.Model):
     def __str__(self) -> str:
         return self.subject
 
-    def _render(self, template) -> str:
+    def _render(self, template: str | Promise) -> str:
         text = str(template)  # a lazy translation: rendered in the reader's language now
         try:
             return text % self.params if self.params else text

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -10,13 +11,16 @@ from crm.notifications.kinds import notification_kind
 from crm.notifications.models import Notification
 from crm.tenancy.context import require_tenant
 
+if TYPE_CHECKING:
+    from crm.tenancy.models import Staff
+
 
 @dataclass(frozen=True)
 class NotificationSpec:
     recipient_id: int
     kind: str
     key: str
-    params: dict = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
     link: str = ""
 
 
@@ -46,7 +50,7 @@ def notifications_send(specs: Iterable[NotificationSpec]) -> None:
 
 
 def notification_send(
-    *, recipient_id: int, kind: str, key: str, params: dict | None = None, link: str = ""
+    *, recipient_id: int, kind: str, key: str, params: dict[str, Any] | None = None, link: str = ""
 ) -> None:
     notifications_send([NotificationSpec(recipient_id, kind, key, params or {}, link)])
 
@@ -59,5 +63,5 @@ def notification_mark_read(*, notification: Notification) -> None:
 
 
 @transaction.atomic
-def notifications_mark_all_read(*, recipient) -> int:
+def notifications_mark_all_read(*, recipient: "Staff") -> int:
     return Notification.objects.for_recipient(recipient).unread().update(read_at=timezone.now())
