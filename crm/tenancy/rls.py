@@ -24,7 +24,43 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-class CreateDatabaseRoles(migrations.operations.base.Operation):
+class Statements(migrations.operations.base.Operation):
+    """An operation that is nothing but SQL statements either way; no model state changes."""
+
+    reduces_to_sql = True
+    reversible = True
+
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
+        pass
+
+    def forwards_statements(self, editor: BaseDatabaseSchemaEditor) -> list[str]:
+        raise NotImplementedError
+
+    def backwards_statements(self, editor: BaseDatabaseSchemaEditor) -> list[str]:
+        return []
+
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        for statement in self.forwards_statements(schema_editor):
+            schema_editor.execute(statement)
+
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        for statement in self.backwards_statements(schema_editor):
+            schema_editor.execute(statement)
+
+
+class CreateDatabaseRoles(Statements):
     """Set up what row-level security relies on, and grant the runtime role the tables.
 
     The runtime login role itself is created by ``migrate`` before any migration runs
@@ -35,21 +71,9 @@ class CreateDatabaseRoles(migrations.operations.base.Operation):
     on the tables the owner creates now and later.
     """
 
-    reduces_to_sql = True
-    reversible = True
-
-    def state_forwards(self, app_label: str, state: ProjectState) -> None:
-        pass
-
-    def database_forwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
+    def forwards_statements(self, editor: BaseDatabaseSchemaEditor) -> list[str]:
         app_role = _quote(settings.DATABASE_APP_ROLE)
-        for statement in (
+        return [
             claims.CREATE_KEY_TABLE_SQL,
             f"REVOKE ALL ON {claims.KEY_TABLE} FROM PUBLIC",
             claims.VERIFIED_SUBJECT_FUNCTION_SQL,
@@ -64,23 +88,14 @@ class CreateDatabaseRoles(migrations.operations.base.Operation):
             f"TO {app_role}",
             # Granted by the statements above when the table already existed.
             f"REVOKE ALL ON {claims.KEY_TABLE} FROM {app_role}",
-        ):
-            schema_editor.execute(statement)
+        ]
 
-    def database_backwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
+    def backwards_statements(self, editor: BaseDatabaseSchemaEditor) -> list[str]:
         app_role = _quote(settings.DATABASE_APP_ROLE)
-        schema_editor.execute(
-            f"ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON TABLES FROM {app_role}"
-        )
-        schema_editor.execute(
-            f"ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON SEQUENCES FROM {app_role}"
-        )
+        return [
+            f"ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON TABLES FROM {app_role}",
+            f"ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON SEQUENCES FROM {app_role}",
+        ]
 
     def describe(self) -> str:
         return "Claim verification and the runtime role's privileges"
@@ -187,46 +202,14 @@ class EnableRowLevelSecurity(migrations.operations.base.Operation):
         return f"rls_{self.model_name.lower()}"
 
 
-class TableStatements(migrations.operations.base.Operation):
-    """An operation on one named table that is nothing but SQL statements either way."""
-
-    reduces_to_sql = True
-    reversible = True
+class TableStatements(Statements):
+    """Statements on one named table."""
 
     def __init__(self, table: str) -> None:
         self.table = table
 
     def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
         return self.__class__.__qualname__, [], {"table": self.table}
-
-    def state_forwards(self, app_label: str, state: ProjectState) -> None:
-        pass
-
-    def forwards_statements(self) -> list[str]:
-        raise NotImplementedError
-
-    def backwards_statements(self) -> list[str]:
-        raise NotImplementedError
-
-    def database_forwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
-        for statement in self.forwards_statements():
-            schema_editor.execute(statement)
-
-    def database_backwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
-        for statement in self.backwards_statements():
-            schema_editor.execute(statement)
 
 
 class PlatformOnlyRowLevelSecurity(TableStatements):
@@ -236,10 +219,10 @@ class PlatformOnlyRowLevelSecurity(TableStatements):
     with a platform claim (and the owner, for migrations) see its rows.
     """
 
-    def forwards_statements(self) -> list[str]:
+    def forwards_statements(self, editor: BaseDatabaseSchemaEditor) -> list[str]:
         return policy_statements(self.table, tenant_check=None)
 
-    def backwards_statements(self) -> list[str]:
+    def backwards_statements(self, editor: BaseDatabaseSchemaEditor) -> list[str]:
         return removal_statements(self.table)
 
     def describe(self) -> str:
@@ -253,13 +236,13 @@ class ReadOnlyForRuntime(TableStatements):
     migration history): one bank's injected statement must not change another's roles.
     """
 
-    def forwards_statements(self) -> list[str]:
+    def forwards_statements(self, editor: BaseDatabaseSchemaEditor) -> list[str]:
         return [
             f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {_quote(self.table)} "
             f"FROM {_quote(settings.DATABASE_APP_ROLE)}"
         ]
 
-    def backwards_statements(self) -> list[str]:
+    def backwards_statements(self, editor: BaseDatabaseSchemaEditor) -> list[str]:
         return [
             f"GRANT INSERT, UPDATE, DELETE ON {_quote(self.table)} "
             f"TO {_quote(settings.DATABASE_APP_ROLE)}"
@@ -269,7 +252,7 @@ class ReadOnlyForRuntime(TableStatements):
         return f"Read-only {self.table} for the runtime role"
 
 
-class ClaimCheckedPolicies(migrations.operations.base.Operation):
+class ClaimCheckedPolicies(Statements):
     """Rewrite every existing tenant policy to check signed claims, and force RLS.
 
     Tables put under row-level security before claims existed trusted a bare setting and a
@@ -277,40 +260,24 @@ class ClaimCheckedPolicies(migrations.operations.base.Operation):
     them, whenever) and gives them the policies of ``policy_statements``.
     """
 
-    reduces_to_sql = False
-    reversible = True
+    reduces_to_sql = False  # the tables are found by querying the catalog
 
-    def state_forwards(self, app_label: str, state: ProjectState) -> None:
-        pass
-
-    def database_forwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
-        with schema_editor.connection.cursor() as cursor:
+    def forwards_statements(self, editor: BaseDatabaseSchemaEditor) -> list[str]:
+        with editor.connection.cursor() as cursor:
             cursor.execute(
                 "SELECT tablename, qual FROM pg_policies "
                 "WHERE schemaname = 'public' AND policyname = 'tenant_isolation'"
             )
             policies = cursor.fetchall()
+        statements = []
         for table, qual in policies:
             match = re.match(r'^\(\(?"?(\w+)"? = ', qual)
             if match is None:
                 raise ValueError(f"Cannot read the tenant column of {table}'s policy: {qual}")
-            for statement in policy_statements(table, tenant_column_check(match.group(1))):
-                schema_editor.execute(statement)
+            statements += policy_statements(table, tenant_column_check(match.group(1)))
+        return statements
 
-    def database_backwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
-        pass  # the claim-checked policies are no less strict than the ones they replaced
+    # Backwards: nothing; the claim-checked policies are no less strict than the old ones.
 
     def describe(self) -> str:
         return "Check signed claims in every tenant policy; force row-level security"
