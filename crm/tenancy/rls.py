@@ -33,10 +33,16 @@ class Statements(migrations.operations.base.Operation):
     def state_forwards(self, app_label: str, state: ProjectState) -> None:
         pass
 
-    def forwards_statements(self, editor: BaseDatabaseSchemaEditor) -> list[str]:
+    # ``state`` is the project state after the operation going forwards, before it going
+    # backwards: the one in which the operation's tables exist.
+    def forwards_statements(
+        self, editor: BaseDatabaseSchemaEditor, app_label: str, state: ProjectState
+    ) -> list[str]:
         raise NotImplementedError
 
-    def backwards_statements(self, editor: BaseDatabaseSchemaEditor) -> list[str]:
+    def backwards_statements(
+        self, editor: BaseDatabaseSchemaEditor, app_label: str, state: ProjectState
+    ) -> list[str]:
         return []
 
     def database_forwards(
@@ -46,7 +52,7 @@ class Statements(migrations.operations.base.Operation):
         from_state: ProjectState,
         to_state: ProjectState,
     ) -> None:
-        for statement in self.forwards_statements(schema_editor):
+        for statement in self.forwards_statements(schema_editor, app_label, to_state):
             schema_editor.execute(statement)
 
     def database_backwards(
@@ -56,7 +62,7 @@ class Statements(migrations.operations.base.Operation):
         from_state: ProjectState,
         to_state: ProjectState,
     ) -> None:
-        for statement in self.backwards_statements(schema_editor):
+        for statement in self.backwards_statements(schema_editor, app_label, from_state):
             schema_editor.execute(statement)
 
 
@@ -71,7 +77,9 @@ class CreateDatabaseRoles(Statements):
     on the tables the owner creates now and later.
     """
 
-    def forwards_statements(self, editor: BaseDatabaseSchemaEditor) -> list[str]:
+    def forwards_statements(
+        self, editor: BaseDatabaseSchemaEditor, app_label: str, state: ProjectState
+    ) -> list[str]:
         app_role = _quote(settings.DATABASE_APP_ROLE)
         return [
             claims.CREATE_KEY_TABLE_SQL,
@@ -90,7 +98,9 @@ class CreateDatabaseRoles(Statements):
             f"REVOKE ALL ON {claims.KEY_TABLE} FROM {app_role}",
         ]
 
-    def backwards_statements(self, editor: BaseDatabaseSchemaEditor) -> list[str]:
+    def backwards_statements(
+        self, editor: BaseDatabaseSchemaEditor, app_label: str, state: ProjectState
+    ) -> list[str]:
         app_role = _quote(settings.DATABASE_APP_ROLE)
         return [
             f"ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON TABLES FROM {app_role}",
@@ -150,11 +160,8 @@ def removal_statements(table: str) -> list[str]:
     ]
 
 
-class EnableRowLevelSecurity(migrations.operations.base.Operation):
+class EnableRowLevelSecurity(Statements):
     """Put a model's table under row-level security, keyed on its tenant column."""
-
-    reduces_to_sql = True
-    reversible = True
 
     def __init__(self, model_name: str, column: str = "tenant_id") -> None:
         self.model_name = model_name
@@ -166,33 +173,19 @@ class EnableRowLevelSecurity(migrations.operations.base.Operation):
             kwargs["column"] = self.column
         return self.__class__.__qualname__, [], kwargs
 
-    def state_forwards(self, app_label: str, state: ProjectState) -> None:
-        pass
-
     def _table(self, app_label: str, state: ProjectState) -> str:
         model: type[Model] = state.apps.get_model(app_label, self.model_name)
         return model._meta.db_table
 
-    def database_forwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
-        table = self._table(app_label, to_state)
-        for statement in policy_statements(table, tenant_column_check(self.column)):
-            schema_editor.execute(statement)
+    def forwards_statements(
+        self, editor: BaseDatabaseSchemaEditor, app_label: str, state: ProjectState
+    ) -> list[str]:
+        return policy_statements(self._table(app_label, state), tenant_column_check(self.column))
 
-    def database_backwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
-        for statement in removal_statements(self._table(app_label, from_state)):
-            schema_editor.execute(statement)
+    def backwards_statements(
+        self, editor: BaseDatabaseSchemaEditor, app_label: str, state: ProjectState
+    ) -> list[str]:
+        return removal_statements(self._table(app_label, state))
 
     def describe(self) -> str:
         return f"Enable row-level security on {self.model_name} ({self.column})"
@@ -219,10 +212,14 @@ class PlatformOnlyRowLevelSecurity(TableStatements):
     with a platform claim (and the owner, for migrations) see its rows.
     """
 
-    def forwards_statements(self, editor: BaseDatabaseSchemaEditor) -> list[str]:
+    def forwards_statements(
+        self, editor: BaseDatabaseSchemaEditor, app_label: str, state: ProjectState
+    ) -> list[str]:
         return policy_statements(self.table, tenant_check=None)
 
-    def backwards_statements(self, editor: BaseDatabaseSchemaEditor) -> list[str]:
+    def backwards_statements(
+        self, editor: BaseDatabaseSchemaEditor, app_label: str, state: ProjectState
+    ) -> list[str]:
         return removal_statements(self.table)
 
     def describe(self) -> str:
@@ -236,13 +233,17 @@ class ReadOnlyForRuntime(TableStatements):
     migration history): one bank's injected statement must not change another's roles.
     """
 
-    def forwards_statements(self, editor: BaseDatabaseSchemaEditor) -> list[str]:
+    def forwards_statements(
+        self, editor: BaseDatabaseSchemaEditor, app_label: str, state: ProjectState
+    ) -> list[str]:
         return [
             f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {_quote(self.table)} "
             f"FROM {_quote(settings.DATABASE_APP_ROLE)}"
         ]
 
-    def backwards_statements(self, editor: BaseDatabaseSchemaEditor) -> list[str]:
+    def backwards_statements(
+        self, editor: BaseDatabaseSchemaEditor, app_label: str, state: ProjectState
+    ) -> list[str]:
         return [
             f"GRANT INSERT, UPDATE, DELETE ON {_quote(self.table)} "
             f"TO {_quote(settings.DATABASE_APP_ROLE)}"
@@ -262,7 +263,9 @@ class ClaimCheckedPolicies(Statements):
 
     reduces_to_sql = False  # the tables are found by querying the catalog
 
-    def forwards_statements(self, editor: BaseDatabaseSchemaEditor) -> list[str]:
+    def forwards_statements(
+        self, editor: BaseDatabaseSchemaEditor, app_label: str, state: ProjectState
+    ) -> list[str]:
         with editor.connection.cursor() as cursor:
             cursor.execute(
                 "SELECT tablename, qual FROM pg_policies "
@@ -283,16 +286,13 @@ class ClaimCheckedPolicies(Statements):
         return "Check signed claims in every tenant policy; force row-level security"
 
 
-class SameTenantForeignKey(migrations.operations.base.Operation):
+class SameTenantForeignKey(Statements):
     """Make PostgreSQL refuse a reference to a row of another tenant.
 
     Foreign-key checks bypass row-level security, so a plain ``branch_id`` could point at
     another bank's branch. A composite key ``(tenant_id, branch_id) -> (tenant_id, id)``
     cannot. The referenced table needs a unique ``(tenant_id, id)``, added here if missing.
     """
-
-    reduces_to_sql = True
-    reversible = True
 
     def __init__(self, model_name: str, field_name: str) -> None:
         self.model_name = model_name
@@ -305,9 +305,6 @@ class SameTenantForeignKey(migrations.operations.base.Operation):
             {"model_name": self.model_name, "field_name": self.field_name},
         )
 
-    def state_forwards(self, app_label: str, state: ProjectState) -> None:
-        pass
-
     def _names(self, app_label: str, state: ProjectState) -> tuple[str, str, str, str]:
         model = state.apps.get_model(app_label, self.model_name)
         field = model._meta.get_field(self.field_name)
@@ -316,39 +313,27 @@ class SameTenantForeignKey(migrations.operations.base.Operation):
         constraint = f"{table}_{field.column}_same_tenant"[:63]
         return table, field.column, target, constraint
 
-    def database_forwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
-        table, column, target, constraint = self._names(app_label, to_state)
+    def forwards_statements(
+        self, editor: BaseDatabaseSchemaEditor, app_label: str, state: ProjectState
+    ) -> list[str]:
+        table, column, target, constraint = self._names(app_label, state)
         target_key = f"{target}_tenant_id_id_key"[:63]
-        schema_editor.execute(
+        return [
             "DO $$ BEGIN "
             f"IF NOT EXISTS (SELECT FROM pg_constraint WHERE conname = '{target_key}') THEN "
             f"ALTER TABLE {_quote(target)} ADD CONSTRAINT {_quote(target_key)} "
             '  UNIQUE ("tenant_id", "id"); '
-            "END IF; END $$"
-        )
-        schema_editor.execute(
+            "END IF; END $$",
             f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {_quote(constraint)} "
             f'FOREIGN KEY ("tenant_id", {_quote(column)}) '
-            f'REFERENCES {_quote(target)} ("tenant_id", "id") DEFERRABLE INITIALLY DEFERRED'
-        )
+            f'REFERENCES {_quote(target)} ("tenant_id", "id") DEFERRABLE INITIALLY DEFERRED',
+        ]
 
-    def database_backwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
-        table, _column, _target, constraint = self._names(app_label, from_state)
-        schema_editor.execute(
-            f"ALTER TABLE {_quote(table)} DROP CONSTRAINT IF EXISTS {_quote(constraint)}"
-        )
+    def backwards_statements(
+        self, editor: BaseDatabaseSchemaEditor, app_label: str, state: ProjectState
+    ) -> list[str]:
+        table, _column, _target, constraint = self._names(app_label, state)
+        return [f"ALTER TABLE {_quote(table)} DROP CONSTRAINT IF EXISTS {_quote(constraint)}"]
 
     def describe(self) -> str:
         return f"Keep {self.model_name}.{self.field_name} within the row's tenant"
