@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from crm import pii
 from crm.sheets import Column
 from crm.tenancy.context import require_tenant
-from crm.tenancy.models import Branch, Staff
+from crm.tenancy.models import Branch, BranchQuerySet, Staff
 from customers import rules
 from customers.intake.models import ImportJob
 from customers.models import Customer, Holding, Product
@@ -164,17 +164,22 @@ class RowReasons:
         return [RowProblem(line, self._by_line[line]) for line in sorted(self._by_line)]
 
 
+def _word(text: str) -> str:
+    """A choice as written, compared without spaces or case ("Resident identity card")."""
+    return "".join(text.split()).lower()
+
+
 def _choice_words(choices, extra: dict[str, str]) -> dict[str, str]:
-    words = {value.lower(): value for value in choices.values}
+    words = {_word(value): value for value in choices.values}
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
-            words.update({str(label).lower(): value for value, label in choices.choices})
-    words.update({word.lower(): value for word, value in extra.items()})
+            words.update({_word(str(label)): value for value, label in choices.choices})
+    words.update({_word(word): value for word, value in extra.items()})
     return words
 
 
 def _choice(text: str, words: dict[str, str]) -> str | None:
-    return words.get("".join(text.split()).lower())
+    return words.get(_word(text))
 
 
 def _date(text: str) -> date | None:
@@ -237,9 +242,7 @@ def check_customer_rows(rows: list[dict], *, actor: Staff) -> ImportCheck:
     id_types = _choice_words(Customer.IdType, ID_TYPE_WORDS)
     genders = _choice_words(Customer.Gender, GENDER_WORDS)
     statuses = _choice_words(Customer.Status, STATUS_WORDS)
-    branches = dict(
-        Branch.objects.in_scope(actor).active().values_list("code", "id")
-    )  # a bank has hundreds of branches at most
+    branches = dict(home_branches(actor).values_list("code", "id"))  # hundreds at most
     managers = _relationship_managers(
         {row.get("relationship_manager", "") for row in rows}, actor=actor
     )
@@ -271,6 +274,11 @@ def check_customer_rows(rows: list[dict], *, actor: Staff) -> ImportCheck:
     if check.ok:
         check.records = records
     return check
+
+
+def home_branches(actor: Staff) -> BranchQuerySet:
+    """The branches ``actor`` may import customers into (also listed in the template)."""
+    return Branch.objects.in_scope(actor).active()
 
 
 def _relationship_managers(usernames: set[str], *, actor: Staff) -> dict[str, int]:

@@ -78,6 +78,9 @@ class ImportJob(TenantOwned):
 
     objects = ScopedManager.from_queryset(ImportJobQuerySet)()
 
+    # Set by import_job_upload, not stored: the file's lines skipped as examples or notes.
+    skipped_notes: int = 0
+
     class Meta:
         verbose_name = _("import")
         verbose_name_plural = _("imports")

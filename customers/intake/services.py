@@ -65,6 +65,7 @@ def import_job_upload(*, actor: Staff, kind: str, uploaded_file: UploadedFile) -
     )
     job.set_rows(sheet.rows)
     job.save()
+    job.skipped_notes = sheet.notes
     return job
 
 

@@ -8,15 +8,16 @@ from django.db.models.functions import Collate
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from crm.domain import DomainError
-from crm.sheets import build_file
+from crm.sheets import NOTE_START
 from crm.tenancy.decorators import tenant_staff_required
 from customers import selectors
 from customers.forms.listing import CustomerFilter, ListOrderForm
-from customers.intake import exports, services
+from customers.intake import exports, files, services
 from customers.intake.checks import COLUMNS
 from customers.intake.forms import FileFormatForm, ImportUploadForm, PersonalDataCopyForm
 from customers.intake.models import ImportJob
@@ -54,6 +55,14 @@ def _job_page(request: HttpRequest, job: ImportJob, check=None, *, status: int =
     return render(request, "customers/intake/job.html", context, status=status)
 
 
+def _skipped_notes_message(count: int) -> str:
+    return ngettext(
+        "%(count)d line starting with “%(mark)s” was not imported: an example or a note.",
+        "%(count)d lines starting with “%(mark)s” were not imported: examples or notes.",
+        count,
+    ) % {"count": count, "mark": NOTE_START}
+
+
 @tenant_staff_required
 @permission_required("customers.import_customers", raise_exception=True)
 def import_upload(request: HttpRequest) -> HttpResponse:
@@ -69,6 +78,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             form.add_error(error.field, error.message)
         else:
+            if job.skipped_notes:
+                messages.info(request, _skipped_notes_message(job.skipped_notes))
             return redirect("customers:import_preview", job.pk)
     recent = (
         ImportJob.objects.in_scope(request.user).defer("rows_encrypted").order_by("-created_at")
@@ -85,13 +96,12 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 @tenant_staff_required
 @permission_required("customers.import_customers", raise_exception=True)
 def import_template(request: HttpRequest, kind: str) -> HttpResponse:
-    """An empty file with the header row of an import, in the reader's language."""
+    """The file to fill in for an import: header row, examples, codes in the staff's scope."""
     if kind not in ImportJob.Kind.values:
         raise Http404
     form = FileFormatForm(request.GET)
     file_format = form.cleaned_data["format"] if form.is_valid() else "xlsx"
-    headers = [str(column.label) for column in COLUMNS[kind]]
-    content = build_file(headers, [], file_format=file_format, title=ImportJob.Kind(kind).label)
+    content = files.import_template(kind=kind, actor=request.user, file_format=file_format)
     return _download(f"import-{kind}.{file_format}", content, file_format)
 
 
@@ -149,14 +159,21 @@ def import_status(request: HttpRequest, pk: int) -> HttpResponse:
 @tenant_staff_required
 @permission_required("customers.import_customers", raise_exception=True)
 def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
-    """Every bad row of a checked file as a CSV, to correct a large file."""
+    """The checked file with each row's reasons in front: to correct and upload again.
+
+    In the format of the upload unless ``format`` asks otherwise. Only its uploader reaches
+    it, and only while the upload waits to be applied: the rows are gone after that.
+    """
     job = _job_or_404(request, pk)
     if job.status != ImportJob.Status.DRAFT:
         raise Http404
+    file_format = "xlsx" if job.name.lower().endswith(".xlsx") else "csv"
+    form = FileFormatForm(request.GET)
+    if request.GET.get("format") and form.is_valid():
+        file_format = form.cleaned_data["format"]
     check = services.import_job_check(job=job, actor=request.user)
-    rows = [[problem.line, " ".join(problem.reasons)] for problem in check.problems]
-    content = build_file([_("Line"), _("Reasons")], rows, file_format="csv")
-    return _download(f"import-{job.pk}-errors.csv", content, "csv")
+    content = files.error_file(job=job, check=check, file_format=file_format)
+    return _download(f"import-{job.pk}-errors.{file_format}", content, file_format)
 
 
 @tenant_staff_required
