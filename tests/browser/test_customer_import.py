@@ -1,10 +1,12 @@
 """Importing customers in a real browser: a bad file, its preview, the corrected file, progress."""
 
 import re
+from io import BytesIO
 
+import openpyxl
 import pytest
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from playwright.sync_api import expect
 from stdnum.cn import ric
 
@@ -16,6 +18,7 @@ from tests.factories.tenancy import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER = "客户号,客户类型,姓名,证件号码,手机号码,出生日期,性别,归属机构,客户经理"
 
 
@@ -93,3 +96,67 @@ def test_a_bad_file_shows_each_line_and_reason_and_the_corrected_file_is_applied
         imported = Customer.objects.get(number="N5001")
         assert imported.relationship_manager == bank_a[Role.RELATIONSHIP_MANAGER]
         assert Customer.objects.filter(number="N5002", home_branch=bank_a.branch).exists()
+
+
+def workbook_bytes(book: openpyxl.Workbook) -> bytes:
+    stream = BytesIO()
+    book.save(stream)
+    return stream.getvalue()
+
+
+def downloaded_workbook(download) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(BytesIO(download.path().read_bytes()))
+
+
+def xlsx_file(book: openpyxl.Workbook, name: str) -> dict:
+    return {"name": name, "mimeType": XLSX, "buffer": workbook_bytes(book)}
+
+
+def test_the_template_is_filled_under_its_examples_and_the_error_file_is_corrected_and_sent_back(
+    page, live_server, bank_a
+):
+    manager = bank_a[Role.BRANCH_MANAGER]
+    login(page, live_server, manager.username, TEST_PASSWORD)
+    page.goto(f"{live_server.url}/customers/imports/")
+
+    with page.expect_download() as template:
+        page.locator('[data-import-columns="customers"] a', has_text="XLSX").click()
+    book = downloaded_workbook(template.value)
+    branches = book.worksheets[1]
+    assert [row[0] for row in branches.iter_rows(min_row=2, values_only=True)] == [
+        "AAA-BR",
+        "AAA-SUB",
+    ]
+    sheet = book.worksheets[0]
+    sheet.append(["N6001", "个人", "王强", "", WANG, "13900000001", "", "", "AAA-SUB"])
+    sheet.append(["N6002", "个人", "李梅", "", LI, "13900000002", "", "", "AAA-BR2"])
+    upload(page, xlsx_file(book, "客户.xlsx"))
+
+    problems = page.get_by_test_id("import-problems").locator("tbody tr")
+    expect(problems).to_have_count(1)
+    assert problems.locator("td").first.inner_text() == "6"  # after the note and 2 examples
+    with translation.override("zh-hans"):
+        skipped = ngettext(
+            "%(count)d line starting with “%(mark)s” was not imported: an example or a note.",
+            "%(count)d lines starting with “%(mark)s” were not imported: examples or notes.",
+            3,
+        ) % {"count": 3, "mark": "#"}
+    expect(page.get_by_text(skipped)).to_be_visible()
+    screenshot(page, "import-filled-template-zh.png")
+    with page.expect_download() as errors:
+        page.get_by_test_id("download-errors").click()
+    assert errors.value.suggested_filename.endswith("-errors.xlsx")
+    corrected = downloaded_workbook(errors.value)
+    rows = list(corrected.active.iter_rows())
+    assert [row[1].value for row in rows[1:]] == ["N6001", "N6002"]  # no examples, no note
+    assert rows[1][0].value is None and "AAA-BR2" in rows[2][0].value
+    branch_cell = next(cell for cell in rows[2] if cell.value == "AAA-BR2")
+    branch_cell.value = "AAA-BR"
+
+    with page.expect_navigation():
+        page.get_by_test_id("upload-again").click()
+    upload(page, xlsx_file(corrected, errors.value.suggested_filename))
+
+    expect(page.get_by_test_id("check-summary")).to_contain_text("2")
+    expect(page.get_by_test_id("apply-import")).to_be_visible()
+    screenshot(page, "import-corrected-error-file-zh.png")
