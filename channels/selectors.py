@@ -388,8 +388,6 @@ class Queue:
         OVERDUE: _("Overdue"),
         CLOSED: _("Closed"),
     }
-    # When no staff member is known to choose for (see ``default_queue``).
-    DEFAULT = MINE
 
 
 # Roles whose holders work requests themselves: they start from their own.
