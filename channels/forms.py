@@ -12,6 +12,8 @@ from channels import selectors
 from channels.models import Channel, Interaction, Outlet, ServiceRequest, ServiceRequestType
 from crm.forms import MarksInvalidFields, bootstrap, branch_label, manager_label
 from crm.tenancy.models import Branch, Staff
+from crm.tenancy.roles import Role
+from customers.models import Customer
 
 OUT_OF_DATE = _("This page link is out of date: start again from the first page.")
 
@@ -84,12 +86,48 @@ class TimelineFilterForm(forms.Form):
 
 # --- logging a contact ------------------------------------------------------------------------
 
-# What the buttons of the timeline preset: the channel kind, and the usual kind of contact.
+# The buttons of the timeline: which channel the contact was in.
 PRESETS = {
-    "counter": (Channel.Kind.COUNTER, Interaction.Kind.SERVICE),
-    "phone": (Channel.Kind.PHONE, Interaction.Kind.ENQUIRY),
-    "other": (None, Interaction.Kind.SERVICE),
+    "counter": Channel.Kind.COUNTER,
+    "phone": Channel.Kind.PHONE,
+    "other": None,
 }
+
+
+def contact_defaults(
+    staff: Staff, customer: Customer | None, preset: str, workplace: selectors.Workplace
+) -> dict:
+    """What a contact most likely was, from who logs it, for whom, and which button they used.
+
+    At the counter the customer came in: an inbound service, at the staff member's own
+    outlet. Elsewhere, a relationship manager logging a contact with a customer (hers, or as
+    one who calls customers) is following up: an outbound callback; anyone else answered the
+    customer: an inbound enquiry by phone, an inbound service in another channel. Without a
+    button, the staff member's own channel.
+    """
+    if preset not in PRESETS:
+        preset = next(
+            (name for name, kind in PRESETS.items() if kind == workplace.channel_kind), "other"
+        )
+    channel_kind = PRESETS[preset]
+    if preset == "counter":
+        outlet = workplace.outlet_id if workplace.channel_kind == Channel.Kind.COUNTER else None
+        return {
+            "channel_kind": channel_kind,
+            "kind": Interaction.Kind.SERVICE,
+            "direction": Interaction.Direction.INBOUND,
+            "outlet": outlet,
+        }
+    follows_up = staff.has_role(Role.RELATIONSHIP_MANAGER) or (
+        customer is not None and customer.relationship_manager_id == staff.pk
+    )
+    if follows_up:
+        kind, direction = Interaction.Kind.CALLBACK, Interaction.Direction.OUTBOUND
+    elif preset == "phone":
+        kind, direction = Interaction.Kind.ENQUIRY, Interaction.Direction.INBOUND
+    else:
+        kind, direction = Interaction.Kind.SERVICE, Interaction.Direction.INBOUND
+    return {"channel_kind": channel_kind, "kind": kind, "direction": direction, "outlet": None}
 
 
 class InteractionForm(MarksInvalidFields, forms.Form):
@@ -125,7 +163,14 @@ class InteractionForm(MarksInvalidFields, forms.Form):
         empty_label=_("None"),
     )
 
-    def __init__(self, *args, staff: Staff, preset: str = "", **kwargs):
+    def __init__(
+        self,
+        *args,
+        staff: Staff,
+        customer: Customer | None = None,
+        preset: str = "",
+        **kwargs,
+    ):
         kwargs.setdefault("auto_id", "interaction_%s")
         super().__init__(*args, **kwargs)
         self.fields["channel"].queryset = selectors.active_channels()
@@ -134,10 +179,14 @@ class InteractionForm(MarksInvalidFields, forms.Form):
             is_active=True, kind=Outlet.Kind.BRANCH_OUTLET
         )
         if not self.is_bound:
-            channel_kind, contact_kind = PRESETS.get(preset, PRESETS["other"])
-            self.fields["kind"].initial = contact_kind
-            if channel_kind:
-                channel = self.fields["channel"].queryset.filter(kind=channel_kind).first()
+            defaults = contact_defaults(staff, customer, preset, selectors.workplace_of(staff))
+            self.fields["kind"].initial = defaults["kind"]
+            self.fields["direction"].initial = defaults["direction"]
+            self.fields["outlet"].initial = defaults["outlet"]
+            if defaults["channel_kind"]:
+                channel = (
+                    self.fields["channel"].queryset.filter(kind=defaults["channel_kind"]).first()
+                )
                 self.fields["channel"].initial = channel.pk if channel else None
         self.fields["summary"].widget.attrs.update(autofocus=True, autocomplete="off")
         self.fields["kind"].widget.attrs["data-interaction-kind"] = ""
@@ -164,15 +213,28 @@ class InteractionForm(MarksInvalidFields, forms.Form):
 
 
 class QueueForm(forms.Form):
-    """Which queue, and where in it (query string)."""
+    """Which queue, where in it, or which request number to find (query string)."""
 
-    tab = forms.ChoiceField(
-        required=False, choices=list(selectors.Queue.LABELS.items()), initial=selectors.Queue.MINE
-    )
+    tab = forms.ChoiceField(required=False, choices=list(selectors.Queue.LABELS.items()))
     after = forms.CharField(required=False, max_length=400, widget=forms.HiddenInput)
+    number = forms.CharField(label=_("Request number"), required=False, max_length=40)
+
+    def __init__(self, *args, staff: Staff, **kwargs):
+        kwargs.setdefault("auto_id", "queue_%s")
+        super().__init__(*args, **kwargs)
+        self.staff = staff
+        self.fields["number"].widget.attrs.update(
+            placeholder=_("Request number, e.g. SR20260105000123"),
+            autocomplete="off",
+            spellcheck="false",
+        )
+        bootstrap(self)
 
     def clean_tab(self) -> str:
-        return self.cleaned_data["tab"] or selectors.Queue.DEFAULT
+        return self.cleaned_data["tab"] or selectors.default_queue(self.staff)
+
+    def clean_number(self) -> str:
+        return selectors.normalize_request_number(self.cleaned_data["number"])
 
     def clean(self):
         cleaned = super().clean()
@@ -184,9 +246,12 @@ class QueueForm(forms.Form):
         return cleaned
 
 
-def _with_default_channel(field: forms.ModelChoiceField, staff: Staff) -> None:
-    channels = list(field.queryset)
-    channel = selectors.default_channel(staff, channels)
+def _with_default_channel(form: forms.Form, staff: Staff) -> None:
+    """Preset the channel to the staff member's own, unless the caller already chose it."""
+    if form.is_bound or "channel" in form.initial:
+        return
+    field = form.fields["channel"]
+    channel = selectors.default_channel(selectors.workplace_of(staff), list(field.queryset))
     field.initial = channel.pk if channel else None
 
 
@@ -210,8 +275,7 @@ class ServiceRequestOpenForm(MarksInvalidFields, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["request_type"].queryset = ServiceRequestType.objects.filter(is_active=True)
         self.fields["channel"].queryset = selectors.active_channels()
-        if not self.is_bound:
-            _with_default_channel(self.fields["channel"], staff)
+        _with_default_channel(self, staff)
         self.fields["summary"].widget.attrs.update(autocomplete="off")
         bootstrap(self)
 
@@ -250,8 +314,7 @@ class ServiceRequestMoveForm(MarksInvalidFields, forms.Form):
         kwargs.setdefault("auto_id", "move_%s")
         super().__init__(*args, **kwargs)
         self.fields["channel"].queryset = selectors.active_channels()
-        if not self.is_bound:
-            _with_default_channel(self.fields["channel"], staff)
+        _with_default_channel(self, staff)
         bootstrap(self)
 
 
@@ -268,9 +331,19 @@ class ServiceRequestReassignForm(MarksInvalidFields, forms.Form):
     channel = ChannelChoiceField(label=_("Channel"), queryset=Channel.objects.none())
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
-    def __init__(self, *args, staff: Staff, request: ServiceRequest, **kwargs):
+    def __init__(
+        self,
+        *args,
+        staff: Staff,
+        request: ServiceRequest,
+        **kwargs,
+    ):
         kwargs.setdefault("auto_id", "reassign_%s")
-        kwargs.setdefault("initial", {"owner": request.owner_id, "team": request.team_id})
+        kwargs["initial"] = {
+            "owner": request.owner_id,
+            "team": request.team_id,
+            **kwargs.get("initial", {}),
+        }
         super().__init__(*args, **kwargs)
         colleagues = Staff.objects.in_scope(staff).active().select_related("branch")
         self.fields["owner"].queryset = colleagues.order_by("branch__path", "name")
@@ -278,8 +351,7 @@ class ServiceRequestReassignForm(MarksInvalidFields, forms.Form):
         self.fields["team"].queryset = branches
         self.fields["team"].top_depth = 0 if staff.branch is None else staff.branch.depth
         self.fields["channel"].queryset = selectors.active_channels()
-        if not self.is_bound:
-            _with_default_channel(self.fields["channel"], staff)
+        _with_default_channel(self, staff)
         bootstrap(self)
 
     def out_of_scope(self) -> bool:

@@ -355,6 +355,12 @@ class ServiceRequest(TenantOwned):
             models.Index(fields=["tenant", "team", "status"], name="request_team"),
             models.Index(fields=["tenant", "status", "due_at"], name="request_due"),
             models.Index(fields=["tenant", "customer", "-opened_at"], name="request_customer"),
+            # The "closed" tab, the latest closed first; open requests have no closed_at.
+            models.Index(
+                fields=["tenant", "closed_at", "id"],
+                condition=models.Q(closed_at__isnull=False),
+                name="request_closed",
+            ),
         ]
 
     def __str__(self) -> str:

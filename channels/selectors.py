@@ -27,7 +27,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from channels.models import Channel, Interaction, ServiceRequest, ServiceRequestStep
+from channels.models import Channel, Interaction, Outlet, ServiceRequest, ServiceRequestStep
 from crm.paging import InvalidCursor, decode_cursor, encode_cursor
 from crm.tenancy.models import Staff
 from crm.tenancy.roles import Role
@@ -380,26 +380,55 @@ class Queue:
     MINE = "mine"
     TEAM = "team"
     OVERDUE = "overdue"
+    CLOSED = "closed"
 
     LABELS = {
         MINE: _("My requests"),
         TEAM: _("My team's"),
         OVERDUE: _("Overdue"),
+        CLOSED: _("Closed"),
     }
-    DEFAULT = MINE
+
+
+# Roles whose holders work requests themselves: they start from their own.
+REQUEST_HANDLERS = frozenset({Role.RELATIONSHIP_MANAGER, Role.TELLER, Role.COMPLAINT_HANDLER})
+
+
+def default_queue(staff: Staff) -> str:
+    """The tab a staff member lands on.
+
+    Those who handle requests start from their own; a branch manager, and everyone who
+    oversees rather than handles (auditors, risk, administrators), from the open requests
+    of their branches, where an empty "my requests" tab would tell them nothing.
+    """
+    if staff.role_codes & REQUEST_HANDLERS and not staff.has_role(Role.BRANCH_MANAGER):
+        return Queue.MINE
+    return Queue.TEAM
 
 
 def request_queue(staff: Staff, queue: str, *, now: datetime | None = None) -> QuerySet:
-    """Open requests of one queue: mine, my team's (my branch subtree), or overdue."""
-    # The open statuses by name rather than "not closed": the planner can then read each
-    # status's range of the (tenant, status, due_at) index already in due order.
-    requests = ServiceRequest.objects.in_scope(staff).filter(status__in=OPEN_STATUSES)
+    """Requests of one queue: open ones (mine, my team's, overdue), or the closed ones."""
+    requests = ServiceRequest.objects.in_scope(staff)
+    if queue == Queue.CLOSED:
+        # closed_at is set exactly when a request closes: the condition lets the planner use
+        # the partial (tenant, closed_at, id) index, already in the order of the tab.
+        requests = requests.filter(
+            status__in=ServiceRequest.CLOSED_STATUSES, closed_at__isnull=False
+        )
+    else:
+        # The open statuses by name rather than "not closed": the planner can then read each
+        # status's range of the (tenant, status, due_at) index already in due order.
+        requests = requests.filter(status__in=OPEN_STATUSES)
     if queue == Queue.MINE:
         requests = requests.filter(owner=staff)
     elif queue == Queue.OVERDUE:
         requests = requests.filter(due_at__lt=now or timezone.now())
-    elif queue != Queue.TEAM:
+    elif queue not in (Queue.TEAM, Queue.CLOSED):
         raise ValueError(queue)
+    return _for_the_list(requests)
+
+
+def _for_the_list(requests: QuerySet) -> QuerySet:
     return requests.select_related(
         "request_type", "customer", "owner", "team", "opened_channel"
     ).defer(
@@ -410,14 +439,34 @@ def request_queue(staff: Staff, queue: str, *, now: datetime | None = None) -> Q
     )
 
 
+def normalize_request_number(text: str) -> str:
+    """A request number as staff type or read it: any case and spacing, the SR optional."""
+    number = "".join(text.split()).upper()
+    return f"SR{number}" if number.isdigit() else number
+
+
+def requests_numbered(staff: Staff, number: str) -> list[ServiceRequest]:
+    """The request with this exact number if ``staff`` may see it, whatever its status.
+
+    Exact, not a prefix: the (tenant, number) unique index answers it under row-level
+    security, where a LIKE could not use an index.
+    """
+    return list(_for_the_list(ServiceRequest.objects.in_scope(staff).filter(number=number)))
+
+
 @dataclass
 class QueuePage:
     requests: list[ServiceRequest]
     next_cursor: str | None = None
 
 
+def _queue_position(queue: str, request: ServiceRequest) -> datetime:
+    # Open queues: the most urgent (earliest due) first; closed: the latest closed first.
+    return request.closed_at if queue == Queue.CLOSED else request.due_at
+
+
 def encode_queue_cursor(queue: str, request: ServiceRequest) -> str:
-    return encode_cursor([queue, request.due_at.isoformat(), request.pk])
+    return encode_cursor([queue, _queue_position(queue, request).isoformat(), request.pk])
 
 
 def decode_queue_cursor(queue: str, token: str) -> tuple[datetime, int]:
@@ -430,11 +479,22 @@ def decode_queue_cursor(queue: str, token: str) -> tuple[datetime, int]:
 def queue_page(
     queryset: QuerySet, queue: str, *, after: str = "", size: int = QUEUE_PAGE_SIZE
 ) -> QueuePage:
-    """One page of a queue, the most urgent (earliest due) first."""
-    if after:
-        due_at, pk = decode_queue_cursor(queue, after)
-        queryset = queryset.filter(Q(due_at__gte=due_at) & (Q(due_at__gt=due_at) | Q(id__gt=pk)))
-    rows = list(queryset.order_by("due_at", "id")[: size + 1])
+    """One page of a queue: open ones the earliest due first, closed ones the latest first."""
+    if queue == Queue.CLOSED:
+        if after:
+            closed_at, pk = decode_queue_cursor(queue, after)
+            queryset = queryset.filter(
+                Q(closed_at__lte=closed_at) & (Q(closed_at__lt=closed_at) | Q(id__lt=pk))
+            )
+        queryset = queryset.order_by("-closed_at", "-id")
+    else:
+        if after:
+            due_at, pk = decode_queue_cursor(queue, after)
+            queryset = queryset.filter(
+                Q(due_at__gte=due_at) & (Q(due_at__gt=due_at) | Q(id__gt=pk))
+            )
+        queryset = queryset.order_by("due_at", "id")
+    rows = list(queryset[: size + 1])
     page = QueuePage(requests=rows[:size])
     if len(rows) > size:
         page.next_cursor = encode_queue_cursor(queue, rows[size - 1])
@@ -458,7 +518,46 @@ def channel_of_kind(channels: list[Channel], kind: str) -> Channel | None:
     return next((channel for channel in channels if channel.kind == kind), None)
 
 
-def default_channel(staff: Staff, channels: list[Channel]) -> Channel | None:
-    """Where a staff member usually works: tellers at the counter, everyone else by phone."""
-    kind = Channel.Kind.COUNTER if staff.has_role(Role.TELLER) else Channel.Kind.PHONE
-    return channel_of_kind(channels, kind) or (channels[0] if channels else None)
+@dataclass(frozen=True)
+class Workplace:
+    """Where a staff member serves customers: a kind of channel, and the outlet if any."""
+
+    channel_kind: str
+    outlet_id: int | None = None
+
+
+def workplace_of(staff: Staff) -> Workplace:
+    """Where ``staff`` serves customers, as the bank has placed them.
+
+    Tellers serve at the counter. Otherwise a staffed outlet (not an ATM, terminal or POS)
+    at the staff member's own branch says it: a branch's counter, or a call center the bank
+    runs as an outlet of its phone channel. Without one, staff of a branch or sub-branch
+    serve at the counter, and the head office's (complaint handlers, back office) by phone.
+    """
+    outlets: list[tuple[int, str]] = []
+    if staff.branch_id is not None:
+        outlets = list(
+            Outlet.objects.filter(
+                branch_id=staff.branch_id,
+                kind=Outlet.Kind.BRANCH_OUTLET,
+                is_active=True,
+                channel__is_active=True,
+            )
+            .order_by("code")
+            .values_list("id", "channel__kind")
+        )
+    if staff.has_role(Role.TELLER):
+        kind = Channel.Kind.COUNTER
+    elif outlets:
+        kind = outlets[0][1]
+    elif staff.branch is not None and not staff.branch.is_head_office:
+        kind = Channel.Kind.COUNTER
+    else:
+        kind = Channel.Kind.PHONE
+    outlet_id = next((pk for pk, outlet_kind in outlets if outlet_kind == kind), None)
+    return Workplace(channel_kind=kind, outlet_id=outlet_id)
+
+
+def default_channel(workplace: Workplace, channels: list[Channel]) -> Channel | None:
+    """The channel a staff member acts in by default: the one of their workplace."""
+    return channel_of_kind(channels, workplace.channel_kind) or (channels[0] if channels else None)

@@ -36,22 +36,28 @@ MOVE_STYLES = {
 @permission_required("channels.view_servicerequest", raise_exception=True)
 @vary_on_headers("HX-Request")
 def queues(request: HttpRequest) -> HttpResponse:
-    """Open requests to work on: mine, my team's and the overdue ones, most urgent first."""
+    """Requests to work on, most urgent first, the closed ones, or one found by its number."""
     staff = request.user
-    form = QueueForm(request.GET)
-    page, tab, after = None, selectors.Queue.DEFAULT, ""
+    form = QueueForm(request.GET, staff=staff)
+    page, tab, after, number = None, selectors.default_queue(staff), "", ""
     if form.is_valid():
-        tab, after = form.cleaned_data["tab"], form.cleaned_data["after"]
-        page = selectors.queue_page(selectors.request_queue(staff, tab), tab, after=after)
+        tab, after, number = (form.cleaned_data[name] for name in ("tab", "after", "number"))
+        if number:
+            page = selectors.QueuePage(requests=selectors.requests_numbered(staff, number))
+        else:
+            page = selectors.queue_page(selectors.request_queue(staff, tab), tab, after=after)
     context = {
         "page": page,
-        "tab": tab,
+        "tab": "" if number else tab,
         "tabs": list(selectors.Queue.LABELS.items()),
+        "closed_tab": tab == selectors.Queue.CLOSED and not number,
+        "number": number,
+        "search_form": form,
         "errors": [error for errors in form.errors.values() for error in errors],
     }
     if wants_fragment(request):
-        # "Load more" appends rows; a tab replaces the whole queue.
-        partial = "rows" if after else "queue"
+        # "Load more" appends rows; a tab or a search replaces the whole queue.
+        partial = "rows" if after and not number else "queue"
         return render(request, f"channels/requests/queue.html#{partial}", context)
     status = 200 if page is not None else 400
     return render(request, "channels/requests/queue.html", context, status=status)
@@ -69,10 +75,18 @@ def _request_page(
     is_open = not service_request.is_closed
     can_move = is_open and staff.has_perm("channels.change_servicerequest")
     can_reassign = is_open and staff.has_perm("channels.reassign_servicerequest")
-    if can_move and move_form is None:
-        move_form = ServiceRequestMoveForm(staff=staff)
-    if can_reassign and reassign_form is None:
-        reassign_form = ServiceRequestReassignForm(staff=staff, request=service_request)
+    if (can_move and move_form is None) or (can_reassign and reassign_form is None):
+        # Both forms act in the staff member's own channel: looked up once for the two.
+        channel = selectors.default_channel(
+            selectors.workplace_of(staff), list(selectors.active_channels())
+        )
+        initial = {"channel": channel.pk if channel else None}
+        if can_move and move_form is None:
+            move_form = ServiceRequestMoveForm(staff=staff, initial=initial)
+        if can_reassign and reassign_form is None:
+            reassign_form = ServiceRequestReassignForm(
+                staff=staff, request=service_request, initial=initial
+            )
     moves = [
         (to_status, MOVE_ACTIONS[to_status], MOVE_STYLES.get(to_status, "btn-primary"))
         for to_status in service_request.allowed_next_statuses()

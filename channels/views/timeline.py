@@ -44,7 +44,9 @@ def interaction_new(request: HttpRequest, customer_pk: int) -> HttpResponse:
     """The form to log a contact, its channel preset by the button that opened it."""
     customer = get_customer_or_404(request.user, customer_pk)
     preset = request.GET.get("channel", "")
-    form = InteractionForm(staff=request.user, preset=preset if preset in PRESETS else "")
+    form = InteractionForm(
+        staff=request.user, customer=customer, preset=preset if preset in PRESETS else ""
+    )
     fragment = wants_fragment(request)
     context = {"customer": customer, "form": form, "in_panel": fragment}
     template = "channels/interaction_form.html"

@@ -211,9 +211,9 @@ def test_request_page_shows_where_it_stands_and_its_history(bank_a, catalog, cli
     assert 'data-testid="reassign-form"' not in html  # tellers do not reassign
 
 
-def test_others_move_by_phone_by_default(bank_a, catalog, client_for):
+def test_head_office_staff_move_by_phone_by_default(bank_a, catalog, client_for):
     request = open_request(bank_a, bank_a.customer, catalog)
-    html = client_for(bank_a[Role.RELATIONSHIP_MANAGER]).get(detail_url(request)).content.decode()
+    html = client_for(bank_a[Role.COMPLAINT_HANDLER]).get(detail_url(request)).content.decode()
     move_form = html.split('data-testid="move-form"')[1].split("</form>")[0]
     assert f'<option value="{catalog["channels"]["PHONE"].pk}" selected>' in move_form
 

@@ -104,6 +104,8 @@ def test_my_service_requests_counts_the_open_and_overdue_ones_i_own(bank_a, clie
     assert 'data-testid="my-requests-open">2<' in requests
     overdue = requests.split('data-testid="my-requests-overdue">')[1].split("<")[0]
     assert overdue.split()[0] == "1"
+    # The link opens the owner's own tab, whatever tab the person would land on otherwise.
+    assert f'href="{reverse("channels:requests")}?tab=mine"' in requests
 
 
 def test_the_home_page_keeps_its_query_budget(bank_a, client_for, django_assert_max_num_queries):
