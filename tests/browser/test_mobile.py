@@ -1,4 +1,4 @@
-"""Branch staff on a phone (390 x 844) and at the keyboard: lists as cards, whole numbers, a skip link."""
+"""Branch staff on a phone (390 x 844) and at the keyboard: cards, whole numbers, a skip link."""
 
 from decimal import Decimal
 
@@ -120,8 +120,12 @@ def test_on_a_phone_the_customer_page_shows_whole_figures_and_product_names(
 
 def test_on_a_phone_the_pool_and_the_request_queue_are_cards(page, live_server, bank_a):
     manager = bank_a[Role.RELATIONSHIP_MANAGER]
-    CustomerFactory(home_branch=manager.branch, number="AAA0500", name="AAA司马光", aum_fen=987_654_321_00)
-    ServiceRequestFactory(customer=bank_a.customer, owner=manager, summary="AAA更换预留手机号码" * 3)
+    CustomerFactory(
+        home_branch=manager.branch, number="AAA0500", name="AAA司马光", aum_fen=987_654_321_00
+    )
+    ServiceRequestFactory(
+        customer=bank_a.customer, owner=manager, summary="AAA更换预留手机号码" * 3
+    )
     page.set_viewport_size(PHONE)
     login(page, live_server, manager.username, TEST_PASSWORD)
 
@@ -142,7 +146,9 @@ def test_on_a_phone_the_pool_and_the_request_queue_are_cards(page, live_server, 
     screenshot(page, "phone-request-queue.png")
 
 
-@pytest.mark.parametrize("viewport", [PHONE, {"width": 1280, "height": 800}], ids=["phone", "desktop"])
+@pytest.mark.parametrize(
+    "viewport", [PHONE, {"width": 1280, "height": 800}], ids=["phone", "desktop"]
+)
 def test_the_first_tab_is_a_skip_link_to_the_content_and_the_next_the_search_box(
     page, live_server, bank_a, viewport
 ):
@@ -162,4 +168,6 @@ def test_the_first_tab_is_a_skip_link_to_the_content_and_the_next_the_search_box
     expect(page.locator("#id_q")).to_be_focused()
     page.keyboard.type("AAA张三")
     page.keyboard.press("Enter")
-    expect(page.get_by_test_id("customer-table").locator("tbody tr[data-customer]")).to_have_count(1)
+    expect(page.get_by_test_id("customer-table").locator("tbody tr[data-customer]")).to_have_count(
+        1
+    )
