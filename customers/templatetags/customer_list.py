@@ -28,3 +28,12 @@ def label(instance: models.Model, field_name: str):
 def column_value(instance: models.Model, column):
     """The value another app's list column shows: ``{{ customer|column_value:column }}``."""
     return column.value_of(instance)
+
+
+@register.filter
+def filters_in_use(form) -> int:
+    """How many of the list's filters (the search box aside) the request sets.
+
+    On a phone the filters are folded away; they open by themselves when one is in use.
+    """
+    return sum(1 for field in form if field.name != "q" and field.data not in (None, "", []))
