@@ -25,6 +25,7 @@ from crm.jobs.models import JobRun
 from crm.jobs.names import job_choices
 from crm.tenancy.admin_site import ReadOnlyAdmin, TenantScopedAdmin
 from crm.tenancy.time_zones import time_zone_name
+from crm.third_party import third_party_text
 
 
 class JobFilter(admin.SimpleListFilter):
@@ -90,6 +91,14 @@ def crontab_in_words(crontab: CrontabSchedule) -> str:
     return f"{words} ({time_zone_name(str(crontab.timezone))})"
 
 
+class TaskFilter(admin.AllValuesFieldListFilter):
+    """The filter by task, under a translated title (the package's is a plain string)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = third_party_text("Task Name")
+
+
 class RegisteredTaskSelect(beat_admin.TaskSelectWidget):  # type: ignore[misc]  # untyped
     """The tasks of our Celery app.
 
@@ -109,8 +118,11 @@ class PeriodicTaskForm(beat_admin.PeriodicTaskForm):  # type: ignore[misc]  # un
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # The package calls it "Name", which our catalogue gives as a person's name.
-        self.fields["name"].label = _("Periodic task name")
+        # The package calls it "Name", which our catalogue gives as a person's name; its
+        # name is the package's, translated with the package's strings.
+        self.fields["name"].label = third_party_text("Periodic task name")
+        # Its task field's name is a plain string: translatable only here and in the filter.
+        self.fields["task"].label = third_party_text("Task Name")
 
 
 # Imported above, django-celery-beat's admin has registered its own; ours replaces it.
@@ -123,6 +135,7 @@ class PeriodicTaskAdmin(beat_admin.PeriodicTaskAdmin):  # type: ignore[misc]  # 
 
     form = PeriodicTaskForm
     change_form_template = "admin/jobs/periodic_task_form.html"
+    list_filter = ["enabled", "one_off", ("task", TaskFilter), "start_time", "last_run_at"]
     list_display = (
         "task_name",
         "enabled",
@@ -142,7 +155,7 @@ class PeriodicTaskAdmin(beat_admin.PeriodicTaskAdmin):  # type: ignore[misc]  # 
         }
         return super().render_change_form(request, context, *args, **kwargs)
 
-    @admin.display(description=_("Periodic task name"), ordering="name")
+    @admin.display(description=third_party_text("Periodic task name"), ordering="name")
     def task_name(self, task: PeriodicTask) -> str:
         name: str = task.name
         return name
