@@ -3,7 +3,9 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.forms import SetPasswordMixin
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -21,6 +23,22 @@ from crm.tenancy.services import staff_deactivate, staff_set_roles
 if TYPE_CHECKING:
     from django.contrib.admin.options import _FieldOpts, _FieldsetSpec
     from django.utils.datastructures import _ListOrTuple
+
+
+# Imported, django.contrib.auth's admin has registered the groups; ours replaces it.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleGroupAdmin(GroupAdmin):
+    """The groups behind the roles (platform administrators only), by the roles' names."""
+
+    list_display = ["role_name", "name"]
+
+    @admin.display(description=_("role"), ordering="name")
+    def role_name(self, group: Group) -> StrOrPromise:
+        labels: dict[str, StrOrPromise] = dict(Role.choices)
+        return labels.get(group.name, group.name)
 
 
 @admin.register(Tenant)

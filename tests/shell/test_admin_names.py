@@ -126,3 +126,9 @@ def test_every_field_an_admin_page_shows_has_a_translatable_name():
             if not isinstance(field.verbose_name, Promise):
                 untranslatable.append(f"{model._meta.label}.{field.name}")
     assert not untranslatable
+
+
+def test_the_platform_lists_the_role_groups_by_role_name(platform_admin, client_for):
+    page = client_for(platform_admin).get(reverse("admin:auth_group_changelist")).content.decode()
+    for role in Role:
+        assert f">{role.label}<" in page
