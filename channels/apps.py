@@ -19,13 +19,16 @@ class ChannelsConfig(AppConfig):
             preference_panel,
             widgets,
         )
+        from channels.rollup import JOB as ROLLUP_JOB
         from crm.api.scopes import register_scope
+        from crm.jobs.names import register_job_name
         from crm.shell.demo import register_demo_loader
         from crm.shell.navigation import NavItem, register_nav_item
         from customers.handover import register_handover_participant
         from customers.panels import register_panel
 
         audit.register()
+        register_job_name(ROLLUP_JOB, _("Channel analytics: daily roll-up"))
         widgets.register()
         personal_data.register()
         list_columns.register()

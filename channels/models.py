@@ -72,7 +72,9 @@ class Outlet(TenantOwned):
         CAMPUS = "campus", _("Campus")
         CONVENIENCE = "convenience", _("Convenience / mall")
 
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="outlets")
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, related_name="outlets", verbose_name=_("channel")
+    )
     branch = models.ForeignKey(
         Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("branch")
     )
@@ -173,7 +175,7 @@ class Interaction(TenantOwned):
         related_name="interactions",
         verbose_name=_("service request"),
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     objects = ScopedManager.from_queryset(InteractionQuerySet)()
 
@@ -381,7 +383,12 @@ class ServiceRequest(TenantOwned):
 class ServiceRequestStep(TenantOwned):
     """One move of a request, in the channel where it happened."""
 
-    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="steps")
+    request = models.ForeignKey(
+        ServiceRequest,
+        on_delete=models.CASCADE,
+        related_name="steps",
+        verbose_name=_("service request"),
+    )
     from_status = models.CharField(
         _("from"), max_length=20, choices=ServiceRequest.Status.choices, blank=True
     )

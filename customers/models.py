@@ -267,14 +267,20 @@ class CustomerRelationship(TenantOwned):
     }
 
     from_customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="relationships_from"
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="relationships_from",
+        verbose_name=_("customer"),
     )
     to_customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="relationships_to"
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="relationships_to",
+        verbose_name=_("related customer"),
     )
     kind = models.CharField(_("relationship"), max_length=32, choices=Kind.choices)
     note = models.CharField(_("note"), max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("customer relationship")
@@ -351,8 +357,12 @@ class Holding(TenantOwned):
         DORMANT = "dormant", _("Dormant")
         CLOSED = "closed", _("Closed")
 
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="holdings")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="holdings", verbose_name=_("customer")
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
     account_number = models.CharField(_("account number"), max_length=40)
     opened_on = models.DateField(_("opened on"))
     status = models.CharField(
@@ -381,7 +391,9 @@ class Holding(TenantOwned):
 class BalanceSnapshot(TenantOwned):
     """A customer's balances at the end of a month; value scoring reads these."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="snapshots")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("customer")
+    )
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
     deposits = models.DecimalField(_("deposits"), max_digits=18, decimal_places=2)
     loans = models.DecimalField(_("loans"), max_digits=18, decimal_places=2)
@@ -410,7 +422,9 @@ class Assignment(TenantOwned):
         CLAIM = "claim", _("Claimed from the pool")
         RELEASE = "release", _("Released to the pool")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="assignments")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("customer")
+    )
     kind = models.CharField(_("change"), max_length=16, choices=Kind.choices)
     previous_manager = models.ForeignKey(
         Staff,
@@ -480,7 +494,9 @@ class Consent(TenantOwned):
         IMPORT = "import", _("Import")
         API = "api", _("Partner system")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="consents", verbose_name=_("customer")
+    )
     purpose = models.CharField(_("purpose"), max_length=32, choices=Purpose.choices)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     granted = models.BooleanField(_("granted"))

@@ -18,6 +18,7 @@ from crm.domain import DomainError, add_to_form
 from crm.htmx import wants_fragment
 from crm.tenancy.context import require_tenant
 from crm.tenancy.decorators import tenant_staff_required
+from crm.tenancy.time_zones import time_zone_name
 from customers.models import Customer
 from customers.selectors import get_customer_or_404
 
@@ -88,7 +89,7 @@ def preferences_edit(request: HttpRequest, customer_pk: int) -> HttpResponse:
         "customer": customer,
         "form": form,
         "in_panel": in_panel,
-        "time_zone": require_tenant().time_zone,
+        "time_zone": time_zone_name(require_tenant().time_zone),
     }
     if in_panel:
         return render(request, f"{FORM_TEMPLATE}#form", context)

@@ -9,9 +9,12 @@ class ApprovalsConfig(AppConfig):
 
     def ready(self) -> None:
         from crm.approvals.models import Proposal
+        from crm.approvals.tasks import EXPIRE
         from crm.audit.selectors import register_audited_model
+        from crm.jobs.names import register_job_name
         from crm.notifications.kinds import NotificationKind, register_notification_kind
 
+        register_job_name(EXPIRE, _("Approvals: expire overdue proposals"))
         register_audited_model(
             Proposal, ["action", "summary", "maker", "status", "decided_by", "reason", "result"]
         )

@@ -6,7 +6,9 @@ from django.conf import settings
 from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
+from crm.jobs.names import job_name
 from crm.tenancy.managers import ScopedManager
 
 
@@ -132,7 +134,12 @@ class JobRun(models.Model):
         indexes = [models.Index(fields=["tenant", "-started_at"], name="job_run_tenant_started")]
 
     def __str__(self) -> str:
-        return f"{self.job} {self.period}"
+        return f"{self.name} {self.period}"
+
+    @property
+    def name(self) -> StrOrPromise:
+        """The job's name in the reader's language (its code when no app named it)."""
+        return job_name(self.job)
 
     @property
     def duration(self) -> timedelta | None:

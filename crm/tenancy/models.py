@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from functools import cached_property
 from typing import Any, ClassVar, cast
 
@@ -23,6 +22,7 @@ from crm.tenancy.context import current_tenant
 from crm.tenancy.managers import CurrentTenantCondition, ScopedManager, ScopedQuerySet
 from crm.tenancy.roles import ADMIN_SITE_ROLES, Role
 from crm.tenancy.scoping import StaffScope
+from crm.tenancy.time_zones import time_zone_choices
 
 
 def every_change() -> tuple[pghistory.InsertEvent, pghistory.UpdateEvent, pghistory.DeleteEvent]:
@@ -45,10 +45,6 @@ class TenantManager(_TenantManagerBase["Tenant"]):
         queryset = super().get_queryset().filter(CurrentTenantCondition("id", "Tenant"))
         # from_queryset()'s manager returns a TenantQuerySet; django-stubs says QuerySet.
         return cast(TenantQuerySet, queryset)
-
-
-def time_zone_choices() -> list[tuple[str, str]]:
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
 def event_indexes(name: str, column: str = "tenant") -> dict[str, list[models.Index]]:
