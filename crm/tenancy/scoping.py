@@ -76,6 +76,14 @@ class StaffScope:
             own_rows_of=staff.pk if limited else None,
         )
 
+    def covers_customer(self, *, home_branch_id: int | None, manager_id: int | None) -> bool:
+        """Whether a customer is in scope, from the ids a page has already read."""
+        if self.own_rows_of is not None and manager_id == self.own_rows_of:
+            return True
+        return self.covers_branch(home_branch_id) and (
+            self.book_of is None or manager_id == self.book_of
+        )
+
     def covers_request(
         self,
         *,
@@ -91,10 +99,8 @@ class StaffScope:
         """
         if self.own_rows_of is not None and self.own_rows_of in (owner_id, manager_id):
             return True
-        return (
-            self.covers_branch(team_id)
-            and self.covers_branch(home_branch_id)
-            and (self.book_of is None or manager_id == self.book_of)
+        return self.covers_branch(team_id) and self.covers_customer(
+            home_branch_id=home_branch_id, manager_id=manager_id
         )
 
     @property
@@ -119,6 +125,14 @@ class StaffScope:
             branch_ids=tuple(pk for pk in branch_ids if allowed is None or pk in allowed),
             own_rows_of=None,
         )
+
+    def for_exact_lookup(self) -> StaffScope:
+        """The whole bank, for one exact identity lookup at the counter (a walk-in customer).
+
+        Only an exact ID or mobile number reaches past one's scope, and only for a minimal,
+        audited card (``customers.selectors.walk_in_cards``): browsing stays scoped.
+        """
+        return StaffScope(tenant_id=self.tenant_id)
 
     def without_book(self) -> StaffScope:
         """The same branches for everyone: for rows that are nobody's book (the pool)."""
