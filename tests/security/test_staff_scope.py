@@ -342,9 +342,14 @@ def test_her_customer_homed_elsewhere_opens_and_is_found_by_search(own_rows, cli
 def test_a_request_given_to_someone_is_theirs_wherever_its_customer_is(own_rows, client_for):
     client = client_for(own_rows.teller)
     given = own_rows.given_request
-    assert client.get(reverse("channels:request_detail", args=[given.pk])).status_code == 200
+    detail = client.get(reverse("channels:request_detail", args=[given.pk]))
+    assert detail.status_code == 200
     mine = client.get(reverse("channels:requests"), {"tab": "mine"})
     assert given.number in mine.content.decode()
+    # Neither page links to the customer's record, which would answer 404.
+    customer_url = reverse("customers:detail", args=[given.customer_id])
+    assert f'href="{customer_url}"' not in detail.content.decode()
+    assert f'href="{customer_url}"' not in mine.content.decode()
     with own_rows.world.bank.scope():
         teller = Staff.objects.select_related("tenant", "branch").get(pk=own_rows.teller.pk)
         mine = channel_selectors.request_queue(teller, channel_selectors.Queue.MINE)
