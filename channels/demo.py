@@ -2,8 +2,9 @@
 progress, some overdue. Deterministic; only added when the bank has no interactions yet."""
 
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -32,6 +33,21 @@ CONTACTS = {
     "WECHAT": ("enquiry", ["微信银行查询余额", "预约网点取号"]),
     "SMS": ("marketing", ["理财产品到期提醒", "新客户专属存款利率活动"]),
 }
+# Local hours (from, until) of each channel's contacts: counters and the phone in business
+# hours, self-service and electronic channels in the waking hours.
+HOURS = {
+    "COUNTER": (9, 17),
+    "PHONE": (9, 18),
+    "SMS": (9, 20),
+    "ATM": (7, 23),
+    "POS": (8, 22),
+    "ONLINE": (7, 23),
+    "MOBILE": (7, 23),
+    "WECHAT": (7, 23),
+}
+# The system that reports a contact nobody of the bank served (no staff member to name).
+CORE_SYSTEM = "核心系统"
+SYSTEMS = {"PHONE": "呼叫中心", "SMS": "短信平台"}
 # Mobile-first customers: most contacts are electronic, as in the source papers (>80 %).
 CHANNEL_WEIGHTS = {
     "COUNTER": 10,
@@ -53,21 +69,34 @@ def load_channels(tenant: Tenant, bank: DemoBank) -> None:
     channels = {channel.code: channel for channel in Channel.objects.all()}
     outlets = _ensure_outlets(tenant, channels)
     staff = {s.username.split("_", 1)[1]: s for s in Staff.objects.filter(is_active=True)}
-    customers = list(Customer.objects.order_by("number"))
+    customers = list(Customer.objects.select_related("relationship_manager").order_by("number"))
     now = timezone.now()
+    local = ZoneInfo(tenant.time_zone)
+    counter_staff = _counter_staff(staff)
     interactions = []
     for index, customer in enumerate(customers):
         for number in range(rng.randint(8, 30)):
             code = rng.choices(list(CHANNEL_WEIGHTS), weights=CHANNEL_WEIGHTS.values())[0]
             kind, summaries = CONTACTS[code]
-            at_outlet = code in ("COUNTER", "ATM")
+            served_by, outlet, source = None, None, SYSTEMS.get(code, CORE_SYSTEM)
+            if code == "COUNTER":
+                # At the home sub-branch's counter, served by someone who works there; where
+                # the demo has nobody there, the customer came to the teller's counter.
+                served_by = counter_staff.get(customer.home_branch_id) or staff.get("teller")
+                outlet = outlets["COUNTER"].get(served_by.branch_id) if served_by else None
+                source = ""
+            elif code == "ATM":
+                outlet = rng.choice(list(outlets["ATM"].values()))
+            elif code == "PHONE" and customer.relationship_manager is not None:
+                served_by, source = customer.relationship_manager, ""
+            opening, closing = HOURS[code]
             interactions.append(
                 Interaction(
                     tenant=tenant,
                     customer=customer,
                     channel=channels[code],
-                    outlet=rng.choice(outlets[code]) if at_outlet else None,
-                    staff=staff.get("teller") if code == "COUNTER" else None,
+                    outlet=outlet,
+                    staff=served_by,
                     kind=kind,
                     direction="outbound" if code == "SMS" else "inbound",
                     summary=rng.choice(summaries),
@@ -75,22 +104,24 @@ def load_channels(tenant: Tenant, bank: DemoBank) -> None:
                     amount=(Decimal(rng.randrange(5_000, 2_000_000)) / 100)
                     if kind == "transaction"
                     else None,
-                    occurred_at=now
-                    - timedelta(days=rng.randint(0, 120), minutes=rng.randint(0, 600)),
-                    source="demo",
+                    occurred_at=local_moment(
+                        rng, now, local, rng.randint(0, 120), opening=opening, closing=closing
+                    ),
+                    source=source or "demo",
                     external_id=f"{bank.code}-{index}-{number}",
                 )
             )
     Interaction.objects.bulk_create(interactions, batch_size=2000)
-    _open_requests(rng, channels, staff, customers, now)
+    _open_requests(rng, channels, staff, customers, now, local)
     # The analytics pages read the daily roll-up: fill it for the demo's four months.
     yesterday = rollup.yesterday(tenant)
     for days_back in range(121, 0, -1):
         rollup.rollup_day_once(day=yesterday - timedelta(days=days_back - 1))
 
 
-def _ensure_outlets(tenant, channels) -> dict[str, list[Outlet]]:
-    outlets = {"COUNTER": [], "ATM": []}
+def _ensure_outlets(tenant, channels) -> dict[str, dict[int, Outlet]]:
+    """Each sub-branch's counter and ATM, by branch id."""
+    outlets: dict[str, dict[int, Outlet]] = {"COUNTER": {}, "ATM": {}}
     for position, branch in enumerate(Branch.objects.filter(kind=Branch.Kind.SUB_BRANCH)):
         counter, _created = Outlet.objects.get_or_create(
             tenant=tenant,
@@ -115,12 +146,41 @@ def _ensure_outlets(tenant, channels) -> dict[str, list[Outlet]]:
                 "location": branch.address,
             },
         )
-        outlets["COUNTER"].append(counter)
-        outlets["ATM"].append(atm)
+        outlets["COUNTER"][branch.pk] = counter
+        outlets["ATM"][branch.pk] = atm
     return outlets
 
 
-def _open_requests(rng, channels, staff, customers, now) -> None:
+def _counter_staff(staff: dict[str, Staff]) -> dict[int, Staff]:
+    """Who serves at each sub-branch's counter: its teller, else another of its staff."""
+    serving: dict[int, Staff] = {}
+    for suffix in ("teller", "rm", "rm2"):
+        member = staff.get(suffix)
+        if member is not None and member.branch_id is not None:
+            serving.setdefault(member.branch_id, member)
+    return serving
+
+
+def local_moment(
+    rng: random.Random,
+    now: datetime,
+    zone: ZoneInfo,
+    days_back: int,
+    *,
+    opening: int,
+    closing: int,
+) -> datetime:
+    """A moment ``days_back`` days ago between ``opening`` and ``closing`` o'clock in the
+    bank's time zone (business hours where people serve), never after ``now``."""
+    day = now.astimezone(zone).date() - timedelta(days=days_back)
+    minute = rng.randrange(opening * 60, closing * 60)
+    moment = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=zone)
+    while moment > now:
+        moment -= timedelta(days=1)
+    return moment
+
+
+def _open_requests(rng, channels, staff, customers, now, local) -> None:
     types = {t.code: t for t in ServiceRequestType.objects.all()}
     plan = [
         # type, opened in, days ago, moves (status, channel)
@@ -152,14 +212,18 @@ def _open_requests(rng, channels, staff, customers, now) -> None:
             summary=f"{types[type_code].name}：{customer.name}",
             partner_name="" if opened_in == "COUNTER" else channels[opened_in].name,
             actor=teller if opened_in == "COUNTER" else None,
-            opened_at=now - timedelta(days=days_ago, hours=rng.randint(1, 6)),
+            # Opened in business hours, so that deadlines (whole days) fall in them too.
+            opened_at=local_moment(rng, now, local, days_ago, opening=9, closing=16),
         )
         for status, channel_code in moves:
             request = service_request_move(
                 request=request,
                 to_status=status,
                 channel=channels[channel_code],
-                actor=teller if channel_code == "COUNTER" else staff.get("rm"),
+                # At the counter the teller; by phone the customer's own manager.
+                actor=teller
+                if channel_code == "COUNTER"
+                else customer.relationship_manager or staff.get("rm"),
                 note="",
             )
     assert ServiceRequest.objects.overdue().exists()

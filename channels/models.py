@@ -264,8 +264,10 @@ class ServiceRequestType(TenantOwned):
 
 
 class ServiceRequestQuerySet(ScopedQuerySet):
-    # A request is seen by whoever sees both its team and its customer.
+    # A request is seen by whoever sees both its team and its customer, by its customer's
+    # relationship manager and by whoever it is given to.
     scope_branch_field = "team_id"
+    scope_owner_field = "owner_id"
     scope_follows = "customer"
 
     def open(self) -> ServiceRequestQuerySet:

@@ -156,9 +156,14 @@ def decode_timeline_cursor(token: str) -> tuple:
     return tuple(value if value in (START, END) else _key(value) for value in positions)
 
 
-def request_is_visible(staff: Staff, team_id: int | None) -> bool:
-    """Whether ``staff`` may open a request of this team (its customer known to be in scope)."""
-    return staff.scope.covers_branch(team_id)
+def request_is_visible(staff: Staff, row: dict, customer: Customer) -> bool:
+    """Whether ``staff`` may open the request of a timeline row about ``customer``."""
+    return staff.scope.covers_request(
+        team_id=row["t_team"],
+        owner_id=row["t_owner"],
+        home_branch_id=customer.home_branch_id,
+        manager_id=customer.relationship_manager_id,
+    )
 
 
 def _newest_first(rows: QuerySet, position, size: int) -> QuerySet:
@@ -208,6 +213,7 @@ def interaction_rows(
         t_number=Value("", output_field=CharField()),
         t_type=Value("", output_field=CharField()),
         t_team=Value(None, output_field=BigIntegerField()),
+        t_owner=Value(None, output_field=BigIntegerField()),
         t_from=Value("", output_field=CharField()),
         t_to=Value("", output_field=CharField()),
     )
@@ -245,12 +251,13 @@ def request_step_rows(
         t_number=F("request__number"),
         t_type=F("request__request_type__name"),
         t_team=F("request__team_id"),
+        t_owner=F("request__owner_id"),
         t_from=F("from_status"),
         t_to=F("to_status"),
     )
 
 
-def _entry(row: dict, staff: Staff) -> TimelineEntry:
+def _entry(row: dict, staff: Staff, customer: Customer) -> TimelineEntry:
     return TimelineEntry(
         source=row["t_source"],
         pk=row["t_id"],
@@ -269,7 +276,7 @@ def _entry(row: dict, staff: Staff) -> TimelineEntry:
         request_type_name=row["t_type"],
         from_status=row["t_from"],
         to_status=row["t_to"],
-        request_visible=row["t_source"] == STEP and request_is_visible(staff, row["t_team"]),
+        request_visible=row["t_source"] == STEP and request_is_visible(staff, row, customer),
     )
 
 
@@ -319,7 +326,9 @@ def timeline_page(
     if sources:
         query = sources[0].union(*sources[1:], all=True) if len(sources) > 1 else sources[0]
         rows = list(query)
-    merged = sorted((_entry(row, staff) for row in rows), key=TimelineEntry.sort_key, reverse=True)
+    merged = sorted(
+        (_entry(row, staff, customer) for row in rows), key=TimelineEntry.sort_key, reverse=True
+    )
     shown = merged[:size]
 
     def position_after(previous, source: str):

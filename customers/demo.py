@@ -106,6 +106,13 @@ def load_customers(tenant: Tenant, bank: DemoBank) -> None:
     manager = Staff.objects.get(username=f"{bank.prefix}_manager")
     colleague = Staff.objects.get(username=f"{bank.prefix}_rm2")
     branch_codes = [code for code, _n, kind, _p, _a in bank.branches if kind == "sub_branch"]
+    # A manager's book is mostly at her own sub-branch: her customers are homed there, the
+    # colleague's (moved to him by area below) at his, and a few of hers moved house to
+    # another sub-branch and stayed with her. The pool is spread over every sub-branch.
+    own_code = _works_at(bank, "rm")
+    colleague_code = _works_at(bank, "rm2")
+    elsewhere = [code for code in branch_codes if code not in (own_code, colleague_code)]
+    elsewhere = elsewhere or [colleague_code]
     existing = set(Customer.objects.values_list("number", flat=True))
     created: list[Customer] = []
     for index in range(1, 61):
@@ -117,7 +124,9 @@ def load_customers(tenant: Tenant, bank: DemoBank) -> None:
         fields = {
             "number": number,
             "kind": Customer.Kind.CORPORATE if corporate else Customer.Kind.INDIVIDUAL,
-            "home_branch": demo_branch(bank, branch_codes[index % len(branch_codes)]),
+            "home_branch": demo_branch(
+                bank, _home_code(index, own_code, colleague_code, elsewhere, branch_codes)
+            ),
             # every fifth customer waits in the public pool
             "relationship_manager": None if index % 5 == 0 else rm,
             "tier": rng.choice(["mvc", "mgc", "ordinary", "ordinary", "ordinary", "bz"]),
@@ -171,11 +180,35 @@ def load_customers(tenant: Tenant, bank: DemoBank) -> None:
         reason="休假结束，交回原客户经理",
     )
     customers_assign(
-        customer_ids=[c.pk for c in created[40:52] if c.relationship_manager_id],
+        customer_ids=[c.pk for c in created if c.relationship_manager_id and _by_area(c)],
         relationship_manager=colleague,
         actor=manager,
         reason="按居住区域调整管户",
     )
+
+
+# Customers 41–52 with a manager were moved to the colleague by area (they live near his
+# sub-branch); every twelfth other customer of the manager lives near another sub-branch.
+COLLEAGUE_AREA = range(41, 53)
+
+
+def _by_area(customer: Customer) -> bool:
+    return int(customer.number[-6:]) in COLLEAGUE_AREA
+
+
+def _home_code(index: int, own: str, colleague: str, elsewhere: list[str], every: list[str]) -> str:
+    if index % 5 == 0:  # the pool
+        return every[index % len(every)]
+    if index in COLLEAGUE_AREA:
+        return colleague
+    if index % 12 == 1:
+        return elsewhere[(index // 12) % len(elsewhere)]
+    return own
+
+
+def _works_at(bank: DemoBank, suffix: str) -> str:
+    """The branch code of the demo staff member ``{prefix}_{suffix}``."""
+    return next(branch for who, _name, _role, branch in bank.staff if who == suffix)
 
 
 def _add_holdings_and_balances(tenant, rng, customers, products) -> None:

@@ -105,6 +105,86 @@ def search_customers(queryset: QuerySet, text: str, *, tenant_id: int) -> QueryS
     return queryset.name_starts_with(value)
 
 
+# --- a walk-in customer at the counter --------------------------------------------------
+
+WALK_IN_CARDS = 5  # an ID or mobile number is one person's, or a few of one family's
+
+
+def mask_name(name: str) -> str:
+    """A name with only its first and last characters: 何秀英 → 何*英, 张三 → 张*."""
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return f"{name[0]}*"
+    return f"{name[0]}{'*' * (len(name) - 2)}{name[-1]}"
+
+
+@dataclass(frozen=True)
+class WalkInCard:
+    """What the counter may know of a customer found by an exact ID or mobile number.
+
+    Enough to serve the person in front of the counter or send them on (who they are, to
+    whom they belong), nothing of their holdings; a link to the record only when the record
+    is in scope anyway.
+    """
+
+    pk: int
+    number: str
+    masked_name: str
+    kind_label: str
+    home_branch_name: str
+    manager_name: str | None
+    in_scope: bool
+
+
+def walk_in_lookup(staff: Staff, text: str) -> tuple[str, list[WalkInCard]]:
+    """Customers of the whole bank whose ID or mobile number is exactly ``text``.
+
+    Returns the kind of lookup (``SearchKind.ID_NUMBER`` or ``SearchKind.PHONE``) and the
+    cards, none for any other search: names, numbers and partial input stay in scope. Never
+    another bank's: the blind index is keyed by the bank and the query carries its tenant.
+    The caller records the lookup (``services.walk_in_lookup_record``) before showing it.
+    """
+    kind, value = detect_search(text)
+    assert staff.tenant_id is not None  # a bank's staff: the list is no platform page
+    rows = Customer.objects.within(staff.scope.for_exact_lookup())
+    if kind == SearchKind.PHONE:
+        rows = rows.with_phone(value, tenant_id=staff.tenant_id)
+    elif kind == SearchKind.ID_NUMBER:
+        rows = rows.with_id_number(value, tenant_id=staff.tenant_id)
+    else:
+        return kind, []
+    found = (
+        rows.select_related("home_branch", "relationship_manager")
+        .only(
+            "number",
+            "name",
+            "kind",
+            "home_branch__name",
+            "relationship_manager__name",
+        )
+        .order_by("pk")[:WALK_IN_CARDS]
+    )
+    scope = staff.scope
+    return kind, [
+        WalkInCard(
+            pk=customer.pk,
+            number=customer.number,
+            masked_name=mask_name(customer.name),
+            kind_label=customer.get_kind_display(),
+            home_branch_name=customer.home_branch.name,
+            manager_name=(
+                customer.relationship_manager.name if customer.relationship_manager else None
+            ),
+            in_scope=scope.covers_customer(
+                home_branch_id=customer.home_branch_id,
+                manager_id=customer.relationship_manager_id,
+            ),
+        )
+        for customer in found
+    ]
+
+
 # --- what staff may choose from ---------------------------------------------------------
 
 
@@ -508,7 +588,11 @@ def rm_history_panel(request, customer: Customer) -> dict:
     return {"assignments": list(assignments)}
 
 
-REVEALED_FIELD_LABELS = {"id_number": _("ID number"), "phone": _("Mobile phone number")}
+REVEALED_FIELD_LABELS = {
+    "id_number": _("ID number"),
+    "phone": _("Mobile phone number"),
+    "walk_in_lookup": _("Walk-in lookup (minimal card)"),
+}
 
 
 def audit_panel(request, customer: Customer) -> dict:

@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.audit.services import personal_data_access_record
+from crm.audit.services import personal_data_access_record, personal_data_accesses_record
 from crm.domain import DomainError
 from crm.events.services import event_record, events_record
 from crm.tenancy.context import require_tenant
@@ -23,7 +23,7 @@ from customers.models import (
     CustomerSettings,
     Product,
 )
-from customers.selectors import claims_this_month
+from customers.selectors import SearchKind, WalkInCard, claims_this_month
 
 
 class DuplicateCustomer(DomainError):
@@ -350,6 +350,31 @@ def pii_reveal(
         subject=customer, field=field, reason=reason, actor=actor, partner_name=partner
     )
     return customer.reveal(field)
+
+
+WALK_IN_LOOKUP_FIELD = "walk_in_lookup"
+
+
+def walk_in_lookup_record(*, actor: Staff, kind: str, cards: Sequence[WalkInCard]) -> None:
+    """Write down who looked up whom at the counter, one row per customer found.
+
+    ``kind`` is how (``SearchKind.ID_NUMBER`` or ``SearchKind.PHONE``); the value typed is
+    not kept: the row names the customer, which is what an auditor asks about.
+    """
+    reason = (
+        _("Walk-in lookup by exact ID number")
+        if kind == SearchKind.ID_NUMBER
+        else _("Walk-in lookup by exact mobile phone number")
+    )
+    personal_data_accesses_record(
+        # The customer as the card names them: the row needs no second read of the record.
+        accesses=[
+            (Customer(pk=card.pk, number=card.number, name=card.masked_name), WALK_IN_LOOKUP_FIELD)
+            for card in cards
+        ],
+        reason=reason,
+        actor=actor,
+    )
 
 
 def recompute_aum(customer_ids: Iterable[int]) -> None:

@@ -66,3 +66,60 @@ def test_demo_banks_have_customers_with_history_across_channels(db):
             assert {"COUNTER", "MOBILE", "PHONE", "ATM"} <= channels_used
             assert ServiceRequest.objects.open().exists()
             assert ServiceRequest.objects.overdue().exists()
+
+
+def test_the_demo_is_plausible_for_a_day_at_the_branch(db):
+    """A manager's book mostly at her sub-branch and all of it in her list; counter contacts
+    and deadlines in business hours in the bank's time; every contact by a named person or
+    a named system, never "demo"."""
+    from zoneinfo import ZoneInfo
+
+    from channels.models import Interaction, ServiceRequest, ServiceRequestStep
+    from crm.tenancy.context import tenant_context
+    from customers.models import Customer
+
+    call_command("load_demo")
+    with platform_wide():
+        tenants = list(Tenant.objects.all())
+    for tenant in tenants:
+        zone = ZoneInfo(tenant.time_zone)
+        with tenant_context(tenant):
+            prefix = next(bank.prefix for bank in DEMO_BANKS if bank.code == tenant.code)
+            rm = Staff.objects.select_related("tenant", "branch").get(username=f"{prefix}_rm")
+            book = Customer.objects.filter(relationship_manager=rm)
+            at_home = book.filter(home_branch=rm.branch_id).count()
+            assert book.count() >= 20
+            assert at_home >= 0.8 * book.count(), (at_home, book.count())
+            assert book.exclude(home_branch=rm.branch_id).exists()  # one moved house
+
+            counter = Interaction.objects.filter(channel__code="COUNTER")
+            assert counter.exists()
+            for moment, staff_id in counter.values_list("occurred_at", "staff_id"):
+                assert 9 <= moment.astimezone(zone).hour < 17, moment.astimezone(zone)
+                assert staff_id is not None
+            for due_at in ServiceRequest.objects.values_list("due_at", flat=True):
+                assert 9 <= due_at.astimezone(zone).hour < 17, due_at.astimezone(zone)
+            assert not Interaction.objects.filter(staff=None, source="demo").exists()
+            assert not ServiceRequestStep.objects.filter(staff=None, partner_name="").exists()
+            assert ServiceRequest.objects.filter(owner=rm).exists()
+
+    # The manager sees her whole book, opens her customer homed elsewhere and her requests.
+    client = Client()
+    client.post(reverse("login"), {"username": "df_rm", "password": DEMO_PASSWORD})
+    with platform_wide():
+        tenant = Tenant.objects.get(code="dongfang")
+    with tenant_context(tenant):
+        rm = Staff.objects.get(username="df_rm")
+        book = list(Customer.objects.filter(relationship_manager=rm).values_list("pk", "number"))
+        far = Customer.objects.filter(relationship_manager=rm).exclude(home_branch=rm.branch_id)
+        far_pk = far.values_list("pk", flat=True).first()
+        given = ServiceRequest.objects.filter(owner=rm).values_list("pk", "number").first()
+    listed = client.get(reverse("customers:list"), {"relationship_manager": rm.pk}).content.decode()
+    listed += client.get(reverse("customers:list")).content.decode()
+    assert len(book) <= 50  # one page of the list holds it
+    missing = [number for _pk, number in book if f'data-customer="{number}"' not in listed]
+    assert not missing, missing
+    assert client.get(reverse("customers:detail", args=[far_pk])).status_code == 200
+    assert client.get(reverse("channels:request_detail", args=[given[0]])).status_code == 200
+    mine = client.get(reverse("channels:requests"), {"tab": "mine"}).content.decode()
+    assert given[1] in mine

@@ -68,6 +68,9 @@ class ScopedQuerySet(models.QuerySet[_M]):
     scope_branch_field: str | None = None
     #: Path to the relationship manager whose book a row is in, for staff limited to theirs.
     scope_book_field: str | None = None
+    #: Path to the staff member a row is given to (a request's owner): it is in their scope
+    #: wherever its customer is homed.
+    scope_owner_field: str | None = None
     #: Path to another scoped row this one is about (a request's customer): a row is in
     #: scope only when that one is too, by that model's own declarations.
     scope_follows: str | None = None
@@ -98,24 +101,72 @@ class ScopedQuerySet(models.QuerySet[_M]):
     def scope_condition(self, scope: StaffScope, *, via: str = "") -> models.Q:
         """The rows ``scope`` covers as a condition, on this model or reached through ``via``.
 
+        ``(within the branches [and the book]) OR (one's own rows)``: one's own rows are the
+        customers one looks after and the requests given to one, wherever the customer is
+        homed, and whatever follows them (their holdings, contacts, requests). On customers
+        the OR is of two indexed columns, ``home_branch_id IN (…) OR relationship_manager_id
+        = …``, which PostgreSQL answers with a BitmapOr of both indexes.
+
         Conditions on the joined rows rather than subqueries: a subquery over every customer
         in scope could make the planner read a whole branch's customers to show one page.
         """
         prefix = f"{via}__" if via else ""
         if scope.book_of is not None and self.scope_sums_books:
             return models.Q(**{f"{prefix}pk__in": []})
+        within, limited_to_book = self._within_branches(scope, prefix)
+        own = self._own_rows(scope, prefix) if scope.own_rows_of is not None else None
+        if own is None:
+            return within
+        if limited_to_book and scope.book_of == scope.own_rows_of:
+            # Rows of one's book within the branches are one's own rows already: the
+            # smaller condition says the same and leaves the planner one index to use.
+            return own
+        return within | own
+
+    def _within_branches(self, scope: StaffScope, prefix: str) -> tuple[models.Q, bool]:
+        """Rows within the scope's branches (and its book): the condition, and whether the
+        book limited it."""
         condition = models.Q()
+        limited_to_book = False
         if scope.branch_ids is not None and self.scope_branch_field is not None:
             condition &= models.Q(**{f"{prefix}{self.scope_branch_field}__in": scope.branch_ids})
         if scope.book_of is not None and self.scope_book_field is not None:
             condition &= models.Q(**{f"{prefix}{self.scope_book_field}": scope.book_of})
-        if self.scope_follows is not None:
-            followed = self.model._meta.get_field(self.scope_follows).related_model
-            # scope_follows names a relation to a model of its own: never "self" or none.
-            followed_rows = followed._default_manager.get_queryset()  # type: ignore[union-attr]
-            assert isinstance(followed_rows, ScopedQuerySet)  # another scoped model's rows
-            condition &= followed_rows.scope_condition(scope, via=f"{prefix}{self.scope_follows}")
+            limited_to_book = True
+        followed = self._followed_rows()
+        if followed is not None:
+            more, by_book = followed._within_branches(scope, f"{prefix}{self.scope_follows}__")
+            condition &= more
+            limited_to_book = limited_to_book or by_book
+        return condition, limited_to_book
+
+    def _own_rows(self, scope: StaffScope, prefix: str) -> models.Q | None:
+        """Rows that are ``scope.own_rows_of``'s own, or None if this model has none."""
+        conditions = []
+        if self.scope_book_field is not None:
+            conditions.append(models.Q(**{f"{prefix}{self.scope_book_field}": scope.own_rows_of}))
+        if self.scope_owner_field is not None:
+            conditions.append(models.Q(**{f"{prefix}{self.scope_owner_field}": scope.own_rows_of}))
+        followed = self._followed_rows()
+        if followed is not None:
+            more = followed._own_rows(scope, f"{prefix}{self.scope_follows}__")
+            if more is not None:
+                conditions.append(more)
+        if not conditions:
+            return None
+        condition = conditions[0]
+        for more in conditions[1:]:
+            condition |= more
         return condition
+
+    def _followed_rows(self) -> ScopedQuerySet[Any] | None:
+        if self.scope_follows is None:
+            return None
+        followed = self.model._meta.get_field(self.scope_follows).related_model
+        # scope_follows names a relation to a model of its own: never "self" or none.
+        followed_rows = followed._default_manager.get_queryset()  # type: ignore[union-attr]
+        assert isinstance(followed_rows, ScopedQuerySet)  # another scoped model's rows
+        return followed_rows
 
     def for_partner(self, partner: PartnerPrincipal | None) -> Self:
         """Return every row of the partner's bank.

@@ -52,6 +52,13 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     for name in ("after", "before"):
         query.pop(name, None)
     search = (filterset.form.cleaned_data.get("q") or "") if filters_valid else ""
+    walk_in_cards: list[selectors.WalkInCard] = []
+    if page is not None and search and page.is_first and not page.customers:
+        # Nobody in scope has this exact ID or mobile number: a walk-in customer of another
+        # branch may. A minimal card, audited; names and partial input stay in scope.
+        lookup_kind, walk_in_cards = selectors.walk_in_lookup(staff, search)
+        if walk_in_cards:
+            services.walk_in_lookup_record(actor=staff, kind=lookup_kind, cards=walk_in_cards)
     context = {
         "filter_form": filterset.form,
         "order_form": order_form,
@@ -68,6 +75,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         ],
         "can_hand_over": staff.has_perm("customers.hand_over_customers"),
         "extra_columns": columns,
+        "walk_in_cards": walk_in_cards,
     }
     template = "customers/list.html#results" if fragment else "customers/list.html"
     # A fragment with errors still replaces the results, so that the errors show.

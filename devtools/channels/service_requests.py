@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import zoneinfo
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -105,7 +105,7 @@ def load_service_requests(
             else:
                 opened_at = now - sla * rng.uniform(0.05, 0.9)
             finished_at = now - (now - opened_at) * rng.uniform(0.0, 0.5)
-        opened_at = opened_at.replace(microsecond=0)
+        opened_at = _in_business_hours(opened_at, rng).replace(microsecond=0)
         finished_at = min(max(finished_at, opened_at + timedelta(minutes=5)), now)
         usual = plan.outlet_branches.get(home) or tuple(plan.counters)
         tellers = plan.tellers.get(usual[customer_id % len(usual)], ())
@@ -182,3 +182,16 @@ def load_service_requests(
     )
     context.rows["service requests"] = len(requests)
     context.rows["service request steps"] = len(steps)
+
+
+def _in_business_hours(moment: datetime, rng: random.Random) -> datetime:
+    """The latest time in business hours (09:00–16:00, the moment's own zone) not after
+    ``moment``: requests are opened while branches are open, and their deadlines (whole
+    days) fall in business hours too. Never later, so an overdue request stays overdue."""
+    if 9 <= moment.hour < 16:
+        return moment
+    day = moment.date() if moment.hour >= 16 else moment.date() - timedelta(days=1)
+    minute = rng.randrange(9 * 60, 16 * 60)
+    return moment.replace(
+        year=day.year, month=day.month, day=day.day, hour=minute // 60, minute=minute % 60
+    )

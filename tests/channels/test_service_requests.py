@@ -566,8 +566,11 @@ def test_relationship_managers_limited_to_their_book_see_only_their_customers_re
     rm = bank_a[Role.RELATIONSHIP_MANAGER]
     own = open_request(bank_a, bank_a.customer, catalog, owner=rm)
     not_theirs = CustomerFactory(home_branch=bank_a.sub_branch, name="AAA别人的客户")
-    other = open_request(bank_a, not_theirs, catalog, owner=rm)
+    other = open_request(bank_a, not_theirs, catalog, owner=bank_a[Role.TELLER])
+    # A request given to them is theirs to work on, whoever's customer it is about.
+    given = open_request(bank_a, not_theirs, catalog, owner=rm)
     client = client_for(rm)
-    assert set(rows(client.get(queue_url("mine")).content.decode())) == {own.number}
+    assert set(rows(client.get(queue_url("mine")).content.decode())) == {own.number, given.number}
     assert client.get(detail_url(own)).status_code == 200
+    assert client.get(detail_url(given)).status_code == 200
     assert client.get(detail_url(other)).status_code == 404

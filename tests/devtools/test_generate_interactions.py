@@ -1,6 +1,7 @@
 """``generate_bank --interactions-per-customer``: contacts across channels, loaded in bulk."""
 
 import re
+import zoneinfo
 from collections import Counter
 from datetime import timedelta
 from io import StringIO
@@ -180,6 +181,7 @@ def test_service_requests_open_and_overdue_with_their_steps(bank_a):
         steps = list(ServiceRequestStep.objects.order_by("request_id", "occurred_at", "id"))
     assert len(requests) >= 5
     assert overdue >= 1 and any(not request.is_closed for request in requests)
+    zone = zoneinfo.ZoneInfo(tenant().time_zone)
     by_request = {}
     for step in steps:
         by_request.setdefault(step.request_id, []).append(step)
@@ -192,6 +194,10 @@ def test_service_requests_open_and_overdue_with_their_steps(bank_a):
             assert after.to_status in ServiceRequest.TRANSITIONS[before.to_status]
         assert request.due_at > request.opened_at
         assert request.number.startswith("SR") and request.team_id
+        # Opened while branches are open, so the deadlines (whole days) fall in business
+        # hours in the bank's time, not at night.
+        for moment in (request.opened_at, request.due_at):
+            assert 9 <= moment.astimezone(zone).hour < 16, moment.astimezone(zone)
 
 
 def test_the_generated_months_are_rolled_up_as_the_nightly_job_would(bank_a):

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.urls import URLPattern, get_resolver
+from django.urls import URLPattern, get_resolver, reverse
 from django.utils import timezone
 
 from channels import selectors as channel_selectors
@@ -266,3 +266,131 @@ def test_service_requests_of_every_team_reach_the_partner(world, partner_client)
         every = set(ServiceRequest.objects.values_list("number", flat=True))
     assert {request["number"] for request in response.json()["results"]} == every
     assert len(every) == len(world.customers)
+
+
+# --- one's own rows, wherever the customer is homed --------------------------------------
+
+
+class OwnRows:
+    """A sub-branch manager's customer homed at the other branch, and a request of another
+    branch's customer given to the sub-branch's teller."""
+
+    def __init__(self, world: World):
+        bank = world.bank
+        self.world = world
+        self.rm = bank[Role.RELATIONSHIP_MANAGER]
+        self.teller = bank[Role.TELLER]
+        catalog = standard_catalog(bank.tenant)
+        with bank.scope():
+            self.far_customer = CustomerFactory(
+                home_branch=bank.other_branch,
+                relationship_manager=self.rm,
+                number=f"{bank.marker}-far",
+                phone="13900001111",
+            )
+            self.far_request = channel_services.service_request_open(
+                request_type=catalog["request_types"]["CARD_REPLACEMENT"],
+                customer=self.far_customer,
+                channel=catalog["channels"]["COUNTER"],
+                summary="异地客户补卡",
+            )
+            self.given_request = channel_services.service_request_open(
+                request_type=catalog["request_types"]["CARD_REPLACEMENT"],
+                customer=bank.other_customer,
+                channel=catalog["channels"]["COUNTER"],
+                summary="转交柜员",
+                owner=self.teller,
+            )
+            self.far_contact = Interaction.objects.create(
+                customer=self.far_customer,
+                channel=catalog["channels"]["PHONE"],
+                kind=Interaction.Kind.CALLBACK,
+                occurred_at=timezone.now(),
+                source="test",
+                external_id="far",
+            )
+
+
+@pytest.fixture
+def own_rows(world) -> OwnRows:
+    return OwnRows(world)
+
+
+def test_a_manager_sees_her_customers_homed_at_other_branches(own_rows):
+    seen = own_rows.world.seen_by(own_rows.rm)
+    assert own_rows.far_customer.number in seen["customers"]
+    assert own_rows.far_customer.number in seen["requests"]
+    assert own_rows.far_customer.pk in seen["contacts"]
+    # Her branch is still hers; the other branch's other customers are not.
+    assert own_rows.world.bank.customer.number in seen["customers"]
+    assert own_rows.world.bank.other_customer.number not in seen["customers"]
+
+
+def test_her_customer_homed_elsewhere_opens_and_is_found_by_search(own_rows, client_for):
+    client = client_for(own_rows.rm)
+    far = own_rows.far_customer
+    assert client.get(reverse("customers:detail", args=[far.pk])).status_code == 200
+    listed = client.get(reverse("customers:list"))
+    assert far.number in listed.content.decode()
+    for text in (far.number, "13900001111"):
+        found = client.get(reverse("customers:list"), {"q": text})
+        assert far.number in found.content.decode(), text
+    other = own_rows.world.bank.other_customer
+    assert client.get(reverse("customers:detail", args=[other.pk])).status_code == 404
+
+
+def test_a_request_given_to_someone_is_theirs_wherever_its_customer_is(own_rows, client_for):
+    client = client_for(own_rows.teller)
+    given = own_rows.given_request
+    detail = client.get(reverse("channels:request_detail", args=[given.pk]))
+    assert detail.status_code == 200
+    mine = client.get(reverse("channels:requests"), {"tab": "mine"})
+    assert given.number in mine.content.decode()
+    # Neither page links to the customer's record, which would answer 404.
+    customer_url = reverse("customers:detail", args=[given.customer_id])
+    assert f'href="{customer_url}"' not in detail.content.decode()
+    assert f'href="{customer_url}"' not in mine.content.decode()
+    with own_rows.world.bank.scope():
+        teller = Staff.objects.select_related("tenant", "branch").get(pk=own_rows.teller.pk)
+        mine = channel_selectors.request_queue(teller, channel_selectors.Queue.MINE)
+        assert [request.pk for request in mine] == [given.pk]
+        # The request, not its customer: the customer stays out of reach.
+        assert not Customer.objects.in_scope(teller).filter(pk=given.customer_id).exists()
+    other = own_rows.world.bank.other_customer
+    assert client.get(reverse("customers:detail", args=[other.pk])).status_code == 404
+    # Somebody else's request of the same customer stays out of reach too.
+    with own_rows.world.bank.scope():
+        others = ServiceRequest.objects.filter(customer=other).exclude(pk=given.pk).first()
+    assert client.get(reverse("channels:request_detail", args=[others.pk])).status_code == 404
+
+
+def test_the_managers_request_of_her_customer_elsewhere_opens_from_the_timeline(
+    own_rows, client_for
+):
+    client = client_for(own_rows.rm)
+    far_request = own_rows.far_request
+    assert client.get(reverse("channels:request_detail", args=[far_request.pk])).status_code == 200
+    timeline = client.get(reverse("channels:timeline", args=[own_rows.far_customer.pk]))
+    assert reverse("channels:request_detail", args=[far_request.pk]) in timeline.content.decode()
+
+
+def test_a_manager_limited_to_her_book_sees_all_of_it_and_her_requests(own_rows):
+    own_book(own_rows.world.bank)
+    bank = own_rows.world.bank
+    seen = own_rows.world.seen_by(own_rows.rm)
+    assert seen["customers"] == {bank.customer.number, own_rows.far_customer.number}
+    assert seen["requests"] == {bank.customer.number, own_rows.far_customer.number}
+    # The teller is no manager: the bank's setting does not touch her.
+    assert own_rows.world.seen_by(own_rows.teller)["customers"] >= {
+        bank.customer.number,
+        own_rows.world.pool_customer.number,
+    }
+
+
+def test_a_chosen_branch_shows_only_that_branchs_customers(own_rows):
+    bank = own_rows.world.bank
+    with bank.scope():
+        rm = Staff.objects.select_related("tenant", "branch").get(pk=own_rows.rm.pk)
+        chosen = customer_selectors.customers_for_list(rm, branch_ids=[bank.sub_branch.pk])
+        assert own_rows.far_customer not in set(chosen)
+        assert bank.customer in set(chosen)
