@@ -149,22 +149,30 @@ def test_on_a_phone_the_pool_and_the_request_queue_are_cards(page, live_server, 
 @pytest.mark.parametrize(
     "viewport", [PHONE, {"width": 1280, "height": 800}], ids=["phone", "desktop"]
 )
-def test_the_first_tab_is_a_skip_link_to_the_content_and_the_next_the_search_box(
+def test_the_first_tab_leads_into_the_search_box_and_the_second_to_the_content(
     page, live_server, bank_a, viewport
 ):
     page.set_viewport_size(viewport)
     login(page, live_server, bank_a[Role.BRANCH_MANAGER].username, TEST_PASSWORD)
     page.goto(live_server.url + reverse("customers:list"))
 
-    skip = page.get_by_test_id("skip-link")
-    assert skip.bounding_box()["width"] <= 1  # hidden until it has the focus
+    to_search = page.get_by_test_id("skip-to-search")
+    to_content = page.get_by_test_id("skip-link")
+    assert to_search.bounding_box()["width"] <= 1  # hidden until it has the focus
+    assert to_content.bounding_box()["width"] <= 1
     page.keyboard.press("Tab")
-    expect(skip).to_be_focused()
-    assert skip.bounding_box()["width"] > 50
-    expect(skip).to_be_in_viewport()
+    expect(to_search).to_be_focused()
+    assert to_search.bounding_box()["width"] > 50
+    expect(to_search).to_be_in_viewport()
+    page.keyboard.press("Tab")  # the second Tab: the skip link to the content
+    expect(to_content).to_be_focused()
+    expect(to_content).to_be_in_viewport()
     page.keyboard.press("Enter")
     expect(page.locator("main")).to_be_focused()
-    page.keyboard.press("Tab")  # the second Tab: past the whole menu, into the search box
+
+    page.reload()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # the first skip link puts the cursor in the search box
     expect(page.locator("#id_q")).to_be_focused()
     page.keyboard.type("AAA张三")
     page.keyboard.press("Enter")
