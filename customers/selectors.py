@@ -10,6 +10,7 @@ is a ``^@`` prefix on ``COLLATE "C"``, ranges are on ``bigint`` and pages are ke
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -320,6 +321,14 @@ def get_customer_or_404(staff: Staff, pk: int) -> Customer:
     return customer
 
 
+def customer_ids_in_scope(staff: Staff, ids: Iterable[int]) -> set[int]:
+    """Which of ``ids`` ``staff`` may open: rows of other pages link only to those (one query)."""
+    ids = list(ids)
+    if not ids:
+        return set()
+    return set(Customer.objects.in_scope(staff).filter(pk__in=ids).values_list("pk", flat=True))
+
+
 def customers_of_branches_in_scope(staff: Staff) -> QuerySet:
     """Customers of the staff member's branch subtree, whoever looks after them."""
     return Customer.objects.within(staff.scope.without_book())
@@ -470,13 +479,7 @@ def relationships_panel(request, customer: Customer) -> dict:
         .order_by("kind", "pk")[:HISTORY_SHOWN]
     )
     others = [relationship.other(customer) for relationship in relationships]
-    visible = set()
-    if others:
-        visible = set(
-            Customer.objects.in_scope(request.user)
-            .filter(pk__in=[other.pk for other in others])
-            .values_list("pk", flat=True)
-        )
+    visible = customer_ids_in_scope(request.user, [other.pk for other in others])
     return {
         "related": [
             RelatedCustomer(

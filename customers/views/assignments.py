@@ -119,6 +119,11 @@ def pool(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
+        # Rows link to the customer page only where the viewer may open it (a manager
+        # limited to their own book sees the pool, but not the pool customers' pages).
+        "openable": selectors.customer_ids_in_scope(
+            staff, [customer.pk for customer in page.customers] if page else []
+        ),
         "query": query.urlencode(),
         "claims": selectors.pool_claims(staff),
     }

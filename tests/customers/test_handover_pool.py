@@ -487,6 +487,30 @@ def test_relationship_managers_limited_to_their_book_still_see_the_pool(bank_a, 
         Tenant.objects.filter(pk=bank_a.tenant.pk).update(rm_scope=Tenant.RmScope.OWN_BOOK)
     response = client_for(bank_a[Role.RELATIONSHIP_MANAGER]).get(POOL)
     assert pool_numbers(response) == ["AAA0201", "AAA0202"]
+    # ...but not the pool customers' pages: their names are no links to a 404.
+    row = pool_row(response, "AAA0201")
+    assert "AAA池一" in row and detail_url(pooled["mine"]) not in row
+    assert (
+        client_for(bank_a[Role.RELATIONSHIP_MANAGER]).get(detail_url(pooled["mine"])).status_code
+        == 404
+    )
+
+
+def detail_url(customer) -> str:
+    return reverse("customers:detail", args=[customer.pk])
+
+
+def pool_row(response, number: str) -> str:
+    return response.content.decode().split(f'<tr data-customer="{number}">')[1].split("</tr>")[0]
+
+
+def test_pool_rows_link_to_the_customer_page(bank_a, pooled, client_for):
+    client = client_for(bank_a[Role.RELATIONSHIP_MANAGER])
+    response = client.get(POOL)
+    for key, number in (("mine", "AAA0201"), ("also_mine", "AAA0202")):
+        row = pool_row(response, number)
+        assert f'<a href="{detail_url(pooled[key])}">' in row
+        assert client.get(detail_url(pooled[key])).status_code == 200
 
 
 def test_claiming_takes_the_customer_into_my_book(bank_a, pooled, client_for):
