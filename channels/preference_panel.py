@@ -87,7 +87,8 @@ PREFERENCE_PANEL = Panel(
     template="channels/panels/preferences.html",
     context=preference_context,
     order=45,
-    width="col-lg-6 col-xl-4",
+    # The width of the consents panel it replaces: beside the relationships, a full row.
+    width="col-lg-6 col-xl-8",
     permission="channels.view_channelpreference",
     lazy=True,
     replaces=frozenset({"consents"}),
