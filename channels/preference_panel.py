@@ -2,7 +2,9 @@
 
 It shows the customer's preferred channel,
 contact hours and do-not-contact next to their marketing consents per channel, read the
-way ``channels.contact_policy`` applies them, in one query.
+way ``channels.contact_policy`` applies them, in one query; the consents for other purposes
+(personalised offers) follow in a second. It replaces the customers app's plain list of
+consents, which staff otherwise read twice on the same page.
 """
 
 from __future__ import annotations
@@ -61,7 +63,14 @@ def preference_context(request: HttpRequest, customer: Customer) -> dict:
     """What the panel's template needs, for the page and for the htmx swaps alike."""
     preferences = contact_policy.contact_preferences(customer)
     rows = consent_rows(preferences)
+    other_consents = (
+        Consent.objects.filter(customer=customer)
+        .exclude(purpose=Consent.Purpose.MARKETING)
+        .select_related("recorded_by")
+        .order_by("purpose", "channel")
+    )
     return {
+        "other_consents": list(other_consents),
         "preferences": preferences,
         "consent_rows": rows,
         "marketing_by": [
@@ -78,7 +87,9 @@ PREFERENCE_PANEL = Panel(
     template="channels/panels/preferences.html",
     context=preference_context,
     order=45,
-    width="col-lg-6 col-xl-4",
+    # The width of the consents panel it replaces: beside the relationships, a full row.
+    width="col-lg-6 col-xl-8",
     permission="channels.view_channelpreference",
     lazy=True,
+    replaces=frozenset({"consents"}),
 )

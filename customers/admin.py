@@ -159,7 +159,7 @@ class BalanceSnapshotAdmin(TenantScopedAdmin):
 
 @admin.register(CustomerRelationship)
 class CustomerRelationshipAdmin(TenantScopedAdmin):
-    list_display = ["from_customer", "kind", "to_customer"]
+    list_display = ["from_customer", "kind", "to_customer", "ended_on"]
     list_filter = ["kind"]
     raw_id_fields = ["from_customer", "to_customer"]
     search_fields = ["=from_customer__number", "=to_customer__number"]

@@ -32,6 +32,10 @@ class CustomersConfig(AppConfig):
             "holdings:write", _("Load customers' accounts and holdings from core banking")
         )
         register_scope("snapshots:write", _("Load customers' monthly balances from core banking"))
+        register_scope("relationships:read", _("Read the relationships between customers"))
+        register_scope(
+            "relationships:write", _("Record, correct and end relationships between customers")
+        )
         register_nav_item(
             NavItem(
                 _("Customers"), "customers:list", permission="customers.view_customer", order=10

@@ -18,7 +18,9 @@ def register() -> None:
     register_audited_model(Customer, [*CUSTOMER_SUMMARY, "address", "occupation"])
     register_audited_model(Holding, ["customer", "product", "account_number", "status", "balance"])
     register_audited_model(Consent, ["customer", "purpose", "channel", "granted", "source"])
-    register_audited_model(CustomerRelationship, ["from_customer", "kind", "to_customer", "note"])
+    register_audited_model(
+        CustomerRelationship, ["from_customer", "kind", "to_customer", "note", "ended_on"]
+    )
     register_audited_model(Product, ["code", "name", "category", "is_active"])
     register_audited_model(
         BalanceSnapshot, ["customer", "month", "deposits", "loans", "wealth", "aum"]

@@ -242,9 +242,26 @@ class Customer(TenantOwned):
         return pii.decrypt(token) if token else ""
 
 
+class CustomerRelationshipQuerySet(ScopedQuerySet):
+    def of_customer(self, customer: Customer) -> CustomerRelationshipQuerySet:
+        """The relationships ``customer`` is in, whichever way they were recorded."""
+        return self.filter(models.Q(from_customer=customer) | models.Q(to_customer=customer))
+
+    def current(self) -> CustomerRelationshipQuerySet:
+        return self.filter(ended_on__isnull=True)
+
+
+class CustomerRelationshipManager(ScopedManager.from_queryset(CustomerRelationshipQuerySet)):
+    pass
+
+
 @pghistory.track(*every_change(), meta=event_indexes("relationship_event_trail"))
 class CustomerRelationship(TenantOwned):
-    """How two customers are related, read in both directions."""
+    """How two customers are related, read in both directions.
+
+    A relationship that no longer holds is ended (``ended_on``), never deleted: who was
+    whose guarantor or legal representative, and until when, stays on record.
+    """
 
     class Kind(models.TextChoices):
         SPOUSE = "spouse", _("Spouse")
@@ -265,6 +282,8 @@ class CustomerRelationship(TenantOwned):
         Kind.GUARANTOR: _("Guaranteed party"),
         Kind.EMPLOYER: _("Employee"),
     }
+    # Kinds that read the same both ways: A is B's spouse exactly when B is A's.
+    SYMMETRIC = frozenset({Kind.SPOUSE, Kind.HOUSEHOLD})
 
     from_customer = models.ForeignKey(
         Customer,
@@ -281,14 +300,19 @@ class CustomerRelationship(TenantOwned):
     kind = models.CharField(_("relationship"), max_length=32, choices=Kind.choices)
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+
+    objects = CustomerRelationshipManager()
 
     class Meta:
         verbose_name = _("customer relationship")
         verbose_name_plural = _("customer relationships")
         constraints = [
+            # Once per pair and kind while it holds; ended ones stay beside a new one.
             models.UniqueConstraint(
                 fields=["tenant", "from_customer", "to_customer", "kind"],
-                name="customer_relationship_unique",
+                condition=models.Q(ended_on__isnull=True),
+                name="customer_relationship_current_unique",
             ),
             models.CheckConstraint(
                 condition=~models.Q(from_customer=models.F("to_customer")),
@@ -303,6 +327,10 @@ class CustomerRelationship(TenantOwned):
     def __str__(self) -> str:
         return f"{self.from_customer} – {self.get_kind_display()} – {self.to_customer}"
 
+    @property
+    def is_current(self) -> bool:
+        return self.ended_on is None
+
     def label_for(self, customer: Customer) -> str:
         """How the *other* customer relates to ``customer``."""
         if customer.pk == self.to_customer_id:
@@ -311,6 +339,16 @@ class CustomerRelationship(TenantOwned):
 
     def other(self, customer: Customer) -> Customer:
         return self.from_customer if customer.pk == self.to_customer_id else self.to_customer
+
+    def role_of_other(self, customer: Customer) -> str:
+        """The ``RelationshipRole`` the other customer has for ``customer`` (see rules)."""
+        if customer.pk == self.to_customer_id or self.kind in self.SYMMETRIC:
+            return self.kind
+        return f"{INVERSE_PREFIX}{self.kind}"
+
+
+# A role "~parent" reads the relationship from the parent's side: the other is the child.
+INVERSE_PREFIX = "~"
 
 
 @pghistory.track(*every_change(), meta=event_indexes("product_event_trail"))

@@ -35,6 +35,10 @@ class Panel:
     # Below the fold: the page draws an empty card that loads the panel when it scrolls into
     # view, so the page's first response does not pay for it.
     lazy: bool = False
+    # Keys of panels this one shows in full, so the page draws it instead of them: an app
+    # above customers may give a fuller reading of what a customers panel lists (the
+    # contact preferences read the consents), and the customer must not see it twice.
+    replaces: frozenset[str] = field(default_factory=frozenset)
 
     def visible_to(self, staff) -> bool:
         if self.permission and not staff.has_perm(self.permission):
@@ -51,14 +55,16 @@ def register_panel(panel: Panel) -> Panel:
 
 
 def panel_for(staff, key: str) -> Panel | None:
-    """The panel ``key`` if ``staff`` may see it."""
-    panel = _panels.get(key)
-    return panel if panel is not None and panel.visible_to(staff) else None
+    """The panel ``key`` if ``staff`` may see it (and no panel they see replaces it)."""
+    return next((panel for panel in panels_for(staff) if panel.key == key), None)
 
 
 def panels_for(staff) -> list[Panel]:
+    """The panels ``staff`` may see, in page order; a replaced panel gives way to its heir."""
+    visible = [panel for panel in _panels.values() if panel.visible_to(staff)]
+    replaced = {key for panel in visible for key in panel.replaces}
     return sorted(
-        (panel for panel in _panels.values() if panel.visible_to(staff)),
+        (panel for panel in visible if panel.key not in replaced),
         key=lambda panel: (panel.order, panel.key),
     )
 

@@ -121,6 +121,7 @@ def relationship_rows(customer: Customer) -> Iterable[list]:
                 relationship.label_for(customer),
                 str(relationship.other(customer)),
                 relationship.note,
+                relationship.ended_on.isoformat() if relationship.ended_on else "",
             ]
 
 
@@ -196,6 +197,7 @@ def register_customers_sections() -> None:
                 gettext_lazy("Relationship"),
                 gettext_lazy("Related customer"),
                 gettext_lazy("Note"),
+                gettext_lazy("Ended on"),
             ),
             relationship_rows,
             order=40,

@@ -48,7 +48,7 @@ from crm.domain import DomainError
 from crm.tenancy.models import Staff
 from crm.tenancy.roles import Role
 from customers import validators
-from customers.models import Customer
+from customers.models import INVERSE_PREFIX, Customer, CustomerRelationship
 
 ID_TYPES_OF_KIND = {
     Customer.Kind.INDIVIDUAL: (Customer.IdType.RESIDENT_ID, Customer.IdType.PASSPORT),
@@ -247,3 +247,138 @@ def check_manager(manager: Staff | None, *, actor: Staff | None) -> None:
         else:
             message = _("Choose an active relationship manager of your branches.")
         raise DomainError(message, field="relationship_manager")
+
+
+# --- relationships between customers ------------------------------------------------------
+#
+# The rules of a relationship, for the customer page's forms and the partner API alike
+# (``services.relationship_add``, ``relationship_correct`` and ``relationship_end`` call
+# them; pages and API only translate the ``DomainError``s):
+#
+# 1. **Two different customers of the bank**, both within the acting staff member's scope
+#    (a partner system acts for the whole bank, as in rule 6 above).
+# 2. **A kind that fits who they are**: spouses, parents and household members are people;
+#    a legal representative is a person who represents a company; a shareholder holds a
+#    company; an employer is a company employing a person. Anyone may guarantee anyone.
+# 3. **Once while it holds**: the same pair with the same kind is recorded once until it
+#    ends, read both ways for the kinds that are (spouse, household) or cannot be mutual
+#    (parent, legal representative, employer). A guarantee or a holding can go both ways
+#    (mutual guarantees, cross-holdings).
+# 4. **Ended, not deleted**, on a date not in the future (it may be before the relationship
+#    was recorded: the bank often learns of an end late); an ended relationship is history
+#    and is neither corrected nor ended again.
+
+INDIVIDUAL, CORPORATE = Customer.Kind.INDIVIDUAL, Customer.Kind.CORPORATE
+RelationshipKind = CustomerRelationship.Kind
+# (what the "from" customer must be, what the "to" customer must be); None: either.
+KIND_FITS: dict[str, tuple[str | None, str | None]] = {
+    RelationshipKind.SPOUSE: (INDIVIDUAL, INDIVIDUAL),
+    RelationshipKind.PARENT: (INDIVIDUAL, INDIVIDUAL),
+    RelationshipKind.HOUSEHOLD: (INDIVIDUAL, INDIVIDUAL),
+    RelationshipKind.LEGAL_REPRESENTATIVE: (INDIVIDUAL, CORPORATE),
+    RelationshipKind.SHAREHOLDER: (None, CORPORATE),
+    RelationshipKind.GUARANTOR: (None, None),
+    RelationshipKind.EMPLOYER: (CORPORATE, INDIVIDUAL),
+}
+MUTUAL_KINDS = frozenset({RelationshipKind.GUARANTOR, RelationshipKind.SHAREHOLDER})
+
+
+class RelationshipExists(DomainError):
+    def __init__(self, existing: CustomerRelationship):
+        super().__init__(
+            _("This relationship is already recorded: %(relationship)s")
+            % {"relationship": existing},
+            field="kind",
+        )
+        self.existing = existing
+
+
+def relationship_roles() -> list[tuple[str, str]]:
+    """What the other customer may be to this one, as form choices: each kind, then its
+    inverse (the parent's side of "parent" is "child"), once for the symmetric kinds."""
+    roles: list[tuple[str, str]] = []
+    for kind, label in RelationshipKind.choices:
+        roles.append((kind, label))
+        if kind not in CustomerRelationship.SYMMETRIC:
+            inverse = CustomerRelationship.INVERSE_LABELS[RelationshipKind(kind)]
+            roles.append((f"{INVERSE_PREFIX}{kind}", str(inverse)))
+    return roles
+
+
+def read_role(role: str, *, customer: Customer, other: Customer) -> tuple[Customer, Customer, str]:
+    """(from, to, kind) of "``other`` is ``customer``'s ``role``"."""
+    kind = role.removeprefix(INVERSE_PREFIX)
+    if kind not in RelationshipKind.values:
+        raise DomainError(_("Choose how the customers are related."), field="kind")
+    if role.startswith(INVERSE_PREFIX):
+        return customer, other, kind
+    return other, customer, kind
+
+
+def check_relationship(
+    *,
+    from_customer: Customer,
+    to_customer: Customer,
+    kind: str,
+    actor: Staff | None,
+    relationship: CustomerRelationship | None = None,
+) -> None:
+    """Refuse a relationship (a new one, or ``relationship`` corrected) that breaks rules 1–3."""
+    if from_customer.pk == to_customer.pk:
+        raise DomainError(_("A customer cannot be related to themselves."), field="to_customer")
+    if kind not in KIND_FITS:
+        raise DomainError(_("Choose how the customers are related."), field="kind")
+    if actor is not None:
+        check_pair_in_scope(
+            from_customer,
+            to_customer,
+            actor=actor,
+            field="to_customer" if relationship is None else None,
+        )
+    from_kind, to_kind = KIND_FITS[kind]
+    if (from_kind and from_customer.kind != from_kind) or (to_kind and to_customer.kind != to_kind):
+        raise DomainError(_kind_misfit_message(kind), field="kind")
+    same = CustomerRelationship.objects.current().filter(
+        from_customer=from_customer, to_customer=to_customer, kind=kind
+    )
+    if kind not in MUTUAL_KINDS:
+        same = same | CustomerRelationship.objects.current().filter(
+            from_customer=to_customer, to_customer=from_customer, kind=kind
+        )
+    if relationship is not None:
+        same = same.exclude(pk=relationship.pk)
+    existing = same.select_related("from_customer", "to_customer").first()
+    if existing is not None:
+        raise RelationshipExists(existing)
+
+
+def check_pair_in_scope(
+    first: Customer, second: Customer, *, actor: Staff, field: str | None
+) -> None:
+    """Refuse a staff member's change to a relationship with a customer they do not see."""
+    pair = {first.pk, second.pk}
+    if Customer.objects.in_scope(actor).filter(pk__in=pair).count() != len(pair):
+        raise DomainError(_("Choose a customer of your branches."), field=field)
+
+
+def _kind_misfit_message(kind: str) -> str:
+    return {
+        RelationshipKind.LEGAL_REPRESENTATIVE: _(
+            "A legal representative is a person who represents a corporate customer."
+        ),
+        RelationshipKind.SHAREHOLDER: _("A shareholder holds shares of a corporate customer."),
+        RelationshipKind.EMPLOYER: _("An employer is a corporate customer employing a person."),
+    }.get(kind, _("Spouses, parents and household members are individual customers."))
+
+
+def check_end(relationship: CustomerRelationship, ended_on: date | None) -> None:
+    """Refuse ending ``relationship`` on ``ended_on`` against rule 4."""
+    if not relationship.is_current:
+        raise DomainError(_("This relationship has already ended."))
+    if ended_on is None:
+        raise DomainError(_("Enter the date the relationship ended."), field="ended_on")
+    if ended_on > timezone.localdate():
+        raise DomainError(_("The end date cannot be in the future."), field="ended_on")
+    # Not bounded by the day it was recorded: records often learn of an end late.
+    if ended_on < validators.OLDEST_BIRTH_DATE:
+        raise DomainError(_("The end date must be after 1900."), field="ended_on")

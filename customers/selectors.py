@@ -10,11 +10,12 @@ is a ``^@`` prefix on ``COLLATE "C"``, ranges are on ``bigint`` and pages are ke
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, QuerySet, Subquery, Sum, Window
+from django.db.models import Count, F, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import Collate
 from django.http import Http404
 from django.utils import timezone
@@ -400,6 +401,14 @@ def get_customer_or_404(staff: Staff, pk: int) -> Customer:
     return customer
 
 
+def customer_ids_in_scope(staff: Staff, ids: Iterable[int]) -> set[int]:
+    """Which of ``ids`` ``staff`` may open: rows of other pages link only to those (one query)."""
+    ids = list(ids)
+    if not ids:
+        return set()
+    return set(Customer.objects.in_scope(staff).filter(pk__in=ids).values_list("pk", flat=True))
+
+
 def customers_of_branches_in_scope(staff: Staff) -> QuerySet:
     """Customers of the staff member's branch subtree, whoever looks after them."""
     return Customer.objects.within(staff.scope.without_book())
@@ -540,23 +549,22 @@ class RelatedCustomer:
     customer: Customer
     note: str
     in_scope: bool
+    relationship: CustomerRelationship
+    editable: bool  # the viewer may correct or end it (a current one, both customers seen)
 
 
 def relationships_panel(request, customer: Customer) -> dict:
-    """Relationships read from this customer's side, whichever way they were recorded."""
+    """Relationships read from this customer's side, whichever way they were recorded:
+    current ones first, then the ended ones as history (two queries)."""
+    staff = request.user
     relationships = list(
-        CustomerRelationship.objects.filter(Q(from_customer=customer) | Q(to_customer=customer))
+        CustomerRelationship.objects.of_customer(customer)
         .select_related("from_customer", "to_customer")
-        .order_by("kind", "pk")[:HISTORY_SHOWN]
+        .order_by(F("ended_on").desc(nulls_first=True), "kind", "pk")[:HISTORY_SHOWN]
     )
     others = [relationship.other(customer) for relationship in relationships]
-    visible = set()
-    if others:
-        visible = set(
-            Customer.objects.in_scope(request.user)
-            .filter(pk__in=[other.pk for other in others])
-            .values_list("pk", flat=True)
-        )
+    visible = customer_ids_in_scope(staff, [other.pk for other in others])
+    can_change = staff.has_perm("customers.change_customerrelationship")
     return {
         "related": [
             RelatedCustomer(
@@ -564,10 +572,42 @@ def relationships_panel(request, customer: Customer) -> dict:
                 customer=other,
                 note=relationship.note,
                 in_scope=other.pk in visible,
+                relationship=relationship,
+                editable=can_change and relationship.is_current and other.pk in visible,
             )
             for relationship, other in zip(relationships, others, strict=True)
-        ]
+        ],
+        "can_add": staff.has_perm("customers.add_customerrelationship"),
     }
+
+
+def relationship_of_or_404(customer: Customer, pk: int) -> CustomerRelationship:
+    """One relationship of ``customer`` (already checked to be in scope); 404 otherwise."""
+    relationship = (
+        CustomerRelationship.objects.of_customer(customer)
+        .select_related("from_customer", "to_customer")
+        .filter(pk=pk)
+        .first()
+    )
+    if relationship is None:
+        raise Http404
+    return relationship
+
+
+RELATED_CANDIDATES_SHOWN = 10
+
+
+def related_candidates(staff: Staff, customer: Customer, text: str) -> list[Customer]:
+    """Customers in ``staff``'s scope matching a search, to relate to ``customer``."""
+    if not text.strip():
+        return []
+    candidates = search_customers(
+        Customer.objects.in_scope(staff).exclude(pk=customer.pk),
+        text,
+        tenant_id=staff.tenant_id,
+    )
+    candidates = candidates.select_related("home_branch").order_by("number")
+    return list(candidates[:RELATED_CANDIDATES_SHOWN])
 
 
 def consents_panel(request, customer: Customer) -> dict:

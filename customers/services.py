@@ -326,18 +326,82 @@ def consent_record(
 
 @transaction.atomic
 def relationship_add(
-    *, from_customer: Customer, to_customer: Customer, kind: str, note: str = ""
+    *,
+    from_customer: Customer,
+    to_customer: Customer,
+    kind: str,
+    note: str = "",
+    actor: Staff | None = None,
 ) -> CustomerRelationship:
-    if from_customer.pk == to_customer.pk:
-        raise DomainError(_("A customer cannot be related to themselves."))
-    relationship, _created = CustomerRelationship.objects.get_or_create(
+    """Record that ``from_customer`` is the ``kind`` of ``to_customer`` (rules 1–3 of the
+    relationship rules in ``customers.rules``); the history trigger writes who did it."""
+    # One relationship of a pair at a time: the check and the insert must not interleave.
+    _lock_pair(from_customer, to_customer)
+    rules.check_relationship(
+        from_customer=from_customer, to_customer=to_customer, kind=kind, actor=actor
+    )
+    relationship = CustomerRelationship.objects.create(
         tenant=from_customer.tenant,
         from_customer=from_customer,
         to_customer=to_customer,
         kind=kind,
-        defaults={"note": note},
+        note=note.strip()[:200],
     )
     return relationship
+
+
+@transaction.atomic
+def relationship_correct(
+    *,
+    relationship: CustomerRelationship,
+    kind: str,
+    from_customer: Customer | None = None,
+    note: str | None = None,
+    actor: Staff | None = None,
+) -> CustomerRelationship:
+    """Correct a relationship recorded wrongly: its kind, which side is which (``from_customer``,
+    one of the two), its note. A relationship that has ended stays as it was."""
+    pair = {relationship.from_customer_id: relationship.from_customer}
+    pair[relationship.to_customer_id] = relationship.to_customer
+    source = from_customer or relationship.from_customer
+    if source.pk not in pair:
+        raise DomainError(_("A correction keeps the same two customers."), field="from_customer")
+    target = next(customer for pk, customer in pair.items() if pk != source.pk)
+    _lock_pair(source, target)
+    relationship.refresh_from_db(fields=["ended_on"])
+    if not relationship.is_current:
+        raise DomainError(_("This relationship has already ended."))
+    rules.check_relationship(
+        from_customer=source, to_customer=target, kind=kind, actor=actor, relationship=relationship
+    )
+    relationship.from_customer, relationship.to_customer, relationship.kind = source, target, kind
+    if note is not None:
+        relationship.note = note.strip()[:200]
+    relationship.save(update_fields=["from_customer", "to_customer", "kind", "note"])
+    return relationship
+
+
+@transaction.atomic
+def relationship_end(
+    *, relationship: CustomerRelationship, ended_on, actor: Staff | None = None
+) -> CustomerRelationship:
+    """End a relationship on ``ended_on``; it stays on record, read as history."""
+    _lock_pair(relationship.from_customer, relationship.to_customer)
+    relationship.refresh_from_db(fields=["ended_on"])
+    if actor is not None:
+        rules.check_pair_in_scope(
+            relationship.from_customer, relationship.to_customer, actor=actor, field=None
+        )
+    rules.check_end(relationship, ended_on)
+    relationship.ended_on = ended_on
+    relationship.save(update_fields=["ended_on"])
+    return relationship
+
+
+def _lock_pair(first: Customer, second: Customer) -> None:
+    # Both customers' rows, in id order so that two writers never wait on each other.
+    locked = Customer.objects.filter(pk__in=[first.pk, second.pk]).order_by("pk")
+    list(locked.select_for_update().values_list("pk", flat=True))
 
 
 def pii_reveal(

@@ -3,9 +3,11 @@ from rest_framework.routers import SimpleRouter
 
 from customers.api.bulk import BalanceSnapshotBulkView, HoldingBulkView
 from customers.api.customers import CustomerViewSet
+from customers.api.relationships import RelationshipViewSet
 
 router = SimpleRouter()
 router.register("customers", CustomerViewSet, basename="customer")
+router.register("relationships", RelationshipViewSet, basename="relationship")
 
 urlpatterns = [
     *router.urls,

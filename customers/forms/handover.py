@@ -71,6 +71,9 @@ class BookHandoverForm(MarksInvalidFields, forms.Form):
         max_length=300,
         error_messages={"required": _("Give a reason for the handover.")},
     )
+    # How many customers the person confirmed moving: the handover runs only when it is
+    # still the number that moves (the confirmation step shows it first).
+    confirmed_count = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def __init__(self, *args, staff: Staff, **kwargs):
         super().__init__(*args, **kwargs)

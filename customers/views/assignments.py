@@ -21,7 +21,11 @@ from customers.forms.listing import PoolForm
 @tenant_staff_required
 @permission_required("customers.hand_over_customers", raise_exception=True)
 def book_handover(request: HttpRequest) -> HttpResponse:
-    """Hand a relationship manager's whole book to a colleague or to the pool, with a reason."""
+    """Hand a relationship manager's whole book to a colleague or to the pool, with a reason.
+
+    Two steps: the form, then how many customers move to whom, to confirm once. A whole
+    book is many people's customers at once; the count must be seen before it moves.
+    """
     staff = request.user
     form = BookHandoverForm(request.POST or None, staff=staff)
     if request.method == "POST":
@@ -29,37 +33,63 @@ def book_handover(request: HttpRequest) -> HttpResponse:
             "to_manager", "invalid_choice"
         ):
             raise Http404  # a manager out of scope, or of another bank: as if unknown
-        if form.is_valid():
+        if form.is_valid() and "change" not in request.POST:
             source, target = form.cleaned_data["from_manager"], form.cleaned_data["to_manager"]
-            try:
-                moved = approvals.book_handover_or_propose(
-                    from_manager=source,
-                    to_manager=target,
-                    actor=staff,
-                    reason=form.cleaned_data["reason"],
+            size = approvals.book_size(source, actor=staff)
+            if size == 0:
+                form.add_error(
+                    "from_manager",
+                    _("%(name)s looks after no customer you see: nothing to hand over.")
+                    % {"name": source.name},
                 )
-            except DomainError as error:
-                add_to_form(form, error)
+            elif form.cleaned_data["confirmed_count"] != size:
+                # First time, or the book changed since the count was shown: show it (again).
+                context = {
+                    "form": form,
+                    "source": source,
+                    "target": target,
+                    "size": size,
+                    "changed": form.cleaned_data["confirmed_count"] is not None,
+                }
+                return render(request, "customers/handover_confirm.html", context)
             else:
-                if isinstance(moved, Proposal):  # a large book: a colleague must approve
-                    messages.info(request, _("The handover was sent for approval."))
-                    return redirect("approvals:detail", moved.pk)
-                messages.success(
-                    request,
-                    ngettext(
-                        "%(count)d customer of %(source)s handed over to %(target)s.",
-                        "%(count)d customers of %(source)s handed over to %(target)s.",
-                        moved,
-                    )
-                    % {
-                        "count": moved,
-                        "source": source.name,
-                        "target": target.name if target else _("the public pool"),
-                    },
-                )
-                return redirect("customers:handover")
+                return _book_handover_confirmed(request, form)
+        elif form.is_bound and "change" in request.POST:
+            form = BookHandoverForm(request.POST, staff=staff)  # back to the form, values kept
+            return render(request, "customers/handover.html", {"form": form})
     status = 400 if form.is_bound else 200
     return render(request, "customers/handover.html", {"form": form}, status=status)
+
+
+def _book_handover_confirmed(request: HttpRequest, form: BookHandoverForm) -> HttpResponse:
+    source, target = form.cleaned_data["from_manager"], form.cleaned_data["to_manager"]
+    try:
+        moved = approvals.book_handover_or_propose(
+            from_manager=source,
+            to_manager=target,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+    except DomainError as error:
+        add_to_form(form, error)
+        return render(request, "customers/handover.html", {"form": form}, status=400)
+    if isinstance(moved, Proposal):  # a large book: a colleague must approve
+        messages.info(request, _("The handover was sent for approval."))
+        return redirect("approvals:detail", moved.pk)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d customer of %(source)s handed over to %(target)s.",
+            "%(count)d customers of %(source)s handed over to %(target)s.",
+            moved,
+        )
+        % {
+            "count": moved,
+            "source": source.name,
+            "target": target.name if target else _("the public pool"),
+        },
+    )
+    return redirect("customers:handover")
 
 
 @tenant_staff_required
@@ -89,6 +119,11 @@ def pool(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
+        # Rows link to the customer page only where the viewer may open it (a manager
+        # limited to their own book sees the pool, but not the pool customers' pages).
+        "openable": selectors.customer_ids_in_scope(
+            staff, [customer.pk for customer in page.customers] if page else []
+        ),
         "query": query.urlencode(),
         "claims": selectors.pool_claims(staff),
     }

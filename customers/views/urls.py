@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers.views import assignments, listing, record
+from customers.views import assignments, listing, record, relationships
 
 urlpatterns = [
     path("", listing.customer_list, name="list"),
@@ -14,4 +14,19 @@ urlpatterns = [
     path("<int:pk>/panels/<slug:panel>/", record.customer_panel, name="panel"),
     path("<int:pk>/edit/", record.customer_edit, name="edit"),
     path("<int:pk>/reveal/", record.reveal, name="reveal"),
+    path(
+        "<int:pk>/relationships/new/",
+        relationships.relationship_add,
+        name="relationship_add",
+    ),
+    path(
+        "<int:pk>/relationships/<int:relationship_pk>/correct/",
+        relationships.relationship_correct,
+        name="relationship_correct",
+    ),
+    path(
+        "<int:pk>/relationships/<int:relationship_pk>/end/",
+        relationships.relationship_end,
+        name="relationship_end",
+    ),
 ]

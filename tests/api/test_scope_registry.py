@@ -13,6 +13,8 @@ EVERY_APP_SCOPE = {
     "customers:pii": "customers",
     "holdings:write": "customers",
     "snapshots:write": "customers",
+    "relationships:read": "customers",
+    "relationships:write": "customers",
     "interactions:write": "channels",
     "service_requests:read": "channels",
     "service_requests:write": "channels",

@@ -14,6 +14,7 @@ from crm.notifications.models import Notification
 from crm.tenancy.roles import Role
 from customers.models import Customer
 from tests.factories import StaffFactory
+from tests.handover import book_handover_confirmed
 
 BOOK_HANDOVER = reverse("customers:handover")
 APPROVALS = reverse("approvals:list")
@@ -32,8 +33,8 @@ def colleague(bank_a):
 @pytest.fixture
 def proposal(bank_a, colleague, client_for) -> Proposal:
     """The branch manager proposes handing the RM's book to a colleague."""
-    response = client_for(bank_a[Role.BRANCH_MANAGER]).post(
-        BOOK_HANDOVER,
+    response = book_handover_confirmed(
+        client_for(bank_a[Role.BRANCH_MANAGER]),
         {
             "from_manager": bank_a[Role.RELATIONSHIP_MANAGER].pk,
             "to_manager": colleague.pk,
@@ -147,8 +148,8 @@ def test_approval_checks_the_proposal_again_against_todays_data(bank_a, colleagu
 
 def test_a_small_handover_is_done_at_once(bank_a, colleague, client_for, settings):
     settings.LARGE_HANDOVER_SIZE = 5
-    client_for(bank_a[Role.BRANCH_MANAGER]).post(
-        BOOK_HANDOVER,
+    book_handover_confirmed(
+        client_for(bank_a[Role.BRANCH_MANAGER]),
         {
             "from_manager": bank_a[Role.RELATIONSHIP_MANAGER].pk,
             "to_manager": colleague.pk,

@@ -206,6 +206,15 @@ def test_head_office_hands_a_departed_managers_book_to_a_colleague(page, live_se
     screenshot(page, "customers-book-handover.png")
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
+    # Asked once, with how many customers move and to whom; nothing has moved yet.
+    summary = page.get_by_test_id("handover-summary")
+    expect(summary).to_contain_text("2")
+    expect(summary).to_contain_text("AAA赵六")
+    with bank_a.scope():
+        assert Customer.objects.filter(relationship_manager=colleague).count() == 0
+    screenshot(page, "customers-book-handover-confirm.png")
+    with page.expect_navigation():
+        page.get_by_test_id("confirm-handover").click()
     assert page.locator(".alert-success").count() == 1
     with bank_a.scope():
         for customer in book:

@@ -112,6 +112,25 @@ def test_panel_shows_the_preferences_next_to_the_marketing_consents(bank_a, chan
     }
     assert 'data-testid="do-not-contact"' not in panel
     assert 'data-testid="edit-preferences"' in panel
+    # The other purpose is in the same panel, with where it came from.
+    assert 'data-testid="consent-personalised_offers-sms"' in panel
+
+
+def test_consents_are_shown_once_on_the_customer_page(bank_a, channel, client_for):
+    """The contact preferences read the consents: the plain list of them gives way."""
+    customer = bank_a.customer
+    consent(bank_a, customer, "sms", True)
+    consent(bank_a, customer, "sms", True, purpose="personalised_offers")
+    for role in (Role.TELLER, Role.AUDITOR, Role.MARKETING_MANAGER):
+        page = customer_page(client_for(bank_a[role]), detail_url(customer))
+        assert page.count('data-testid="panel-contact_preferences"') == 1
+        assert 'data-testid="panel-consents"' not in page
+        assert 'data-testid="consents"' not in page
+        assert page.count('data-testid="consent-sms"') == 1
+        assert page.count('data-testid="consent-personalised_offers-sms"') == 1
+    # Nor can the replaced panel be loaded on its own.
+    response = client_for(bank_a[Role.TELLER]).get(f"{detail_url(customer)}panels/consents/")
+    assert response.status_code == 404
 
 
 def test_do_not_contact_stands_out_and_overrides_the_consents(bank_a, channel, client_for):
@@ -133,7 +152,7 @@ def test_a_customer_who_said_nothing_may_not_be_marketed_to(bank_a, channel, cli
     assert preference_of(bank_a, bank_a.customer) is None  # reading creates nothing
 
 
-def test_the_panel_adds_one_query_and_the_page_stays_within_twenty(
+def test_the_panel_adds_two_queries_and_the_page_stays_within_twenty(
     bank_a, channel, client_for, django_assert_max_num_queries
 ):
     """Counted against the page without the panel, with a preference and every consent."""
@@ -147,7 +166,8 @@ def test_the_panel_adds_one_query_and_the_page_stays_within_twenty(
             assert client.get(detail_url(customer)).status_code == 200
 
     client = client_for(bank_a[Role.RELATIONSHIP_MANAGER])
-    assert queries_added_by_panel(client, detail_url(customer), "contact_preferences") == 1
+    # The preferences and marketing consents in one query, the other consents in another.
+    assert queries_added_by_panel(client, detail_url(customer), "contact_preferences") == 2
 
 
 # --- changing them ------------------------------------------------------------------------------

@@ -186,7 +186,7 @@ def test_the_personal_data_copy_holds_the_clear_identity_and_is_logged(bank_a, e
     assert [h["Balance (CNY)"] for h in copy["holdings"]["rows"]] == ["50000.00"]
     assert copy["monthly_balances"]["rows"][0]["Month"] == "2026-01"
     assert copy["relationships"]["rows"] == [
-        {"Relationship": "Spouse", "Related customer": str(spouse), "Note": ""}
+        {"Relationship": "Spouse", "Related customer": str(spouse), "Note": "", "Ended on": ""}
     ]
     assert copy["consents"]["rows"][0]["Answer"] == "Granted"
     assert copy["relationship_managers"]["rows"][0]["Reason"] == "开户"

@@ -13,6 +13,7 @@ from crm.tenancy.models import Tenant
 from crm.tenancy.roles import Role
 from customers.models import Assignment, Customer, CustomerSettings
 from tests.factories import CustomerFactory, StaffFactory
+from tests.handover import book_handover_confirmed, confirmation_count
 
 LIST = reverse("customers:list")
 HANDOVER_SELECTED = reverse("customers:handover_selected")
@@ -160,8 +161,8 @@ def test_a_whole_book_moves_to_a_colleague_within_the_managers_scope(
 ):
     manager = bank_a[Role.BRANCH_MANAGER]
     rm = bank_a[Role.RELATIONSHIP_MANAGER]
-    response = client_for(manager).post(
-        BOOK_HANDOVER,
+    response = book_handover_confirmed(
+        client_for(manager),
         {"from_manager": rm.pk, "to_manager": colleague.pk, "reason": "AAA离职交接"},
         follow=True,
     )
@@ -177,12 +178,79 @@ def test_a_whole_book_moves_to_a_colleague_within_the_managers_scope(
 
 def test_head_office_moves_a_book_to_the_pool(bank_a, book, client_for):
     rm = bank_a[Role.RELATIONSHIP_MANAGER]
-    client_for(bank_a[Role.TENANT_ADMIN]).post(
-        BOOK_HANDOVER, {"from_manager": rm.pk, "to_manager": "", "reason": "AAA离职"}
+    book_handover_confirmed(
+        client_for(bank_a[Role.TENANT_ADMIN]),
+        {"from_manager": rm.pk, "to_manager": "", "reason": "AAA离职"},
     )
     for customer in [bank_a.customer, *book]:
         assert manager_of(bank_a, customer) is None
         assert assignments(bank_a, customer)[-1].kind == Assignment.Kind.RELEASE
+
+
+@pytest.mark.parametrize("target", ["", "pool", "COLLEAGUE"])
+def test_a_whole_book_handover_says_how_many_move_to_whom_and_asks_once(
+    target, bank_a, book, colleague, client_for
+):
+    rm = bank_a[Role.RELATIONSHIP_MANAGER]
+    client = client_for(bank_a[Role.BRANCH_MANAGER])
+    data = {
+        "from_manager": rm.pk,
+        "to_manager": colleague.pk if target == "COLLEAGUE" else target,
+        "reason": "AAA离职",
+    }
+    with translation.override("zh-hans"):
+        asked = client.post(BOOK_HANDOVER, data, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    # The branch manager sees three of the four customers: three move, and nothing yet.
+    assert confirmation_count(asked) == 3
+    summary = asked.content.decode().split('data-testid="handover-summary"')[1].split("</p>")[0]
+    assert "3" in summary and rm.name in summary
+    if target == "COLLEAGUE":
+        assert "AAA赵六" in summary
+    else:
+        assert zh("public pool") in summary or "公海" in summary
+    assert manager_of(bank_a, bank_a.customer) == rm.pk
+    assert assignments(bank_a, bank_a.customer) == []
+
+    client.post(BOOK_HANDOVER, {**data, "confirmed_count": 3})
+    expected = colleague.pk if target == "COLLEAGUE" else None
+    for customer in [bank_a.customer, book[0], book[1]]:
+        assert manager_of(bank_a, customer) == expected
+    assert manager_of(bank_a, book[2]) == rm.pk  # out of the branch manager's scope
+
+
+def test_a_book_that_changed_since_the_count_is_shown_again_not_moved(
+    bank_a, book, colleague, client_for
+):
+    rm = bank_a[Role.RELATIONSHIP_MANAGER]
+    client = client_for(bank_a[Role.BRANCH_MANAGER])
+    data = {"from_manager": rm.pk, "to_manager": "", "reason": "AAA离职"}
+    assert confirmation_count(client.post(BOOK_HANDOVER, data)) == 3
+    CustomerFactory(home_branch=bank_a.sub_branch, relationship_manager=rm, number="AAA0104")
+    again = client.post(BOOK_HANDOVER, {**data, "confirmed_count": 3})
+    assert confirmation_count(again) == 4
+    assert 'data-testid="handover-count-changed"' in again.content.decode()
+    assert manager_of(bank_a, bank_a.customer) == rm.pk
+
+
+def test_changing_a_book_handover_goes_back_to_the_filled_form(bank_a, colleague, client_for):
+    rm = bank_a[Role.RELATIONSHIP_MANAGER]
+    client = client_for(bank_a[Role.BRANCH_MANAGER])
+    data = {"from_manager": rm.pk, "to_manager": colleague.pk, "reason": "AAA离职"}
+    page = client.post(BOOK_HANDOVER, {**data, "confirmed_count": 1, "change": "1"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-testid="book-handover-form"' in html and "AAA离职" in html
+    assert lookup_of(html, "to_manager")[0] == str(colleague.pk)
+    assert manager_of(bank_a, bank_a.customer) == rm.pk
+
+
+def test_an_empty_book_is_refused_before_any_confirmation(bank_a, colleague, client_for):
+    client = client_for(bank_a[Role.BRANCH_MANAGER])
+    response = client.post(
+        BOOK_HANDOVER, {"from_manager": colleague.pk, "to_manager": "", "reason": "x"}
+    )
+    assert response.status_code == 400
+    assert 'name="confirmed_count" value=' not in response.content.decode()
 
 
 def test_a_book_cannot_go_to_the_same_manager_or_without_reason(bank_a, client_for):
@@ -295,8 +363,9 @@ def test_a_deactivated_managers_book_goes_to_a_colleague(bank_a, book, colleague
     with bank_a.scope():
         rm.is_active = False
         rm.save(update_fields=["is_active"])
-    response = client_for(bank_a[Role.TENANT_ADMIN]).post(
-        BOOK_HANDOVER, {"from_manager": rm.pk, "to_manager": colleague.pk, "reason": "AAA离职"}
+    response = book_handover_confirmed(
+        client_for(bank_a[Role.TENANT_ADMIN]),
+        {"from_manager": rm.pk, "to_manager": colleague.pk, "reason": "AAA离职"},
     )
     assert response.status_code == 302
     for customer in [bank_a.customer, *book]:
@@ -305,8 +374,9 @@ def test_a_deactivated_managers_book_goes_to_a_colleague(bank_a, book, colleague
 
 def test_the_pool_choice_moves_a_book_to_the_pool(bank_a, book, client_for):
     rm = bank_a[Role.RELATIONSHIP_MANAGER]
-    response = client_for(bank_a[Role.BRANCH_MANAGER]).post(
-        BOOK_HANDOVER, {"from_manager": rm.pk, "to_manager": "pool", "reason": "AAA离职"}
+    response = book_handover_confirmed(
+        client_for(bank_a[Role.BRANCH_MANAGER]),
+        {"from_manager": rm.pk, "to_manager": "pool", "reason": "AAA离职"},
     )
     assert response.status_code == 302
     for customer in [bank_a.customer, book[0], book[1]]:
@@ -417,6 +487,30 @@ def test_relationship_managers_limited_to_their_book_still_see_the_pool(bank_a, 
         Tenant.objects.filter(pk=bank_a.tenant.pk).update(rm_scope=Tenant.RmScope.OWN_BOOK)
     response = client_for(bank_a[Role.RELATIONSHIP_MANAGER]).get(POOL)
     assert pool_numbers(response) == ["AAA0201", "AAA0202"]
+    # ...but not the pool customers' pages: their names are no links to a 404.
+    row = pool_row(response, "AAA0201")
+    assert "AAA池一" in row and detail_url(pooled["mine"]) not in row
+    assert (
+        client_for(bank_a[Role.RELATIONSHIP_MANAGER]).get(detail_url(pooled["mine"])).status_code
+        == 404
+    )
+
+
+def detail_url(customer) -> str:
+    return reverse("customers:detail", args=[customer.pk])
+
+
+def pool_row(response, number: str) -> str:
+    return response.content.decode().split(f'<tr data-customer="{number}">')[1].split("</tr>")[0]
+
+
+def test_pool_rows_link_to_the_customer_page(bank_a, pooled, client_for):
+    client = client_for(bank_a[Role.RELATIONSHIP_MANAGER])
+    response = client.get(POOL)
+    for key, number in (("mine", "AAA0201"), ("also_mine", "AAA0202")):
+        row = pool_row(response, number)
+        assert f'<a href="{detail_url(pooled[key])}">' in row
+        assert client.get(detail_url(pooled[key])).status_code == 200
 
 
 def test_claiming_takes_the_customer_into_my_book(bank_a, pooled, client_for):

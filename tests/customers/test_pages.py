@@ -462,7 +462,8 @@ def test_customer_page_shows_header_key_figures_and_every_panel(
     assert 'data-testid="figure-deposits">50,000.00<' in page
     assert 'data-testid="figure-loans">300,000.00<' in page
     assert 'data-testid="figure-products">2<' in page
-    for key in ("holdings", "aum_trend", "relationships", "consents", "rm_history"):
+    # (the consents are read in the channels app's contact preferences, which replace them)
+    for key in ("holdings", "aum_trend", "relationships", "contact_preferences", "rm_history"):
         assert f'data-testid="panel-{key}"' in page
     assert 'data-testid="panel-audit"' not in page  # auditors only
     assert "AAA住房贷款" in page

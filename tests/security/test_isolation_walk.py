@@ -56,6 +56,14 @@ def argument_values(route, foreign: dict[str, list[int]]) -> list[dict]:
         # One row of bank B per model: whatever the route is about, one id is B's.
         candidates = sorted({pks[0] for pks in foreign.values() if pks}) or [1]
     values = []
+    if "relationship_pk" in route.arguments:
+        # A customer's relationship: bank B's customer with bank B's relationship of theirs.
+        values.append(
+            {
+                "pk": foreign["customers.customer"][0],
+                "relationship_pk": foreign["customers.customerrelationship"][0],
+            }
+        )
     for pk in candidates:
         combo = {}
         for argument in route.arguments:
@@ -100,6 +108,17 @@ def walk(client, routes, foreign, *, include):
 @pytest.fixture
 def routes():
     return list(iter_routes())
+
+
+@pytest.fixture(autouse=True)
+def foreign_relationship(bank_b):
+    """Bank B's customers are related, so that its relationship pages are walked with ids."""
+    from customers.services import relationship_add
+
+    with bank_b.scope():
+        return relationship_add(
+            from_customer=bank_b.other_customer, to_customer=bank_b.customer, kind="guarantor"
+        )
 
 
 @pytest.mark.parametrize(
