@@ -53,3 +53,37 @@ def test_a_tampered_cursor_is_a_form_error(bank_a, client_for):
         response = client.get(reverse("audit:trail"), {"after": token})
         assert response.status_code == 400
         assert 'data-testid="filter-error"' in response.content.decode()
+
+
+def test_the_default_view_and_its_pages_can_read_the_people_index(bank_a):
+    """Under row-level security a JSON test is no index condition, but the partial index
+    whose predicate the query repeats is usable: the view never reads past a job's rows."""
+    from django.db import connection
+
+    from crm.audit.selectors import TrailFilters, TrailPosition, recent_audit_entries
+
+    statements: list[str] = []
+
+    def capture(execute, sql, params, many, context):
+        if "UNION ALL" in sql or "pgh_created_at" in sql:
+            statements.append(connection.cursor().mogrify(sql, params))
+        return execute(sql, params, many, context)
+
+    import_customers(bank_a, 3, by=bank_a[Role.TENANT_ADMIN])
+    with bank_a.scope():
+        first = recent_audit_entries(tenant=bank_a.tenant, limit=2, filters=TrailFilters())
+        position = TrailPosition(first[-1].occurred_at, first[-1].table, first[-1].row_id)
+        with connection.execute_wrapper(capture):
+            recent_audit_entries(
+                tenant=bank_a.tenant, limit=2, filters=TrailFilters(position=position)
+            )
+        union = next(sql for sql in statements if "UNION ALL" in sql)
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+            cursor.execute(f"EXPLAIN {union}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            cursor.execute("RESET enable_seqscan")
+            cursor.execute("RESET enable_bitmapscan")
+    assert "customer_people" in plan, plan
+    assert "Seq Scan" not in plan, plan

@@ -26,7 +26,8 @@ def import_customers(bank, count: int, *, by) -> list[str]:
 
 
 SUBJECT = re.compile(r'data-testid="audit-subject">([^<]*)</td>')
-OLDER = re.compile(r'href="\?([^"]*)" data-testid="older-entries"')
+# The "older entries" link: the query of the next page carries the cursor.
+OLDER = re.compile(r'href="\?([^"]*\b(?:after|before)=[^"]*)"')
 
 
 def subjects(page: str) -> list[str]:
