@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import F, Func, OuterRef, Subquery, Value, Window
-from django.db.models.functions import JSONObject, Lag
+from django.db.models.functions import Collate, JSONObject, Lag
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -374,7 +374,9 @@ def _newest_event_ids(
             events.exclude(pgh_context__has_key="feed")
             .annotate(
                 audit_source=Value(index),
-                audit_table=Value(_event_model(tracked)._meta.label_lower),
+                # Byte order, as Python compares the labels when it merges the sources:
+                # a locale's collation (which may skip the dots) would order ties otherwise.
+                audit_table=Collate(Value(_event_model(tracked)._meta.label_lower), "C"),
             )
             .values_list("pgh_created_at", "audit_table", "pgh_id", "audit_source")
             .order_by()
