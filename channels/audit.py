@@ -1,12 +1,32 @@
 """Put changes of channel data in the auditors' trail."""
 
-from channels.models import ChannelPreference
+from channels.models import ChannelPreference, Interaction, ServiceRequest, ServiceRequestStep
 from crm.audit.selectors import register_audited_model
 
 
 def register() -> None:
-    """Put channel preferences in the trail (ChannelsConfig.ready() calls this)."""
+    """Put channels' audited tables in the trail (ChannelsConfig.ready() calls this)."""
     register_audited_model(
         ChannelPreference,
         ["customer", "preferred_channel", "contact_from", "contact_until", "do_not_contact"],
+        customer=["customer"],
+    )
+    # A request's status, owner and team as they change; each step adds its channel and note.
+    register_audited_model(
+        ServiceRequest,
+        ["number", "request_type", "customer", "status", "owner", "team", "due_at"],
+        customer=["customer"],
+    )
+    register_audited_model(
+        ServiceRequestStep,
+        ["request", "from_status", "to_status", "channel", "staff", "note"],
+        customer=["request__customer"],
+        subject="request",
+    )
+    # Contacts staff log in the CRM (the model's triggers leave partner feeds' rows out).
+    register_audited_model(
+        Interaction,
+        ["customer", "channel", "kind", "direction", "occurred_at", "staff", "summary", "outcome"],
+        customer=["customer"],
+        subject="customer",
     )

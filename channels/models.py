@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pghistory
+import pgtrigger
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -112,6 +113,17 @@ class InteractionQuerySet(ScopedQuerySet):
     scope_follows = "customer"
 
 
+# Contacts that staff log in the CRM (no source system id) are audited; the millions a
+# partner feed loads are recorded once per batch in the audit's feed batches instead.
+_LOGGED_HERE = {"new": pgtrigger.Q(new__external_id=""), "old": pgtrigger.Q(old__external_id="")}
+
+
+@pghistory.track(
+    pghistory.InsertEvent(condition=_LOGGED_HERE["new"]),
+    pghistory.UpdateEvent(condition=_LOGGED_HERE["new"]),
+    pghistory.DeleteEvent(condition=_LOGGED_HERE["old"]),
+    meta=event_indexes("interaction_event_trail"),
+)
 class Interaction(TenantOwned):
     """One contact with one customer in one channel.
 
@@ -382,6 +394,8 @@ class ServiceRequest(TenantOwned):
         return self.TRANSITIONS[self.Status(self.status)]
 
 
+# Steps are written once and never changed: their insert is the audited event.
+@pghistory.track(pghistory.InsertEvent(), meta=event_indexes("request_step_event_trail"))
 class ServiceRequestStep(TenantOwned):
     """One move of a request, in the channel where it happened."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -11,12 +11,19 @@ from typing import Any
 from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import F, Func, OuterRef, Subquery, Value, Window
-from django.db.models.functions import JSONObject, Lag
+from django.db.models.functions import Collate, JSONObject, Lag
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.audit.models import FeedBatch, LoginEvent, PersonalDataAccess
-from crm.tenancy.models import Branch, PartnerApplication, Staff, StaffRole, Tenant
+from crm.tenancy.models import (
+    BY_PEOPLE,
+    Branch,
+    PartnerApplication,
+    Staff,
+    StaffRole,
+    Tenant,
+)
 from crm.tenancy.roles import Role
 
 EVENT_LABELS = {
@@ -38,21 +45,145 @@ AUDITED_FIELDS: dict[type[models.Model], list[str]] = {
 }
 
 
-def register_audited_model(model: type[models.Model], fields: list[str]) -> None:
-    """Let another app put a tracked model's changes in the auditors' trail."""
+# The event columns (paths from the event) that hold the customer a tracked model's row is
+# about: the trail's customer filter reads them. Models absent here concern no customer.
+CUSTOMER_PATHS: dict[type[models.Model], list[str]] = {}
+
+# The relation whose row names an event in the trail (a step by its request), by model.
+SUBJECT_FIELDS: dict[type[models.Model], str] = {}
+
+# Finds the customer an auditor names in the trail's filter (customers registers it: crm
+# knows no customer model). Given the auditor and what they typed; None if none matches.
+CustomerLookup = Callable[[Staff, str], models.Model | None]
+_customer_lookups: list[CustomerLookup] = []
+
+
+def register_audited_model(
+    model: type[models.Model],
+    fields: list[str],
+    *,
+    customer: Sequence[str] = (),
+    subject: str = "",
+) -> None:
+    """Let another app put a tracked model's changes in the auditors' trail.
+
+    ``customer`` names the event columns that hold the customer the row is about ("pgh_obj"
+    for the customer itself, "request__customer" through a relation); ``subject`` a relation
+    field (one of ``fields``) whose row names the entry.
+    """
     AUDITED_FIELDS[model] = fields
+    if customer:
+        CUSTOMER_PATHS[model] = list(customer)
+    if subject:
+        SUBJECT_FIELDS[model] = subject
+
+
+def register_customer_lookup(lookup: CustomerLookup) -> None:
+    """Let the customers app resolve the trail's customer filter."""
+    _customer_lookups[:] = [lookup]
+
+
+def find_customer(staff: Staff, text: str) -> models.Model | None:
+    """The customer ``staff`` names with ``text`` in the trail's filter, if any."""
+    for lookup in _customer_lookups:
+        return lookup(staff, text)
+    return None
+
+
+def customer_filter_available() -> bool:
+    return bool(_customer_lookups)
+
+
+def record_type_choices() -> list[tuple[str, str]]:
+    """The audited kinds of record, by label ("customers.customer"), for the trail's filter."""
+    choices = [(m._meta.label_lower, str(m._meta.verbose_name_plural)) for m in AUDITED_FIELDS]
+    return sorted(choices, key=lambda choice: choice[1])
+
+
+def audited_model(label: str) -> type[models.Model] | None:
+    for model in AUDITED_FIELDS:
+        if model._meta.label_lower == label:
+            return model
+    return None
+
+
+@dataclass(frozen=True)
+class TrailPosition:
+    """Where a page of the trail ends: its last entry's (time, table, id).
+
+    Entries are ordered newest first by that triple: the events of one transaction share
+    their time (an import of 1,440 rows), and ids of different tables may be equal, so
+    neither time alone nor (time, id) is a position.
+    """
+
+    occurred_at: datetime
+    table: str
+    row_id: int
 
 
 @dataclass
 class AuditEntry:
     occurred_at: datetime
-    category: str  # "change" or "login"
+    category: str  # "change", "login", "access" or "feed"
     action: str
     subject_type: str
     subject: str
     actor: str
     source: str = ""
     changes: list[tuple[str, str, str]] = field(default_factory=list)
+    table: str = ""  # label of the table the entry comes from ("audit.loginevent")
+    row_id: int = 0
+
+    @property
+    def position(self) -> TrailPosition:
+        return TrailPosition(self.occurred_at, self.table, self.row_id)
+
+
+@dataclass
+class TrailFilters:
+    """What the auditor narrowed the trail to; the empty filter is the default view."""
+
+    category: str = ""
+    after: datetime | None = None
+    before: datetime | None = None  # exclusive bound of the date filter
+    position: TrailPosition | None = None  # show what comes after this entry
+    staff: Staff | None = None  # who acted
+    customer: models.Model | None = None  # whom the record is about
+    record_type: str = ""  # a tracked model's label
+    include_system: bool = False  # jobs' rows (no person, no partner) too
+
+
+def _after_position(
+    table: str, position: TrailPosition | None, *, time: str, row_id: str
+) -> models.Q:
+    """The rows of ``table`` that come after ``position`` in the trail's order.
+
+    Spelt so that an index on (tenant, time, id) serves it: a bound on the time, then the
+    id among the rows sharing the position's time.
+    """
+    if position is None:
+        return models.Q()
+    at = position.occurred_at
+    if table > position.table:  # at equal times this table's rows come before the position's
+        return models.Q(**{f"{time}__lt": at})
+    if table < position.table:
+        return models.Q(**{f"{time}__lte": at})
+    return models.Q(**{f"{time}__lte": at}) & (
+        models.Q(**{f"{time}__lt": at}) | models.Q(**{f"{row_id}__lt": position.row_id})
+    )
+
+
+def _in_dates(filters: TrailFilters, time: str) -> models.Q:
+    condition = models.Q()
+    if filters.after is not None:
+        condition &= models.Q(**{f"{time}__gte": filters.after})
+    if filters.before is not None:
+        condition &= models.Q(**{f"{time}__lt": filters.before})
+    return condition
+
+
+def _newest_first(entry: AuditEntry) -> tuple[datetime, str, int]:
+    return entry.occurred_at, entry.table, entry.row_id
 
 
 # pghistory.track() makes each tracked model's event model at run time: mypy sees no class
@@ -179,49 +310,84 @@ def _subject(event: Any, tracked: type[models.Model], related: RelatedNames) -> 
         staff = related.get((Staff, event.staff_id), f"#{event.staff_id}")
         role = related.get((event._meta.get_field("group").related_model, event.group_id), "")
         return f"{staff} – {role}"
-    for attribute in ("name", "username", "code"):
+    if tracked in SUBJECT_FIELDS:
+        relation = event._meta.get_field(SUBJECT_FIELDS[tracked])
+        value = getattr(event, relation.attname)
+        return related.get((relation.related_model, value), f"#{value}")
+    for attribute in ("name", "username", "number", "code"):
         value = getattr(event, attribute, None)
         if value:
             return str(value)
     return f"#{event.pgh_obj_id}"
 
 
-def _tenant_events(
-    tracked: type[models.Model],
-    tenant: Tenant,
-    *,
-    before: datetime | None,
-    after: datetime | None,
-) -> models.QuerySet[Any]:
+def _tenant_events(tracked: type[models.Model], tenant: Tenant) -> models.QuerySet[Any]:
     event_model = _event_model(tracked)
     column = "pgh_obj_id" if tracked is Tenant else "tenant_id"
     events: models.QuerySet[Any] = event_model.objects.filter(**{column: tenant.pk})
-    if before is not None:
-        events = events.filter(pgh_created_at__lt=before)
-    if after is not None:
-        events = events.filter(pgh_created_at__gte=after)
+    return events
+
+
+def _trail_events(
+    tracked: type[models.Model], tenant: Tenant, filters: TrailFilters
+) -> models.QuerySet[Any] | None:
+    """The events of ``tracked`` that the filters keep; None if they keep none of its rows."""
+    table = _event_model(tracked)._meta.label_lower
+    events = _tenant_events(tracked, tenant).filter(
+        _after_position(table, filters.position, time="pgh_created_at", row_id="pgh_id"),
+        _in_dates(filters, "pgh_created_at"),
+    )
+    if filters.customer is not None:
+        paths = CUSTOMER_PATHS.get(tracked)
+        if not paths:
+            return None
+        about = models.Q()
+        for path in paths:
+            about |= models.Q(**{path: filters.customer.pk})
+        events = events.filter(about)
+    if filters.staff is not None or not filters.include_system:
+        # Word for word the predicate of the event tables' partial index (event_indexes).
+        events = events.filter(BY_PEOPLE)
+    if filters.staff is not None:
+        events = events.filter(pgh_context__staff_id=filters.staff.pk)
     return events
 
 
 def _newest_event_ids(
-    tenant: Tenant, *, limit: int, before: datetime | None, after: datetime | None
+    tenant: Tenant, filters: TrailFilters, *, limit: int
 ) -> dict[type[models.Model], list[int]]:
     """One query over every audited event table: the ids of the newest ``limit`` events."""
-    tracked_models = list(AUDITED_FIELDS)
+    tracked_models = [
+        tracked
+        for tracked in AUDITED_FIELDS
+        if not filters.record_type or tracked._meta.label_lower == filters.record_type
+    ]
     # Rows written by partner feeds are left to the feed's batch record (feed_entries): a
     # nightly load must not push the staff's changes off the trail. A record's own
     # history (object_history) still shows them.
-    parts = [
-        _tenant_events(tracked, tenant, before=before, after=after)
-        .exclude(pgh_context__has_key="feed")
-        .annotate(audit_source=Value(index))
-        .values_list("pgh_created_at", "pgh_id", "audit_source")
-        .order_by()
-        for index, tracked in enumerate(tracked_models)
-    ]
-    union = parts[0].union(*parts[1:], all=True).order_by("-pgh_created_at", "-pgh_id")[:limit]
+    parts = []
+    for index, tracked in enumerate(tracked_models):
+        events = _trail_events(tracked, tenant, filters)
+        if events is None:
+            continue
+        parts.append(
+            events.exclude(pgh_context__has_key="feed")
+            .annotate(
+                audit_source=Value(index),
+                # Byte order, as Python compares the labels when it merges the sources:
+                # a locale's collation (which may skip the dots) would order ties otherwise.
+                audit_table=Collate(Value(_event_model(tracked)._meta.label_lower), "C"),
+            )
+            .values_list("pgh_created_at", "audit_table", "pgh_id", "audit_source")
+            .order_by()
+        )
+    if not parts:
+        return {}
+    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     newest: dict[type[models.Model], list[int]] = defaultdict(list)
-    for _created, pgh_id, source in union:
+    for _created, _table, pgh_id, source in union.order_by(
+        "-pgh_created_at", "-audit_table", "-pgh_id"
+    )[:limit]:
         newest[tracked_models[source]].append(pgh_id)
     return newest
 
@@ -261,6 +427,8 @@ def _entries(
         actor, source = _actor(event.pgh_context)
         entries.append(
             AuditEntry(
+                table=event._meta.label_lower,
+                row_id=event.pgh_id,
                 occurred_at=event.pgh_created_at,
                 category="change",
                 action=str(EVENT_LABELS.get(event.pgh_label, event.pgh_label)),
@@ -274,9 +442,8 @@ def _entries(
     return entries
 
 
-def _events_of(
-    tracked: type[models.Model], ids: list[int] | models.QuerySet[Any, Any], *, tenant: Tenant
-) -> list[AuditEntry]:
+def _events_with_previous(tracked: type[models.Model], ids: list[int]) -> tuple[list[Any], Any]:
+    """The events ``ids`` of ``tracked`` and, by id, the event before each (two queries)."""
     event_model = _event_model(tracked)
     previous = event_model.objects.filter(
         pgh_obj_id=OuterRef("pgh_obj_id"), pgh_id__lt=OuterRef("pgh_id")
@@ -288,16 +455,36 @@ def _events_of(
     )
     previous_ids = [e.previous_id for e in events if e.previous_id]
     previous_by_id = event_model.objects.in_bulk(previous_ids) if previous_ids else {}
-    fields = _audited_fields(tracked)
-    related = _related_names(_related_ids([*events, *previous_by_id.values()], fields), tenant)
+    return events, previous_by_id
 
-    def before(event: Any) -> Before:
-        previous_event = previous_by_id.get(event.previous_id)
-        if previous_event is None:
-            return None
-        return {f.attname: getattr(previous_event, f.attname) for f in fields}
 
-    return _entries(tracked, [(event, before(event)) for event in events], fields, related)
+def _events_of(newest: dict[type[models.Model], list[int]], *, tenant: Tenant) -> list[AuditEntry]:
+    """The entries of the events ``newest`` names, by model.
+
+    Two queries per model on the page, and one for the names of every row they point to
+    (staff, branches, customers, requests), whatever the models.
+    """
+    read = {tracked: _events_with_previous(tracked, ids) for tracked, ids in newest.items()}
+    wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
+    for tracked, (events, previous_by_id) in read.items():
+        found = _related_ids([*events, *previous_by_id.values()], _audited_fields(tracked))
+        for model, ids in found.items():
+            wanted[model] |= ids
+    related = _related_names(wanted, tenant)
+    entries: list[AuditEntry] = []
+    for tracked, (events, previous_by_id) in read.items():
+        fields = _audited_fields(tracked)
+
+        def before(
+            event: Any, previous_by_id: Any = previous_by_id, fields: Any = fields
+        ) -> Before:
+            previous_event = previous_by_id.get(event.previous_id)
+            if previous_event is None:
+                return None
+            return {f.attname: getattr(previous_event, f.attname) for f in fields}
+
+        entries += _entries(tracked, [(event, before(event)) for event in events], fields, related)
+    return entries
 
 
 # Annotations that carry an event's predecessor into the event's own row.
@@ -323,25 +510,30 @@ def _with_predecessors(events: models.QuerySet[Any], fields: list[Any]) -> model
 
 
 def change_entries(
-    tenant: Tenant, *, limit: int, before: datetime | None = None, after: datetime | None = None
+    tenant: Tenant, filters: TrailFilters | None = None, *, limit: int
 ) -> list[AuditEntry]:
-    entries: list[AuditEntry] = []
-    newest = _newest_event_ids(tenant, limit=limit, before=before, after=after)
-    for tracked, ids in newest.items():
-        entries += _events_of(tracked, ids, tenant=tenant)
-    return entries
+    filters = filters or TrailFilters()
+    return _events_of(_newest_event_ids(tenant, filters, limit=limit), tenant=tenant)
 
 
 def login_entries(
-    tenant: Tenant, *, limit: int, before: datetime | None = None, after: datetime | None = None
+    tenant: Tenant, filters: TrailFilters | None = None, *, limit: int
 ) -> list[AuditEntry]:
-    events = LoginEvent.objects.filter(tenant_id=tenant.pk)
-    if before is not None:
-        events = events.filter(occurred_at__lt=before)
-    if after is not None:
-        events = events.filter(occurred_at__gte=after)
+    filters = filters or TrailFilters()
+    if filters.customer is not None or filters.record_type:
+        return []
+    table = LoginEvent._meta.label_lower
+    events = LoginEvent.objects.filter(
+        _after_position(table, filters.position, time="occurred_at", row_id="id"),
+        _in_dates(filters, "occurred_at"),
+        tenant_id=tenant.pk,
+    )
+    if filters.staff is not None:
+        events = events.filter(staff_id=filters.staff.pk)
     return [
         AuditEntry(
+            table=table,
+            row_id=event.pk,
             occurred_at=event.occurred_at,
             category="login",
             action=event.get_kind_display(),
@@ -350,20 +542,32 @@ def login_entries(
             actor=event.username,
             source=event.ip_address or "",
         )
-        for event in events.order_by("-occurred_at")[:limit]
+        for event in events.order_by("-occurred_at", "-id")[:limit]
     ]
 
 
 def access_entries(
-    tenant: Tenant, *, limit: int, before: datetime | None = None, after: datetime | None = None
+    tenant: Tenant, filters: TrailFilters | None = None, *, limit: int
 ) -> list[AuditEntry]:
-    accesses = PersonalDataAccess.objects.filter(tenant_id=tenant.pk).select_related("staff")
-    if before is not None:
-        accesses = accesses.filter(accessed_at__lt=before)
-    if after is not None:
-        accesses = accesses.filter(accessed_at__gte=after)
+    filters = filters or TrailFilters()
+    table = PersonalDataAccess._meta.label_lower
+    accesses = PersonalDataAccess.objects.filter(
+        _after_position(table, filters.position, time="accessed_at", row_id="id"),
+        _in_dates(filters, "accessed_at"),
+        tenant_id=tenant.pk,
+    ).select_related("staff")
+    if filters.staff is not None:
+        accesses = accesses.filter(staff_id=filters.staff.pk)
+    if filters.customer is not None:
+        accesses = accesses.filter(
+            subject_type=filters.customer._meta.label_lower, subject_id=filters.customer.pk
+        )
+    if filters.record_type:
+        accesses = accesses.filter(subject_type=filters.record_type)
     return [
         AuditEntry(
+            table=table,
+            row_id=access.pk,
             occurred_at=access.accessed_at,
             category="access",
             action=str(_("Viewed personal data")),
@@ -373,20 +577,26 @@ def access_entries(
             source="",
             changes=[(str(_("reason")), "", access.reason)],
         )
-        for access in accesses.order_by("-accessed_at")[:limit]
+        for access in accesses.order_by("-accessed_at", "-id")[:limit]
     ]
 
 
 def feed_entries(
-    tenant: Tenant, *, limit: int, before: datetime | None = None, after: datetime | None = None
+    tenant: Tenant, filters: TrailFilters | None = None, *, limit: int
 ) -> list[AuditEntry]:
-    batches = FeedBatch.objects.filter(tenant_id=tenant.pk)
-    if before is not None:
-        batches = batches.filter(received_at__lt=before)
-    if after is not None:
-        batches = batches.filter(received_at__gte=after)
+    filters = filters or TrailFilters()
+    if filters.staff is not None or filters.customer is not None or filters.record_type:
+        return []  # a batch is a partner's, about many customers
+    table = FeedBatch._meta.label_lower
+    batches = FeedBatch.objects.filter(
+        _after_position(table, filters.position, time="received_at", row_id="id"),
+        _in_dates(filters, "received_at"),
+        tenant_id=tenant.pk,
+    )
     return [
         AuditEntry(
+            table=table,
+            row_id=batch.pk,
             occurred_at=batch.received_at,
             category="feed",
             action=str(
@@ -405,29 +615,32 @@ def feed_entries(
                 (str(_("items at fault")), "", str(batch.refused)),
             ],
         )
-        for batch in batches.order_by("-received_at")[:limit]
+        for batch in batches.order_by("-received_at", "-id")[:limit]
     ]
 
 
+_SOURCES = {
+    "change": change_entries,
+    "login": login_entries,
+    "access": access_entries,
+    "feed": feed_entries,
+}
+
+
 def recent_audit_entries(
-    *,
-    tenant: Tenant,
-    limit: int = 50,
-    category: str = "",
-    before: datetime | None = None,
-    after: datetime | None = None,
+    *, tenant: Tenant, limit: int = 50, filters: TrailFilters | None = None
 ) -> list[AuditEntry]:
-    """Return the newest entries of the tenant's trail, newest first."""
+    """Return the newest entries of the tenant's trail that the filters keep, newest first.
+
+    Each source gives its ``limit`` newest after the filters' position; merged, the first
+    ``limit`` of them are the trail's next page.
+    """
+    filters = filters or TrailFilters()
     entries: list[AuditEntry] = []
-    if category in ("", "change"):
-        entries += change_entries(tenant, limit=limit, before=before, after=after)
-    if category in ("", "login"):
-        entries += login_entries(tenant, limit=limit, before=before, after=after)
-    if category in ("", "access"):
-        entries += access_entries(tenant, limit=limit, before=before, after=after)
-    if category in ("", "feed"):
-        entries += feed_entries(tenant, limit=limit, before=before, after=after)
-    entries.sort(key=lambda entry: entry.occurred_at, reverse=True)
+    for category, source in _SOURCES.items():
+        if filters.category in ("", category):
+            entries += source(tenant, filters, limit=limit)
+    entries.sort(key=_newest_first, reverse=True)
     return entries[:limit]
 
 
@@ -442,7 +655,7 @@ def object_history(
     fields = _audited_fields(tracked)
     events = list(
         _with_predecessors(
-            _tenant_events(tracked, tenant, before=None, after=None).filter(pgh_obj_id=object_id),
+            _tenant_events(tracked, tenant).filter(pgh_obj_id=object_id),
             fields,
         ).order_by("-pgh_id")[:limit]
     )

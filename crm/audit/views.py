@@ -1,4 +1,4 @@
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django import forms
@@ -8,14 +8,44 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.audit.selectors import recent_audit_entries
+from crm.audit.selectors import (
+    TrailFilters,
+    TrailPosition,
+    customer_filter_available,
+    find_customer,
+    recent_audit_entries,
+    record_type_choices,
+)
+from crm.forms import MarksInvalidFields, bootstrap
 from crm.http import StaffRequest
+from crm.paging import InvalidCursor, decode_cursor, encode_cursor
 from crm.tenancy.decorators import tenant_staff_required
+from crm.tenancy.models import Staff
 
 PAGE_SIZE = 50
+CURSOR_TAG = "audit"
 
 
-class AuditFilterForm(forms.Form):
+def trail_cursor(position: TrailPosition) -> str:
+    """An opaque, URL-safe token for "the entries after this one"."""
+    return encode_cursor(
+        [CURSOR_TAG, position.occurred_at.isoformat(), position.table, position.row_id]
+    )
+
+
+def trail_position(token: str) -> TrailPosition:
+    values = decode_cursor(token, CURSOR_TAG)
+    try:
+        occurred_at_text, table, row_id = values
+        occurred_at = datetime.fromisoformat(occurred_at_text)
+    except (TypeError, ValueError) as error:
+        raise InvalidCursor(token) from error
+    if occurred_at.tzinfo is None or not isinstance(table, str) or type(row_id) is not int:
+        raise InvalidCursor(token)
+    return TrailPosition(occurred_at, table, row_id)
+
+
+class AuditFilterForm(MarksInvalidFields, forms.Form):
     category = forms.ChoiceField(
         label=_("Show"),
         required=False,
@@ -27,13 +57,61 @@ class AuditFilterForm(forms.Form):
             ("feed", _("Partner feeds")),
         ],
     )
+    record_type = forms.ChoiceField(label=_("Record type"), required=False)
+    staff = forms.CharField(
+        label=_("Staff member (username)"), required=False, max_length=150, strip=True
+    )
+    customer = forms.CharField(
+        label=_("Customer number"), required=False, max_length=32, strip=True
+    )
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput({"type": "date"})
     )
     date_to = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput({"type": "date"})
     )
-    before = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    include_system = forms.BooleanField(label=_("Include system jobs"), required=False)
+    after = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, auditor: Staff, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.auditor = auditor
+        record_type = self.fields["record_type"]
+        assert isinstance(record_type, forms.ChoiceField)
+        record_type.choices = [("", _("Any")), *record_type_choices()]
+        if not customer_filter_available():
+            del self.fields["customer"]
+        bootstrap(self)
+
+    def clean_staff(self) -> Staff | None:
+        username = self.cleaned_data.get("staff")
+        if not username:
+            return None
+        tenant = self.auditor.tenant
+        staff = Staff.objects.filter(tenant=tenant, username=username).first() if tenant else None
+        if staff is None:
+            raise forms.ValidationError(_("No staff member of this bank has this username."))
+        return staff
+
+    def clean_customer(self) -> Any:
+        number = self.cleaned_data.get("customer")
+        if not number:
+            return None
+        customer = find_customer(self.auditor, number)
+        if customer is None:
+            raise forms.ValidationError(_("No customer you may see has this number."))
+        return customer
+
+    def clean_after(self) -> TrailPosition | None:
+        token = self.cleaned_data.get("after")
+        if not token:
+            return None
+        try:
+            return trail_position(token)
+        except InvalidCursor:
+            raise forms.ValidationError(
+                _("This link to older entries is not valid; start from the newest.")
+            ) from None
 
     def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
@@ -46,40 +124,42 @@ class AuditFilterForm(forms.Form):
             raise forms.ValidationError(_("The start date is after the end date."))
         return cleaned
 
+    def trail_filters(self) -> TrailFilters:
+        data = self.cleaned_data
+        tz = timezone.get_current_timezone()
+        filters = TrailFilters(
+            category=data.get("category") or "",
+            position=data.get("after"),
+            staff=data.get("staff"),
+            customer=data.get("customer"),
+            record_type=data.get("record_type") or "",
+            include_system=bool(data.get("include_system")),
+        )
+        if data.get("date_from"):
+            filters.after = datetime.combine(data["date_from"], time.min, tzinfo=tz)
+        if data.get("date_to"):
+            next_day = data["date_to"] + timedelta(days=1)
+            filters.before = datetime.combine(next_day, time.min, tzinfo=tz)
+        return filters
+
 
 @tenant_staff_required
 @permission_required("audit.view_audit_trail", raise_exception=True)
 def trail(request: StaffRequest) -> HttpResponse:
     """The tenant's audit trail for its auditors: who changed what, who logged in."""
-    form = AuditFilterForm(request.GET or None)
-    entries = []
-    next_before = None
-    if form.is_bound and not form.is_valid():
+    form = AuditFilterForm(request.GET, auditor=request.user)
+    if not form.is_valid():
         return render(request, "audit/trail.html", {"form": form, "entries": []}, status=400)
-    filters = form.cleaned_data if form.is_bound else {}
-    tz = timezone.get_current_timezone()
-    after = before = None
-    if filters.get("date_from"):
-        after = datetime.combine(filters["date_from"], time.min, tzinfo=tz)
-    if filters.get("date_to"):
-        before = datetime.combine(filters["date_to"], time.max, tzinfo=tz)
-    if filters.get("before"):
-        before = min(filter(None, [before, filters["before"]]))
     assert request.user.tenant is not None  # tenant_staff_required
     entries = recent_audit_entries(
-        tenant=request.user.tenant,
-        limit=PAGE_SIZE + 1,
-        category=filters.get("category", ""),
-        before=before,
-        after=after,
+        tenant=request.user.tenant, limit=PAGE_SIZE + 1, filters=form.trail_filters()
     )
+    older_query = None
     if len(entries) > PAGE_SIZE:
         entries = entries[:PAGE_SIZE]
-        next_before = entries[-1].occurred_at
-    query = request.GET.copy()
-    query.pop("before", None)
+        query = request.GET.copy()
+        query["after"] = trail_cursor(entries[-1].position)
+        older_query = query.urlencode()
     return render(
-        request,
-        "audit/trail.html",
-        {"form": form, "entries": entries, "next_before": next_before, "query": query.urlencode()},
+        request, "audit/trail.html", {"form": form, "entries": entries, "older_query": older_query}
     )
