@@ -17,6 +17,7 @@ class ChannelsConfig(AppConfig):
             panels,
             personal_data,
             preference_panel,
+            search,
             widgets,
         )
         from crm.api.scopes import register_scope
@@ -24,11 +25,13 @@ class ChannelsConfig(AppConfig):
         from crm.shell.navigation import NavItem, register_nav_item
         from customers.handover import register_handover_participant
         from customers.panels import register_panel
+        from customers.search_providers import register_search_provider
 
         audit.register()
         widgets.register()
         personal_data.register()
         list_columns.register()
+        register_search_provider(search.SERVICE_REQUESTS)
         register_handover_participant("service_requests", handover.move_open_requests)
         register_panel(panels.TIMELINE_PANEL)
         register_panel(preference_panel.PREFERENCE_PANEL)
