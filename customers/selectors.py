@@ -422,6 +422,21 @@ def _merged_alternatives(
     stops after a page: the keys of the page are the first of their UNION, and the page's
     rows are then read by id (one query more).
     """
+    ids = [
+        row[0] for row in page_keys(queryset, alternatives, order, backwards=backwards, size=size)
+    ]
+    found = {customer.pk: customer for customer in queryset.filter(pk__in=ids)}
+    return [found[pk] for pk in ids if pk in found]
+
+
+def page_keys(
+    queryset: QuerySet, alternatives: tuple[Q, ...], order: Sort, *, backwards: bool, size: int
+) -> QuerySet:
+    """The UNION of each alternative's first ``size + 1`` keys (id and sort column), in order.
+
+    Only the id and the sort column are read, so a name search's keys come from its index
+    alone (the index-only scan needs no table page, cold or warm).
+    """
     ordering = order.order_by(reverse=backwards)
     columns = ["pk", order.column] if order.column else ["pk"]
     if order.column == "sort_name":
@@ -431,9 +446,7 @@ def _merged_alternatives(
         for alternative in alternatives
     ]
     merged = parts[0].union(*parts[1:]).order_by(*(name.replace("pk", "id") for name in ordering))
-    ids = [row[0] for row in merged[: size + 1]]
-    found = {customer.pk: customer for customer in queryset.filter(pk__in=ids)}
-    return [found[pk] for pk in ids if pk in found]
+    return merged[: size + 1]
 
 
 # --- one customer -------------------------------------------------------------------------

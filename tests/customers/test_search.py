@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -144,10 +145,16 @@ def test_given_name_search_pages_cover_every_match_once(bank_a, people):
     assert [(c.name, c.number) for c in seen] == expected
     assert len(expected) == 13  # 3 of people, 5 + 5 here
     assert back.customers == seen[9:12]  # the page before the last one
-    # Newest first too (each alternative walks its own index backwards).
+    # The other orders too (each alternative in that order, then merged).
     with bank_a.scope():
+        Customer.objects.filter(pk__in=[c.pk for c in seen]).update(aum_fen=F("id") % 4)
         newest = selectors.customer_page(matching, sort="newest", size=20).customers
+        richest = selectors.customer_page(matching, sort="aum_desc", size=20).customers
+        in_aum_order = list(
+            Customer.objects.filter(pk__in=[c.pk for c in seen]).order_by("-aum_fen", "-id")
+        )
     assert [c.pk for c in newest] == sorted((c.pk for c in seen), reverse=True)
+    assert richest == in_aum_order
 
 
 def test_a_given_name_search_reads_the_customers_in_two_queries(
