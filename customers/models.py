@@ -53,15 +53,29 @@ class CustomerQuerySet(ScopedQuerySet):
     # conditions on different indexes as a bitmap of every match, then sorts them all).
     alternatives: tuple[Q, ...] = ()
 
+    # The OR of the alternatives as this queryset filters by it, so that each alternative can
+    # be read without it (an OR in the query lets PostgreSQL plan a bitmap of both).
+    search_condition: object = None
+
     def _clone(self) -> CustomerQuerySet:
         clone = super()._clone()
         clone.alternatives = self.alternatives
+        clone.search_condition = self.search_condition
         return clone
+
+    def without_search_condition(self) -> CustomerQuerySet:
+        """This queryset without the OR of its alternatives (every other filter kept)."""
+        queryset = self._chain()
+        if self.search_condition is not None:
+            where = queryset.query.where
+            where.children = [c for c in where.children if c != self.search_condition]
+        return queryset
 
     def __or__(self, other):
         # Another OR-ed queryset: the alternatives no longer make the whole search.
         combined = super().__or__(other)
         combined.alternatives = ()
+        combined.search_condition = None
         return combined
 
     def name_starts_with(self, prefix: str) -> CustomerQuerySet:
@@ -81,6 +95,7 @@ class CustomerQuerySet(ScopedQuerySet):
         alternatives = (by_name, given & ~by_name)
         queryset = self.alias(name_c=Collate("name", "C")).filter(by_name | given)
         queryset.alternatives = alternatives
+        queryset.search_condition = queryset.query.where.children[-1]
         return queryset
 
     def with_phone_tail(

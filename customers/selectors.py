@@ -441,6 +441,8 @@ def page_keys(
     columns = ["pk", order.column] if order.column else ["pk"]
     if order.column == "sort_name":
         queryset = queryset.annotate(sort_name=Collate("name", "C"))
+    if hasattr(queryset, "without_search_condition"):
+        queryset = queryset.without_search_condition()
     parts = [
         queryset.filter(alternative).order_by(*ordering).values_list(*columns)[: size + 1]
         for alternative in alternatives
