@@ -17,6 +17,7 @@ class ChannelsConfig(AppConfig):
             panels,
             personal_data,
             preference_panel,
+            search,
             widgets,
         )
         from channels.rollup import JOB as ROLLUP_JOB
@@ -26,12 +27,14 @@ class ChannelsConfig(AppConfig):
         from crm.shell.navigation import NavItem, register_nav_item
         from customers.handover import register_handover_participant
         from customers.panels import register_panel
+        from customers.search_providers import register_search_provider
 
         audit.register()
         register_job_name(ROLLUP_JOB, _("Channel analytics: daily roll-up"))
         widgets.register()
         personal_data.register()
         list_columns.register()
+        register_search_provider(search.SERVICE_REQUESTS)
         register_handover_participant("service_requests", handover.move_open_requests)
         register_panel(panels.TIMELINE_PANEL)
         register_panel(preference_panel.PREFERENCE_PANEL)

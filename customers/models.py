@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pghistory
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Collate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from crm import pii
 from crm.tenancy.managers import ScopedManager, ScopedQuerySet
 from crm.tenancy.models import Branch, Staff, TenantOwned, event_indexes, every_change
+from customers.names import given_name_expression
 
 FEN = Decimal("0.01")
 
@@ -25,6 +28,17 @@ def from_fen(fen: int) -> Decimal:
     return (Decimal(fen) * FEN).quantize(FEN)
 
 
+PHONE_TAIL_DIGITS = 4
+
+
+def phone_tail_index(phone: str, *, tenant_id: int) -> bytes | None:
+    """The keyed hash of a phone number's last four digits (None without a number)."""
+    digits = "".join(character for character in phone if character.isdigit())
+    if len(digits) < PHONE_TAIL_DIGITS:
+        return None
+    return pii.blind_index("phone_tail", digits[-PHONE_TAIL_DIGITS:], tenant_id=tenant_id)
+
+
 class CustomerQuerySet(ScopedQuerySet):
     # A customer belongs to the home branch's subtree and to their relationship manager's book.
     scope_branch_field = "home_branch_id"
@@ -34,9 +48,69 @@ class CustomerQuerySet(ScopedQuerySet):
         """Customers no relationship manager looks after (the public pool, 公海)."""
         return self.filter(relationship_manager__isnull=True, status=Customer.Status.ACTIVE)
 
+    # Conditions that, OR-ed, make this queryset's search: ``customers.selectors.customer_page``
+    # reads each through its own index and merges them (PostgreSQL reads an OR of two
+    # conditions on different indexes as a bitmap of every match, then sorts them all).
+    alternatives: tuple[Q, ...] = ()
+
+    # The OR of the alternatives as this queryset filters by it, so that each alternative can
+    # be read without it (an OR in the query lets PostgreSQL plan a bitmap of both).
+    search_condition: object = None
+
+    def _clone(self) -> CustomerQuerySet:
+        clone = super()._clone()
+        clone.alternatives = self.alternatives
+        clone.search_condition = self.search_condition
+        return clone
+
+    def without_search_condition(self) -> CustomerQuerySet:
+        """This queryset without the OR of its alternatives (every other filter kept)."""
+        queryset = self._chain()
+        if self.search_condition is not None:
+            where = queryset.query.where
+            where.children = [c for c in where.children if c != self.search_condition]
+        return queryset
+
+    def __or__(self, other):
+        # Another OR-ed queryset: the alternatives no longer make the whole search.
+        combined = super().__or__(other)
+        combined.alternatives = ()
+        combined.search_condition = None
+        return combined
+
     def name_starts_with(self, prefix: str) -> CustomerQuerySet:
         # ^@ on the "C" collation: leakproof, so index-backed under row-level security.
         return self.alias(name_c=Collate("name", "C")).filter(name_c__prefix=prefix)
+
+    def name_or_given_name(self, text: str) -> CustomerQuerySet:
+        """Customers whose name begins with ``text``, or whose given name does.
+
+        One character is most often a surname: it matches a given name only exactly (李芳
+        for "芳"), not every given name beginning with it.
+        """
+        text = text.strip()
+        by_name = Q(name_c__prefix=text)
+        given = Q(given_name=text) if len(text) < 2 else Q(given_name__prefix=text)
+        # The second excludes the first's matches, so that no customer comes twice.
+        alternatives = (by_name, given & ~by_name)
+        queryset = self.alias(name_c=Collate("name", "C")).filter(by_name | given)
+        queryset.alternatives = alternatives
+        queryset.search_condition = queryset.query.where.children[-1]
+        return queryset
+
+    def with_phone_tail(
+        self, digits: str, *, tenant_id: int, name: str = "", birth_year: int | None = None
+    ) -> CustomerQuerySet:
+        """Customers whose phone ends in ``digits``, with the beginning of the name or born
+        in ``birth_year`` (the composite indexes serve the two together)."""
+        queryset = self.filter(phone_tail_index=phone_tail_index(digits, tenant_id=tenant_id))
+        if name:
+            queryset = queryset.name_starts_with(name)
+        if birth_year is not None:
+            queryset = queryset.filter(
+                birth_date__gte=date(birth_year, 1, 1), birth_date__lt=date(birth_year + 1, 1, 1)
+            )
+        return queryset
 
     def with_phone(self, phone: str, *, tenant_id: int) -> CustomerQuerySet:
         return self.filter(phone_index=pii.blind_index("phone", phone, tenant_id=tenant_id))
@@ -83,7 +157,13 @@ CUSTOMER_SUMMARY = (
 )
 
 
-@pghistory.track(*every_change(), meta=event_indexes("customer_event_trail"))
+# The search keys derived from the name and the phone are not history: they follow the
+# tracked values they are made from.
+@pghistory.track(
+    *every_change(),
+    exclude=["given_name", "phone_tail_index"],
+    meta=event_indexes("customer_event_trail"),
+)
 class Customer(TenantOwned):
     class Kind(models.TextChoices):
         INDIVIDUAL = "individual", _("Individual")
@@ -131,6 +211,14 @@ class Customer(TenantOwned):
     number = models.CharField(_("customer number"), max_length=32)
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=200)
+    # What follows the surname (compound surnames such as 欧阳 known), derived by the
+    # database from the name so that every writer keeps it; searched with = and ^@.
+    given_name = models.GeneratedField(
+        expression=given_name_expression(),
+        output_field=models.CharField(max_length=200, db_collation="C"),
+        db_persist=True,
+        verbose_name=_("given name"),
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
     )
@@ -156,6 +244,9 @@ class Customer(TenantOwned):
     phone_encrypted = models.TextField(blank=True, editable=False)
     phone_index = models.BinaryField(null=True, editable=False)
     phone_masked = models.CharField(_("phone"), max_length=20, blank=True, editable=False)
+    # A keyed hash of the phone's last four digits (尾号), for "5678 张" searches. Only
+    # 10,000 values: searched only together with the name or the birth year.
+    phone_tail_index = models.BinaryField(null=True, editable=False)
     # relationship
     home_branch = models.ForeignKey(
         Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("home branch")
@@ -196,9 +287,34 @@ class Customer(TenantOwned):
             models.UniqueConstraint(fields=["tenant", "number"], name="customer_number_unique"),
         ]
         indexes = [
-            models.Index("tenant", Collate("name", "C"), "id", name="customer_name_c"),
+            # A name search reads the page's keys from here alone (an index-only scan) and
+            # then 50 rows by id: with the given name and the scope's columns in the index,
+            # neither the OR with the given name nor a branch scope needs the table.
+            models.Index(
+                "tenant",
+                Collate("name", "C"),
+                "id",
+                include=["given_name", "home_branch", "relationship_manager"],
+                name="customer_name_c",
+            ),
             models.Index(fields=["tenant", "id_number_index"], name="customer_id_number_index"),
             models.Index(fields=["tenant", "phone_index"], name="customer_phone_index"),
+            # Given name: exact matches come in name order from the index itself.
+            models.Index(
+                "tenant",
+                "given_name",
+                Collate("name", "C"),
+                "id",
+                include=["home_branch", "relationship_manager"],
+                name="customer_given_name",
+            ),
+            # The phone's last four digits with the beginning of the name, or a birth year.
+            models.Index(
+                "tenant", "phone_tail_index", Collate("name", "C"), name="customer_tail_name"
+            ),
+            models.Index(
+                fields=["tenant", "phone_tail_index", "birth_date"], name="customer_tail_birth"
+            ),
             models.Index(fields=["tenant", "home_branch", "id"], name="customer_branch"),
             models.Index(fields=["tenant", "relationship_manager", "id"], name="customer_rm"),
             models.Index(fields=["tenant", "tier", "id"], name="customer_tier"),
@@ -235,6 +351,7 @@ class Customer(TenantOwned):
             pii.blind_index("phone", value, tenant_id=self.tenant_id) if value else None
         )
         self.phone_masked = pii.mask(value, keep_start=3, keep_end=4) if value else ""
+        self.phone_tail_index = phone_tail_index(value, tenant_id=self.tenant_id)
 
     def reveal(self, field: str) -> str:
         """Return the clear value of ``id_number`` or ``phone``; log it with pii_reveal."""

@@ -60,13 +60,97 @@ class SearchKind:
     ID_NUMBER = "id_number"
     NUMBER_OR_NAME = "number_or_name"
     NAME = "name"
+    # Four digits alone: a customer number or a name, with a hint for the phone's last four.
+    FOUR_DIGITS = "four_digits"
+    PHONE_TAIL = "phone_tail"
+    PHONE_TAIL_ALONE = "phone_tail_alone"
 
     DESCRIPTIONS = {
         PHONE: _("Mobile phone number (exact) or customer number"),
         ID_NUMBER: _("ID number (exact) or customer number"),
         NUMBER_OR_NAME: _("Customer number (exact) or the beginning of the name"),
-        NAME: _("Beginning of the name"),
+        NAME: _("Beginning of the name, or the given name"),
+        FOUR_DIGITS: _("Customer number (exact) or the beginning of the name"),
+        PHONE_TAIL: _("Last four digits of the mobile phone, with the name or the birth year"),
+        PHONE_TAIL_ALONE: _("Last four digits of the mobile phone"),
     }
+    # Said next to the results: how to ask for what was probably meant.
+    HINTS = {
+        FOUR_DIGITS: _(
+            "To search by the last four digits of the mobile phone, add the beginning of the "
+            "name or the birth year, e.g. “5678 张” or “尾号5678 1985”."
+        ),
+        PHONE_TAIL_ALONE: _(
+            "The last four digits of a phone alone match too many customers. Add the "
+            "beginning of the name or the birth year, e.g. “尾号5678 张” or “尾号5678 1985”."
+        ),
+    }
+
+
+# The last four digits of the phone (尾号), marked or not, with one more field: the
+# beginning of the name or a birth year. Accepted forms (spaces between the two parts):
+#   "5678 张", "张 5678", "尾号5678 张三", "张 尾号 5678"   -> the digits and the name
+#   "5678 1985", "尾号5678 1985", "1985年 5678"           -> the digits and the birth year
+# Unmarked, of two four-digit parts the first is the phone's (unless only the first can be
+# a birth year). "尾号5678" alone is refused as too broad (10,000 values: a hundred
+# customers each at a million); "5678" alone stays a customer number or name search.
+TAIL_MARK = "尾号"
+TAIL_DIGITS = re.compile(r"^(?:尾号)?(\d{4})$")
+BIRTH_YEAR = re.compile(r"^((?:19|20)\d{2})年?$")
+
+
+@dataclass(frozen=True)
+class PhoneTailSearch:
+    digits: str
+    name: str = ""
+    birth_year: int | None = None
+
+    @property
+    def is_too_broad(self) -> bool:
+        return not self.name and self.birth_year is None
+
+
+def _birth_year(token: str) -> int | None:
+    match = BIRTH_YEAR.match(token)
+    if match is None:
+        return None
+    year = int(match.group(1))
+    return year if year <= timezone.localdate().year else None
+
+
+def parse_phone_tail(text: str) -> PhoneTailSearch | None:
+    """The phone's last four digits and the field with them, if ``text`` is such a search."""
+    tokens = re.sub(rf"{TAIL_MARK}\s*", TAIL_MARK, text.strip()).split()
+    if not 1 <= len(tokens) <= 2:
+        return None
+    marked = [token for token in tokens if token.startswith(TAIL_MARK)]
+    if len(marked) > 1:
+        return None
+    if marked:
+        match = TAIL_DIGITS.match(marked[0])
+        if match is None:
+            return None
+        tail = marked[0]
+    else:
+        digits = [token for token in tokens if re.fullmatch(r"\d{4}", token)]
+        if len(tokens) < 2 or not digits:
+            return None
+        tail = digits[0]
+        if len(digits) == 2 and _birth_year(tokens[1]) is None and _birth_year(tokens[0]):
+            tail = digits[1]
+        match = TAIL_DIGITS.match(tail)
+        assert match is not None
+    others = list(tokens)
+    others.remove(tail)
+    if not others:
+        return PhoneTailSearch(match.group(1))
+    other = others[0]
+    year = _birth_year(other)
+    if year is not None:
+        return PhoneTailSearch(match.group(1), birth_year=year)
+    if any(character.isdigit() for character in other):
+        return None
+    return PhoneTailSearch(match.group(1), name=other)
 
 
 def detect_search(text: str) -> tuple[str, str]:
@@ -81,6 +165,11 @@ def detect_search(text: str) -> tuple[str, str]:
         return SearchKind.PHONE, compact
     if ID_INPUT.match(compact):
         return SearchKind.ID_NUMBER, compact
+    tail = parse_phone_tail(text)
+    if tail is not None:
+        return (SearchKind.PHONE_TAIL_ALONE if tail.is_too_broad else SearchKind.PHONE_TAIL), text
+    if re.fullmatch(r"\d{4}", text):
+        return SearchKind.FOUR_DIGITS, text
     if NUMBER_INPUT.match(text):
         return SearchKind.NUMBER_OR_NAME, text
     return SearchKind.NAME, text
@@ -101,9 +190,17 @@ def search_customers(queryset: QuerySet, text: str, *, tenant_id: int) -> QueryS
     if kind == SearchKind.ID_NUMBER:
         id_number = pii.blind_index("id_number", value, tenant_id=tenant_id)
         return queryset.filter(Q(id_number_index=id_number) | Q(number__in=_numbers(text)))
-    if kind == SearchKind.NUMBER_OR_NAME:
+    if kind == SearchKind.PHONE_TAIL_ALONE:
+        return queryset.none()
+    if kind == SearchKind.PHONE_TAIL:
+        tail = parse_phone_tail(value)
+        assert tail is not None
+        return queryset.with_phone_tail(
+            tail.digits, tenant_id=tenant_id, name=tail.name, birth_year=tail.birth_year
+        )
+    if kind in (SearchKind.NUMBER_OR_NAME, SearchKind.FOUR_DIGITS):
         return queryset.name_starts_with(value) | queryset.filter(number__in=_numbers(value))
-    return queryset.name_starts_with(value)
+    return queryset.name_or_given_name(value)
 
 
 # --- a walk-in customer at the counter --------------------------------------------------
@@ -298,7 +395,13 @@ DEFAULT_SORT = "newest"
 
 def default_sort(search: str) -> str:
     """Name order for a name search (the order its index gives), newest first otherwise."""
-    if search.strip() and detect_search(search)[0] in (SearchKind.NAME, SearchKind.NUMBER_OR_NAME):
+    name_kinds = (
+        SearchKind.NAME,
+        SearchKind.NUMBER_OR_NAME,
+        SearchKind.FOUR_DIGITS,
+        SearchKind.PHONE_TAIL,
+    )
+    if search.strip() and detect_search(search)[0] in name_kinds:
         return "name"
     return DEFAULT_SORT
 
@@ -368,7 +471,11 @@ def customer_page(
         # ids to be spread evenly, would read all of theirs first: start at this bank's newest.
         newest = Customer.objects.order_by("-pk").values("pk")[:1]
         queryset = queryset.filter(pk__lte=Subquery(newest))
-    rows = list(queryset.order_by(*order.order_by(reverse=backwards))[: size + 1])
+    alternatives = getattr(queryset, "alternatives", ())
+    if len(alternatives) > 1:
+        rows = _merged_alternatives(queryset, alternatives, order, backwards=backwards, size=size)
+    else:
+        rows = list(queryset.order_by(*order.order_by(reverse=backwards))[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
     if backwards:
@@ -383,6 +490,46 @@ def customer_page(
             page.next_cursor = encode_cursor(sort, last) if more else None
             page.previous_cursor = encode_cursor(sort, first) if cursor else None
     return page
+
+
+def _merged_alternatives(
+    queryset: QuerySet, alternatives: tuple[Q, ...], order: Sort, *, backwards: bool, size: int
+) -> list[Customer]:
+    """The first ``size + 1`` rows of an OR-ed search, each alternative read on its own.
+
+    PostgreSQL answers ``name ^@ '秀英' OR given_name ^@ '秀英'`` with a bitmap of every
+    match of both, read from the table and sorted (for a common surname tens of thousands
+    of rows). Read apart, each alternative comes from its own index in the page's order and
+    stops after a page: the keys of the page are the first of their UNION, and the page's
+    rows are then read by id (one query more).
+    """
+    ids = [
+        row[0] for row in page_keys(queryset, alternatives, order, backwards=backwards, size=size)
+    ]
+    found = {customer.pk: customer for customer in queryset.filter(pk__in=ids)}
+    return [found[pk] for pk in ids if pk in found]
+
+
+def page_keys(
+    queryset: QuerySet, alternatives: tuple[Q, ...], order: Sort, *, backwards: bool, size: int
+) -> QuerySet:
+    """The UNION of each alternative's first ``size + 1`` keys (id and sort column), in order.
+
+    Only the id and the sort column are read, so a name search's keys come from its index
+    alone (the index-only scan needs no table page, cold or warm).
+    """
+    ordering = order.order_by(reverse=backwards)
+    columns = ["pk", order.column] if order.column else ["pk"]
+    if order.column == "sort_name":
+        queryset = queryset.annotate(sort_name=Collate("name", "C"))
+    if hasattr(queryset, "without_search_condition"):
+        queryset = queryset.without_search_condition()
+    parts = [
+        queryset.filter(alternative).order_by(*ordering).values_list(*columns)[: size + 1]
+        for alternative in alternatives
+    ]
+    merged = parts[0].union(*parts[1:]).order_by(*(name.replace("pk", "id") for name in ordering))
+    return merged[: size + 1]
 
 
 # --- one customer -------------------------------------------------------------------------

@@ -27,6 +27,7 @@ PUBLIC_MODULES = {
     "personal_data",
     "list_columns",
     "handover",
+    "search_providers",
 }
 # The project's wiring, which names every app by design.
 WIRING = {"crm.settings", "crm.urls", "crm.api.urls", "crm.celery"}

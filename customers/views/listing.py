@@ -17,7 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 from crm.domain import DomainError
 from crm.htmx import wants_fragment
 from crm.tenancy.decorators import tenant_staff_required
-from customers import list_columns, selectors, services
+from customers import list_columns, search_providers, selectors, services
 from customers.forms.handover import SelectedHandoverForm
 from customers.forms.listing import CustomerFilter, ListOrderForm
 from customers.forms.managers import POOL, ManagerChoice, ManagerLookupForm
@@ -52,6 +52,11 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     for name in ("after", "before"):
         query.pop(name, None)
     search = (filterset.form.cleaned_data.get("q") or "") if filters_valid else ""
+    search_kind = selectors.detect_search(search)[0] if search else ""
+    # A request number from a receipt, say: what other apps find for the text.
+    hits = search_providers.hits_for(staff, search) if search else []
+    if len(hits) == 1 and page is not None and not page.customers and not fragment:
+        return redirect(hits[0].url)
     walk_in_cards: list[selectors.WalkInCard] = []
     if page is not None and search and page.is_first and not page.customers:
         # Nobody in scope has this exact ID or mobile number: a walk-in customer of another
@@ -64,9 +69,9 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "order_form": order_form,
         "page": page,
         "query": query.urlencode(),
-        "search_kind": selectors.SearchKind.DESCRIPTIONS[selectors.detect_search(search)[0]]
-        if search
-        else "",
+        "search_kind": selectors.SearchKind.DESCRIPTIONS.get(search_kind, ""),
+        "search_hint": selectors.SearchKind.HINTS.get(search_kind, ""),
+        "search_hits": hits,
         "errors": [
             error
             for form in (filterset.form, order_form)

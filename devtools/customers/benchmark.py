@@ -1,6 +1,7 @@
 """Customers' benchmark section: the customer list and the customer page.
 
-The list unfiltered, a name prefix search, a phone search and a branch subtree with a tier,
+The list unfiltered, a name prefix search, a surname, a given name, the phone's last four
+digits with the surname or the birth year, a phone search and a branch subtree with a tier,
 and the customer page, as a head-office member and as a branch's relationship manager:
 p50/p95 server time and queries per request against the targets (list p95 <= 60 ms and
 <= 10 queries; page p95 <= 80 ms and <= 20 queries). With ``--explain`` it prints each
@@ -116,7 +117,7 @@ def prepare(tenant: Tenant, persona: Persona, rng: random.Random) -> None:
         for _ in range(SAMPLES):
             customer = (
                 in_scope.filter(pk__gte=rng.randint(low, high))
-                .only("pk", "name", "phone_encrypted")
+                .only("pk", "name", "given_name", "kind", "birth_date", "phone_encrypted")
                 .order_by("pk")
                 .first()
             )
@@ -132,6 +133,28 @@ def prepare(tenant: Tenant, persona: Persona, rng: random.Random) -> None:
     if not phones:
         raise BenchmarkError(f"{tenant.code}'s customers have no phone numbers to search for.")
     prefixes = [customer.name[:2] for customer in customers]
+    people = [
+        customer
+        for customer in customers
+        if customer.kind == Customer.Kind.INDIVIDUAL and customer.phone_encrypted
+    ]
+    if not people:
+        raise BenchmarkError(f"{tenant.code} has no individual customers with a phone.")
+    # The given name as the database derived it; the surname is what comes before it.
+    surnames = [
+        customer.name[: len(customer.name) - len(customer.given_name)] for customer in people
+    ]
+    given_names = [customer.given_name for customer in people]
+    # The forms counter staff type: "尾号5678 张" and "5678 1985" (see selectors).
+    tails_with_surname = [
+        f"尾号{pii.decrypt(customer.phone_encrypted)[-4:]} {surname}"
+        for customer, surname in zip(people, surnames, strict=True)
+    ]
+    tails_with_year = [
+        f"{pii.decrypt(customer.phone_encrypted)[-4:]} {customer.birth_date.year}"
+        for customer in people
+        if customer.birth_date
+    ]
     # Branches with sub-branches, below the head office when there are any (a subtree, not
     # the whole bank).
     parents = {branch.parent_id for branch in branches}
@@ -145,6 +168,25 @@ def prepare(tenant: Tenant, persona: Persona, rng: random.Random) -> None:
     persona.cases = [
         Case("list", "list, unfiltered", LIST_TARGET, lambda r: listing()),
         Case("name", "name prefix search", LIST_TARGET, lambda r: listing(q=r.choice(prefixes))),
+        Case("surname", "surname search", LIST_TARGET, lambda r: listing(q=r.choice(surnames))),
+        Case(
+            "given_name",
+            "given-name search",
+            LIST_TARGET,
+            lambda r: listing(q=r.choice(given_names)),
+        ),
+        Case(
+            "tail_name",
+            "phone tail + surname",
+            LIST_TARGET,
+            lambda r: listing(q=r.choice(tails_with_surname)),
+        ),
+        Case(
+            "tail_year",
+            "phone tail + birth year",
+            LIST_TARGET,
+            lambda r: listing(q=r.choice(tails_with_year or tails_with_surname)),
+        ),
         Case("phone", "phone search (exact)", LIST_TARGET, lambda r: listing(q=r.choice(phones))),
         Case(
             "filtered",

@@ -24,7 +24,7 @@ from faker.providers.ssn.zh_CN import Provider as ResidentIds
 from stdnum.cn import ric, uscc
 
 from crm import pii
-from customers.models import CUSTOMER_DETAILS
+from customers.models import CUSTOMER_DETAILS, phone_tail_index
 
 # --- plan -------------------------------------------------------------------------------
 
@@ -94,6 +94,7 @@ CUSTOMER_COLUMNS = (
     "phone_encrypted",
     "phone_index",
     "phone_masked",
+    "phone_tail_index",  # given_name is not here: the database derives it from the name
     "home_branch_id",
     "relationship_manager_id",
     "tier",
@@ -522,6 +523,7 @@ def _customer_line(
         "phone_encrypted": pii.encrypt(phone),
         "phone_index": _bytea(pii.blind_index("phone", phone, tenant_id=plan.tenant_id)),
         "phone_masked": pii.mask(phone, keep_start=3, keep_end=4),
+        "phone_tail_index": _bytea(phone_tail_index(phone, tenant_id=plan.tenant_id)),
         "home_branch_id": str(customer.home.branch_id),
         "relationship_manager_id": str(customer.manager_id) if customer.manager_id else NULL,
         "tier": tier,

@@ -1,4 +1,4 @@
-"""``manage.py benchmark``: the five figures of the customer pages, per persona."""
+"""``manage.py benchmark``: the figures of the customer pages and searches, per persona."""
 
 import re
 from io import StringIO
@@ -15,6 +15,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PAGES = (
     "list, unfiltered",
     "name prefix search",
+    "surname search",
+    "given-name search",
+    "phone tail + surname",
+    "phone tail + birth year",
     "phone search (exact)",
     "branch subtree + tier",
     "customer page",
@@ -64,7 +68,7 @@ def figures(output: str) -> dict[str, dict[str, dict[str, str]]]:
     return tables
 
 
-def test_prints_the_five_figures_as_head_office_and_as_a_branch_relationship_manager(small_bank):
+def test_prints_every_figure_as_head_office_and_as_a_branch_relationship_manager(small_bank):
     output = benchmark()
 
     tables = figures(output)
