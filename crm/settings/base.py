@@ -308,6 +308,7 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode500Enum": f"{ERROR_SERIALIZERS}.ErrorCode500Enum.choices",
         "BranchKindEnum": "crm.tenancy.models.Branch.Kind",
         "CustomerKindEnum": "customers.models.Customer.Kind",
+        "RelationshipKindEnum": "customers.models.CustomerRelationship.Kind",
         # Customers' and holdings' statuses keep the name they had before requests had one.
         "StatusEnum": "customers.models.Customer.Status",
         "ServiceRequestStatusEnum": "channels.models.ServiceRequest.Status",

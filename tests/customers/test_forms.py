@@ -6,8 +6,6 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import translation
-from django.utils.translation import gettext
 from stdnum.cn import ric, uscc
 
 from crm.tenancy.context import platform_wide
@@ -15,15 +13,9 @@ from crm.tenancy.roles import Role
 from customers import validators
 from customers.models import Assignment, Customer
 from tests.factories import RESIDENT_IDS, CustomerFactory, StaffFactory
+from tests.translation import zh
 
 CREATE = reverse("customers:create")
-
-
-def zh(message: str, **params) -> str:
-    """The message as a zh-hans page shows it."""
-    with translation.override("zh-hans"):
-        text = gettext(message)
-    return text % params if params else text
 
 
 def resident_id(area: str, birth: date, sequence: int) -> str:

@@ -14,17 +14,13 @@ from crm.tenancy.roles import Role
 from customers.models import Assignment, Customer, CustomerSettings
 from tests.factories import CustomerFactory, StaffFactory
 from tests.handover import book_handover_confirmed, confirmation_count
+from tests.translation import zh
 
 LIST = reverse("customers:list")
 HANDOVER_SELECTED = reverse("customers:handover_selected")
 BOOK_HANDOVER = reverse("customers:handover")
 POOL = reverse("customers:pool")
 MANAGERS = reverse("customers:managers")
-
-
-def zh(message: str) -> str:
-    with translation.override("zh-hans"):
-        return gettext(message)
 
 
 def manager_of(bank, customer) -> int | None:

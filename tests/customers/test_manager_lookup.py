@@ -4,21 +4,15 @@ import re
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
-from django.utils.translation import gettext
 
 from crm.tenancy.roles import Role
 from customers import selectors
 from tests.factories import CustomerFactory, StaffFactory
+from tests.translation import zh
 
 LIST = reverse("customers:list")
 MANAGERS = reverse("customers:managers")
 CHOICE = re.compile(r'data-manager-choice="([^"]*)"')
-
-
-def zh(message: str) -> str:
-    with translation.override("zh-hans"):
-        return gettext(message)
 
 
 def offered(response) -> list[str]:

@@ -13,6 +13,7 @@ from django.urls import reverse
 from crm.audit.models import PersonalDataAccess
 from crm.tenancy.roles import Role
 from tests.factories import RESIDENT_IDS, CustomerFactory, HoldingFactory, StaffFactory
+from tests.translation import zh
 
 LIST = reverse("customers:list")
 WALK_IN_ID = RESIDENT_IDS[2]
@@ -112,5 +113,5 @@ def test_the_lookup_shows_on_the_customers_audit_panel(walk_in, bank_a, client_f
         reverse("customers:panel", args=[walk_in.pk, "audit"])
     )
     html = panel.content.decode()
-    assert "Walk-in lookup (minimal card)" in html
+    assert zh("Walk-in lookup (minimal card)") in html
     assert bank_a[Role.TELLER].username in html

@@ -30,7 +30,7 @@ from crm.tenancy.models import Staff, Tenant
 from crm.tenancy.roles import Role
 from crm.tenancy.scoping import StaffScope
 from customers import selectors as customer_selectors
-from customers.models import Customer
+from customers.models import Customer, CustomerRelationship
 from tests.conftest import ROLE_BRANCH
 from tests.factories import CustomerFactory
 from tests.factories.channels import standard_catalog
@@ -63,6 +63,11 @@ class World:
                 home_branch=bank.sub_branch, number=f"{bank.marker}-pool"
             )
             self.customers["sub_branch_pool"] = self.pool_customer
+            CustomerRelationship.objects.create(
+                from_customer=bank.customer,
+                to_customer=bank.other_customer,
+                kind=CustomerRelationship.Kind.SPOUSE,
+            )
             for customer in self.customers.values():
                 channel_services.service_request_open(
                     request_type=catalog["request_types"]["CARD_REPLACEMENT"],
