@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.sql.compiler import SQLCompiler
@@ -55,6 +56,32 @@ class CurrentTenantCondition(models.Expression):
             )
         column_sql, params = compiler.compile(self.column)
         return f"{column_sql} = %s", [*params, scope.tenant_id]
+
+
+class IsAnyOf(models.Expression):
+    """``<column> = ANY(ARRAY(<subquery>))``: an id list that PostgreSQL computes once (an
+    InitPlan) and an index scan of the column can take as its condition."""
+
+    conditional = True
+    output_field = models.BooleanField()
+
+    def __init__(self, field_name: str, queryset: models.QuerySet[Any]) -> None:
+        super().__init__()
+        self.column: Any = models.F(field_name)
+        self.ids: Any = ArraySubquery(queryset)
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.column, self.ids]
+
+    def set_source_expressions(self, expressions: Sequence[Any]) -> None:
+        self.column, self.ids = expressions
+
+    def as_sql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, list[Any]]:
+        column_sql, column_params = compiler.compile(self.column)
+        ids_sql, ids_params = compiler.compile(self.ids)
+        return f"{column_sql} = ANY({ids_sql})", [*column_params, *ids_params]
 
 
 class ScopedQuerySet(models.QuerySet[_M]):
@@ -149,9 +176,19 @@ class ScopedQuerySet(models.QuerySet[_M]):
             conditions.append(models.Q(**{f"{prefix}{self.scope_owner_field}": scope.own_rows_of}))
         followed = self._followed_rows()
         if followed is not None:
-            more = followed._own_rows(scope, f"{prefix}{self.scope_follows}__")
+            more = followed._own_rows(scope, "")
             if more is not None:
-                conditions.append(more)
+                # The followed rows that are one's own, as a list of ids on this row's own
+                # column: ``customer_id = ANY(ARRAY(SELECT id … WHERE relationship_manager
+                # = me))``. A condition on the joined row instead would tie every arm of the
+                # OR to the join, so no index of this table could narrow it (a whole bank's
+                # open requests joined to their customers to find one team's). With each arm
+                # on this table's columns, PostgreSQL draws ``team IN (…) OR customer_id =
+                # ANY(…) OR owner = …`` out of the OR and answers it with a BitmapOr of the
+                # three indexes. ARRAY(…) rather than IN (SELECT …): an IN under an OR is
+                # checked row by row; an array is computed once and an index can take it.
+                own_ids = followed.filter(more).values("pk")
+                conditions.append(models.Q(IsAnyOf(f"{prefix}{self.scope_follows}_id", own_ids)))
         if not conditions:
             return None
         condition = conditions[0]
