@@ -132,10 +132,15 @@ class ScopedQuerySet(models.QuerySet[_M]):
         customers one looks after and the requests given to one, wherever the customer is
         homed, and whatever follows them (their holdings, contacts, requests). On customers
         the OR is of two indexed columns, ``home_branch_id IN (…) OR relationship_manager_id
-        = …``, which PostgreSQL answers with a BitmapOr of both indexes.
+        = …``, which PostgreSQL answers with a BitmapOr of both indexes. On rows that follow
+        a customer (requests) every arm has a side on the row's own columns, ``(team_id IN
+        (…) AND customer.home_branch_id IN (…)) OR customer_id = ANY(<one's own customers>)
+        OR owner_id = …``, so that PostgreSQL draws ``team_id IN (…) OR customer_id = ANY(…)
+        OR owner_id = …`` out of it for a BitmapOr of the request's indexes before any join.
 
-        Conditions on the joined rows rather than subqueries: a subquery over every customer
-        in scope could make the planner read a whole branch's customers to show one page.
+        The branches stay a condition on the joined rows rather than a subquery: a subquery
+        over every customer of the branches could make the planner read a whole branch's
+        customers to show one page. One's own customers are few: their ids are listed once.
         """
         prefix = f"{via}__" if via else ""
         if scope.book_of is not None and self.scope_sums_books:
