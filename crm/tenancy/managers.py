@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.sql.compiler import SQLCompiler
@@ -57,6 +58,32 @@ class CurrentTenantCondition(models.Expression):
         return f"{column_sql} = %s", [*params, scope.tenant_id]
 
 
+class IsAnyOf(models.Expression):
+    """``<column> = ANY(ARRAY(<subquery>))``: an id list that PostgreSQL computes once (an
+    InitPlan) and an index scan of the column can take as its condition."""
+
+    conditional = True
+    output_field = models.BooleanField()
+
+    def __init__(self, field_name: str, queryset: models.QuerySet[Any]) -> None:
+        super().__init__()
+        self.column: Any = models.F(field_name)
+        self.ids: Any = ArraySubquery(queryset)
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.column, self.ids]
+
+    def set_source_expressions(self, expressions: Sequence[Any]) -> None:
+        self.column, self.ids = expressions
+
+    def as_sql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, list[Any]]:
+        column_sql, column_params = compiler.compile(self.column)
+        ids_sql, ids_params = compiler.compile(self.ids)
+        return f"{column_sql} = ANY({ids_sql})", [*column_params, *ids_params]
+
+
 class ScopedQuerySet(models.QuerySet[_M]):
     """Queries over one tenant's rows, narrowed further to what a staff member may see.
 
@@ -105,10 +132,15 @@ class ScopedQuerySet(models.QuerySet[_M]):
         customers one looks after and the requests given to one, wherever the customer is
         homed, and whatever follows them (their holdings, contacts, requests). On customers
         the OR is of two indexed columns, ``home_branch_id IN (…) OR relationship_manager_id
-        = …``, which PostgreSQL answers with a BitmapOr of both indexes.
+        = …``, which PostgreSQL answers with a BitmapOr of both indexes. On rows that follow
+        a customer (requests) every arm has a side on the row's own columns, ``(team_id IN
+        (…) AND customer.home_branch_id IN (…)) OR customer_id = ANY(<one's own customers>)
+        OR owner_id = …``, so that PostgreSQL draws ``team_id IN (…) OR customer_id = ANY(…)
+        OR owner_id = …`` out of it for a BitmapOr of the request's indexes before any join.
 
-        Conditions on the joined rows rather than subqueries: a subquery over every customer
-        in scope could make the planner read a whole branch's customers to show one page.
+        The branches stay a condition on the joined rows rather than a subquery: a subquery
+        over every customer of the branches could make the planner read a whole branch's
+        customers to show one page. One's own customers are few: their ids are listed once.
         """
         prefix = f"{via}__" if via else ""
         if scope.book_of is not None and self.scope_sums_books:
@@ -149,9 +181,19 @@ class ScopedQuerySet(models.QuerySet[_M]):
             conditions.append(models.Q(**{f"{prefix}{self.scope_owner_field}": scope.own_rows_of}))
         followed = self._followed_rows()
         if followed is not None:
-            more = followed._own_rows(scope, f"{prefix}{self.scope_follows}__")
+            more = followed._own_rows(scope, "")
             if more is not None:
-                conditions.append(more)
+                # The followed rows that are one's own, as a list of ids on this row's own
+                # column: ``customer_id = ANY(ARRAY(SELECT id … WHERE relationship_manager
+                # = me))``. A condition on the joined row instead would tie every arm of the
+                # OR to the join, so no index of this table could narrow it (a whole bank's
+                # open requests joined to their customers to find one team's). With each arm
+                # on this table's columns, PostgreSQL draws ``team IN (…) OR customer_id =
+                # ANY(…) OR owner = …`` out of the OR and answers it with a BitmapOr of the
+                # three indexes. ARRAY(…) rather than IN (SELECT …): an IN under an OR is
+                # checked row by row; an array is computed once and an index can take it.
+                own_ids = followed.filter(more).values("pk")
+                conditions.append(models.Q(IsAnyOf(f"{prefix}{self.scope_follows}_id", own_ids)))
         if not conditions:
             return None
         condition = conditions[0]
