@@ -179,3 +179,25 @@ def test_the_first_tab_leads_into_the_search_box_and_the_second_to_the_content(
     expect(page.get_by_test_id("customer-table").locator("tbody tr[data-customer]")).to_have_count(
         1
     )
+
+
+def test_on_a_desktop_the_short_columns_of_the_customer_list_stay_on_one_line(
+    page, live_server, bank_a
+):
+    manager = bank_a[Role.BRANCH_MANAGER]  # tick boxes, and every column
+    CustomerFactory(
+        home_branch=bank_a.branch,
+        relationship_manager=bank_a[Role.RELATIONSHIP_MANAGER],
+        number="AAA0401",
+        name="AAA司马相如",
+        kind="corporate",
+    )
+    page.set_viewport_size({"width": 1000, "height": 800})  # just above the cards
+    login(page, live_server, manager.username, TEST_PASSWORD)
+    page.goto(live_server.url + reverse("customers:list") + "?q=AAA0401")
+
+    row = page.get_by_test_id("customer-table").locator("tbody tr[data-customer='AAA0401']")
+    cells = row.locator("td")
+    # With the tick box first: kind, tier, risk grade and status ("公/司" broke one per line).
+    for index in (3, 8, 9, 10):
+        assert cells.nth(index).evaluate(TEXT_LINES) <= 1, cells.nth(index).inner_text()
