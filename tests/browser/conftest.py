@@ -8,11 +8,13 @@ console error: the site sends a strict Content-Security-Policy and Chromium repo
 violation as a console error, so a violation is a bug like any uncaught script error.
 """
 
+import contextlib
 import os
 import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Response, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -103,6 +105,11 @@ def page(browser, console_errors):
     try:
         yield page
     finally:
+        # Let the requests the page still has in flight (a lazy panel, the inbox badge)
+        # finish first: the live server would otherwise be writing while the test's
+        # database is flushed, and the two deadlock.
+        with contextlib.suppress(PlaywrightError):
+            page.wait_for_load_state("networkidle", timeout=5_000)
         context.close()
     unexpected = console_errors.unexpected()
     assert not unexpected, "The browser reported errors:\n" + "\n".join(unexpected)
