@@ -9,6 +9,7 @@ columns).
 from __future__ import annotations
 
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -31,6 +32,18 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 50_000
+# A workbook is a zip archive: what it unpacks to, not its size, is what parsing costs. An
+# ordinary 20 MB workbook unpacks to well under this; a "zip bomb" (a few KB of repeated
+# bytes declaring gigabytes) is refused before any of it is parsed.
+MAX_UNZIPPED_BYTES = 400 * 1024 * 1024
+MAX_ARCHIVE_MEMBERS = 2_000
+# Columns read of a row: far more than any import has. openpyxl pads each row to the
+# sheet's *declared* dimension (a 1.5 KB file may declare A1:XFD1048576, 16,384 columns by
+# a million rows), so the dimension is thrown away and the width bounded here.
+MAX_COLUMNS = 200
+# Lines read of a sheet, blank ones included (a sheet can hold a million empty <row>s):
+# the row limit, its notes and some blank lines between them.
+MAX_LINES = 2 * MAX_ROWS + 1_000
 FIRST_DATA_LINE = 2  # the header is line 1, as a spreadsheet numbers its rows
 
 XLSX_SIGNATURE = b"PK\x03\x04"
@@ -132,29 +145,60 @@ def load_dataset(content: bytes, filename: str, columns: Sequence[Column] = ()) 
         ) from exc
 
 
+def _check_archive(content: bytes) -> None:
+    """Refuse a workbook whose archive unpacks to more than a bounded size, unread.
+
+    The sizes are the ones the archive declares; the zip reader itself refuses to unpack a
+    member past its declared size, so a lie is an error too, not a bomb.
+    """
+    with zipfile.ZipFile(BytesIO(content)) as archive:
+        members = archive.infolist()
+        if len(members) > MAX_ARCHIVE_MEMBERS or (
+            sum(member.file_size for member in members) > MAX_UNZIPPED_BYTES
+        ):
+            raise SheetError(
+                _("The workbook unpacks to far more than its rows can need: it is not read.")
+            )
+
+
 def _load_workbook_sheet(content: bytes, columns: Sequence[Column]) -> tablib.Dataset:
     required = [column.headers() for column in columns if column.required]
+    _check_archive(content)
     book = load_workbook(BytesIO(content), read_only=True, data_only=True)
     try:
         sheets = [sheet for sheet in book.worksheets if sheet is book.active]
         sheets += [sheet for sheet in book.worksheets if sheet is not book.active]
         if not sheets:
             return tablib.Dataset()  # reported as lacking its columns
+        for sheet in sheets:
+            # Trust the cells, not the declared dimension (see MAX_COLUMNS).
+            sheet.reset_dimensions()
         chosen = sheets[0]
         for sheet in sheets:
-            first = next(sheet.iter_rows(max_row=1, values_only=True), ())
+            first = next(sheet.iter_rows(max_row=1, max_col=MAX_COLUMNS, values_only=True), ())
             present = {normalise_header(header) for header in first}
             if all(names & present for names in required):
                 chosen = sheet
                 break
-        rows = chosen.iter_rows(values_only=True)
-        headers = list(next(rows, ()))
+        header_row = chosen.iter_rows(max_row=1, max_col=MAX_COLUMNS, values_only=True)
+        headers = list(next(header_row, ()))
+        while headers and headers[-1] is None:
+            headers.pop()  # formatted but empty cells right of the last header
         width = len(headers)
         dataset = tablib.Dataset(title=chosen.title)
         if not width:
             return dataset  # an empty sheet: reported as lacking its columns
         dataset.headers = headers
-        for values in rows:
+        # Rows as wide as the header, no wider: cells right of it have no column.
+        rows = chosen.iter_rows(
+            min_row=FIRST_DATA_LINE, max_row=MAX_LINES + 1, max_col=width, values_only=True
+        )
+        for line, values in enumerate(rows, start=FIRST_DATA_LINE):
+            if line > MAX_LINES:
+                raise SheetError(
+                    _("The file has more than %(limit)s rows. Split it into smaller files.")
+                    % {"limit": f"{MAX_ROWS:,}"}
+                )
             # Cells right of the header row have no column: dropped. Short rows are padded.
             cells = list(values[:width])
             dataset.append(cells + [None] * (width - len(cells)))
