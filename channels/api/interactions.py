@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.fields import CharField, ChoiceField, DecimalField, Field
@@ -388,6 +389,15 @@ class IngestResult(serializers.Serializer):
     )
 
 
+# Refusals of items beyond what InteractionItem's fields say: InteractionItemCheck's own
+# rules, and references the bank does not have.
+@extend_validation_errors(["future", "too_early"], field_name="items.INDEX.occurred_at")
+@extend_validation_errors(["required"], field_name="items.INDEX.amount")
+@extend_validation_errors(["duplicate"], field_name="items.INDEX.external_id")
+@extend_validation_errors(["does_not_exist"], field_name="items.INDEX.customer_number")
+@extend_validation_errors(["does_not_exist"], field_name="items.INDEX.channel")
+@extend_validation_errors(["does_not_exist"], field_name="items.INDEX.outlet")
+@extend_validation_errors(["does_not_exist"], field_name="items.INDEX.service_request")
 class InteractionBulkView(FeedView):
     """Record contacts from partner systems, all or nothing; replays are skipped."""
 

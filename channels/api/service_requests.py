@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from channels.api.inputs import ReferenceField
 from channels.models import Channel, ServiceRequest, ServiceRequestStep, ServiceRequestType
 from channels.services import service_request_move, service_request_open
+from crm.api.filters import PartnerFilterSet
 from crm.api.inputs import Conflict, StrictInput
 from crm.api.views import PartnerAPIMixin
 from crm.domain import DomainError, as_api_error
@@ -32,7 +33,7 @@ from customers.models import Customer
 INPUT_OF_ARGUMENT = {"request_type": "type"}
 
 
-class ServiceRequestFilter(django_filters.FilterSet):
+class ServiceRequestFilter(PartnerFilterSet):
     customer_number = django_filters.CharFilter(
         field_name="customer__number", label=_("Customer number")
     )

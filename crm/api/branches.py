@@ -8,11 +8,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
+from crm.api.filters import PartnerFilterSet
 from crm.api.views import PartnerAPIMixin
 from crm.tenancy.models import Branch
 
 
-class BranchFilter(django_filters.FilterSet):
+class BranchFilter(PartnerFilterSet):
     kind = django_filters.ChoiceFilter(choices=Branch.Kind.choices)
     code = django_filters.CharFilter()
     parent = django_filters.NumberFilter(field_name="parent_id")

@@ -1,7 +1,7 @@
 """Pieces shared by the API's input serializers."""
 
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +16,11 @@ class StrictInput(serializers.Serializer[Any]):
     """Refuse fields the endpoint does not take, so that a misspelt field is not ignored."""
 
     unknown_field_message = _("Unknown or read-only field.")
+    #: JSON Schema keywords the OpenAPI schema adds to this input's object (crm.api.schema),
+    #: for rules its fields cannot state, e.g. ``{"minProperties": 1}``.
+    schema_constraints: ClassVar[dict[str, Any]] = {}
+    #: JSON Schema keywords added to some fields' schemas, by field name.
+    schema_properties: ClassVar[dict[str, dict[str, Any]]] = {}
 
     def to_internal_value(self, data: Any) -> Any:
         unknown = sorted(set(data) - set(self.fields)) if isinstance(data, Mapping) else []

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.decorators import method_decorator
 from oauth2_provider.views import RevokeTokenView, TokenView
+from rest_framework.exceptions import MethodNotAllowed
 
 from crm.api.authentication import PartnerPrincipal
 from crm.tenancy.context import Scope, activate_tenant, deactivate, platform_wide
@@ -50,6 +51,12 @@ class PartnerAPIMixin(_APIViewMixinBase):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         self.perform_authentication(request)
+        # DRF looks for the method's handler only after the permission checks, so a method
+        # the resource does not offer would be answered 403 to a token without the write
+        # scope. What the resource offers is no secret (the schema says it): 405 first.
+        method = (request.method or "").lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            raise MethodNotAllowed(request.method or "")
         if isinstance(request.user, PartnerPrincipal):
             self._tenant_token = activate_tenant(request.user.tenant)
             pghistory.context(

@@ -273,10 +273,17 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "crm.api.schema.PartnerAutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
-DRF_STANDARDIZED_ERRORS = {"ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True}
+DRF_STANDARDIZED_ERRORS = {
+    "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
+    # 413: a body over the size limit (crm.api.schema documents it for calls with a body).
+    "ALLOWED_ERROR_STATUS_CODES": [
+        *("400", "401", "403", "404", "405", "406", "413", "415", "429", "500"),
+    ],
+    "ERROR_SCHEMAS": {"413": "crm.api.schema.ErrorResponse413Serializer"},
+}
 ERROR_SERIALIZERS = "drf_standardized_errors.openapi_serializers"
 SPECTACULAR_SETTINGS = {
     "TITLE": "Bank CRM partner API",
@@ -313,7 +320,10 @@ SPECTACULAR_SETTINGS = {
         "StatusEnum": "customers.models.Customer.Status",
         "ServiceRequestStatusEnum": "channels.models.ServiceRequest.Status",
     },
-    "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        "crm.api.schema.postprocess_error_attrs",
+    ],
 }
 
 OAUTH2_PROVIDER_APPLICATION_MODEL = "tenancy.PartnerApplication"

@@ -14,6 +14,7 @@ from datetime import date
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -85,6 +86,10 @@ class BatchResult(serializers.Serializer):
     unchanged = serializers.IntegerField()
 
 
+# Refusals of items for what the bank has (or the batch repeats), besides their fields' own.
+@extend_validation_errors(["duplicate"], field_name="items.INDEX.account_number")
+@extend_validation_errors(["does_not_exist"], field_name="items.INDEX.customer_number")
+@extend_validation_errors(["does_not_exist"], field_name="items.INDEX.product_code")
 class HoldingBulkView(FeedView):
     """Create or update customers' accounts by account number, all or nothing."""
 
@@ -131,6 +136,8 @@ class HoldingBulkView(FeedView):
         return Response(BatchResult(asdict(counts)).data)
 
 
+@extend_validation_errors(["duplicate"], field_name="items.INDEX.month")
+@extend_validation_errors(["does_not_exist"], field_name="items.INDEX.customer_number")
 class BalanceSnapshotBulkView(FeedView):
     """Create or update customers' monthly balances by customer and month, all or nothing."""
 

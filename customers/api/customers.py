@@ -21,6 +21,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from crm.api.filters import PartnerFilterSet
 from crm.api.inputs import Conflict, StrictInput
 from crm.api.scopes import CUSTOMERS_PII
 from crm.api.views import PartnerAPIMixin
@@ -47,7 +48,7 @@ def find_relationship_manager(reference: str | int) -> Staff | None:
     return managers.filter(username=reference).first()
 
 
-class CustomerFilter(django_filters.FilterSet):
+class CustomerFilter(PartnerFilterSet):
     number = django_filters.CharFilter(label=_("Customer number"))
     kind = django_filters.ChoiceFilter(choices=Customer.Kind.choices)
     status = django_filters.ChoiceFilter(choices=Customer.Status.choices)
@@ -203,6 +204,12 @@ class CustomerCreateInput(StrictInput, serializers.ModelSerializer):
     class Meta:
         model = Customer
         fields = [*CUSTOMER_DETAILS, "id_number", "phone", "home_branch", "relationship_manager"]
+
+    schema_properties = {
+        # customers.validators.validate_mobile, which also ignores spaces, hyphens and
+        # brackets; blank for no phone.
+        "phone": {"pattern": r"^$|^(\+86|0086)?1[3-9][0-9]{9}$", "example": "13812345678"},
+    }
 
 
 class CustomerUpdateInput(CustomerCreateInput):

@@ -16,6 +16,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from crm.api.filters import PartnerFilterSet
 from crm.api.inputs import Conflict, StrictInput
 from crm.api.views import PartnerAPIMixin
 from crm.domain import DomainError, as_api_error
@@ -27,7 +28,7 @@ from customers.rules import RelationshipExists
 INPUTS = {"from_customer": "from_customer_number", "to_customer": "to_customer_number"}
 
 
-class RelationshipFilter(django_filters.FilterSet):
+class RelationshipFilter(PartnerFilterSet):
     customer_number = django_filters.CharFilter(
         method="filter_customer_number", label=_("Customer number of either customer")
     )
@@ -73,6 +74,8 @@ class RelationshipCreateInput(StrictInput):
 
 class RelationshipChangeInput(StrictInput):
     """A correction (``kind``, ``note``) or an end (``ended_on``), or both at once."""
+
+    schema_constraints = {"minProperties": 1}  # validate() refuses an empty change
 
     kind = serializers.ChoiceField(choices=CustomerRelationship.Kind.choices, required=False)
     note = serializers.CharField(max_length=200, required=False, allow_blank=True)
