@@ -23,6 +23,7 @@ import re
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
+from django import forms
 from django_filters import filters as django_filters
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -98,7 +99,9 @@ class PartnerFilterExtension(DjangoFilterExtension):
         for parameter in parameters:
             schema = parameter["schema"]
             if isinstance(filter_field, django_filters.NumberFilter):
-                if not schema.get("type"):  # a filter method without a type hint
+                if isinstance(filter_field.field, forms.IntegerField):
+                    schema["type"] = "integer"  # a whole number: 1.5 is refused
+                elif not schema.get("type"):  # a filter method without a type hint
                     schema["type"] = "number"
                 for validator in filter_field.field.validators:
                     limit = getattr(validator, "limit_value", None)
@@ -276,7 +279,8 @@ class ErrorResponse409Serializer(serializers.Serializer[Any]):
 
 
 class Error413Serializer(serializers.Serializer[Any]):
-    code = serializers.CharField()
+    # crm.request_size answers it (issue 13), before any view runs.
+    code = serializers.ChoiceField(choices=[("request_too_large", "request_too_large")])
     detail = serializers.CharField()
     attr = serializers.CharField(allow_null=True)
 

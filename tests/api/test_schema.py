@@ -177,6 +177,10 @@ def test_limits_and_patterns_are_stated(schema):
     assert (parameters["page_size"]["minimum"], parameters["page_size"]["maximum"]) == (1, 1000)
     assert parameters["updated_since"]["minLength"] == 1
     assert parameters["aum_min"]["minimum"] == 0
+    too_large = schema["paths"]["/api/v1/holdings/bulk"]["post"]["responses"]["413"]
+    shape = component(schema, too_large["content"]["application/json"]["schema"]["$ref"])
+    error = component(schema, shape["properties"]["errors"]["items"]["$ref"])
+    assert component(schema, error["properties"]["code"]["$ref"])["enum"] == ["request_too_large"]
 
 
 def test_errors_of_bulk_items_name_the_item_and_field(schema, bank_a, partner_client):
