@@ -173,6 +173,9 @@ class PartnerAutoSchema(AutoSchema):
 
     # --- errors -----------------------------------------------------------------------
 
+    def _should_add_validation_error_response(self) -> bool:
+        return True  # the query string of any call is checked (see below)
+
     def _should_add_error_response(self, responses: dict[str, Any], status_code: str) -> bool:
         if status_code == "413":
             return self.method in BODY_METHODS and status_code not in responses
@@ -194,6 +197,9 @@ class PartnerAutoSchema(AutoSchema):
         self, data_fields: list[InputDataField]
     ) -> dict[str, set[str]]:
         codes: dict[str, set[str]] = super()._get_validation_error_codes_by_field(data_fields)
+        # Any call's query string is checked for NUL characters (crm.api.inputs), the error
+        # naming the parameter, whatever its name: known to the operation or not.
+        codes.setdefault(UNKNOWN_FIELD, set()).add("null_characters_not_allowed")
         if self.method in BODY_METHODS:
             request = force_instance(self.get_request_serializer())
             if isinstance(request, serializers.Serializer):
@@ -217,7 +223,7 @@ class PartnerAutoSchema(AutoSchema):
         if isinstance(serializer, StrictInput):
             # One entry for the unknown fields of the body and of its items alike: their
             # names are any text, so two patterns could not tell them apart.
-            codes[UNKNOWN_FIELD] = {"unknown_field"}
+            codes.setdefault(UNKNOWN_FIELD, set()).add("unknown_field")
         if isinstance(serializer, Batch) and not prefix:
             # The batch is first checked as Batch, a plain list: its errors name "items".
             codes.pop(f"items{SEPARATOR}{NON_FIELD_ERRORS}", None)
@@ -311,9 +317,10 @@ def placeholder_pattern(attr: str) -> str | None:
 def postprocess_error_attrs(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """Turn the placeholders in validation errors' ``attr`` into patterns.
 
-    ``items.INDEX.balance`` becomes ``^items\\.(0|[1-9][0-9]*)\\.balance$``, an unknown
-    field any text. The polymorphic error lists then lose their ``attr`` discriminator,
-    which could only map exact values.
+    ``items.INDEX.balance`` becomes ``^items\\.(0|[1-9][0-9]*)\\.balance$``; the name of a
+    field an input does not take (or of a query parameter with a NUL) any text. An error
+    list then says each error is ``anyOf`` its shapes, without the ``attr`` discriminator:
+    a pattern maps to no exact value, and an unknown name may look like a known one.
     """
     schemas = result.get("components", {}).get("schemas", {})
     patterned = set()
@@ -324,17 +331,14 @@ def postprocess_error_attrs(result: dict[str, Any], **kwargs: Any) -> dict[str, 
         pattern = placeholder_pattern(attr["enum"][0])
         if pattern is not None:
             shown = attr.pop("enum")[0].split(SEPARATOR)
-            shown = [{INDEX: "<index>", UNKNOWN_FIELD: "<unknown field>"}.get(p, p) for p in shown]
+            shown = [{INDEX: "<index>", UNKNOWN_FIELD: "<any name>"}.get(p, p) for p in shown]
             attr["type"] = "string"
             attr["pattern"] = pattern
             attr["description"] = SEPARATOR.join(shown)
             patterned.add(f"#/components/schemas/{name}")
     for schema in schemas.values():
-        discriminator = schema.get("discriminator")
-        if (
-            discriminator
-            and discriminator.get("propertyName") == "attr"
-            and patterned & set(discriminator.get("mapping", {}).values())
-        ):
-            del schema["discriminator"]
+        shapes = [choice.get("$ref", "") for choice in schema.get("oneOf", [])]
+        if patterned & set(shapes):
+            schema["anyOf"] = schema.pop("oneOf")
+            schema.pop("discriminator", None)
     return result

@@ -75,8 +75,6 @@ class RelationshipCreateInput(StrictInput):
 class RelationshipChangeInput(StrictInput):
     """A correction (``kind``, ``note``) or an end (``ended_on``), or both at once."""
 
-    schema_constraints = {"minProperties": 1}  # validate() refuses an empty change
-
     kind = serializers.ChoiceField(choices=CustomerRelationship.Kind.choices, required=False)
     note = serializers.CharField(max_length=200, required=False, allow_blank=True)
     ended_on = serializers.DateField(required=False)
@@ -85,6 +83,8 @@ class RelationshipChangeInput(StrictInput):
         if not attrs:
             raise serializers.ValidationError(gettext("Give kind, note or ended_on."))
         return attrs
+
+    schema_constraints = {"minProperties": 1}  # as validate() requires
 
 
 @extend_schema_view(

@@ -200,7 +200,7 @@ def test_errors_of_bulk_items_name_the_item_and_field(schema, bank_a, partner_cl
     assert response.status_code == 400, response.content
     given = {(e["attr"], e["code"]) for e in response.json()["errors"]}
     assert given == {("items.1.balance", "invalid"), ("items.1.colour", "unknown_field")}
-    errors = component(schema, "HoldingsBulkCreateError")["oneOf"]
+    errors = component(schema, "HoldingsBulkCreateError")["anyOf"]
     for attr, code in given:
         matching = [
             ref
@@ -210,7 +210,7 @@ def test_errors_of_bulk_items_name_the_item_and_field(schema, bank_a, partner_cl
                 component(schema, ref["$ref"])["properties"]["attr"].get("pattern", "^$"), attr
             )
         ]
-        assert len(matching) == 1, (attr, code)
+        assert matching, (attr, code)
     batch = [
         component(schema, ref["$ref"])
         for ref in errors
