@@ -55,6 +55,8 @@ BODY_METHODS = ("POST", "PUT", "PATCH")
 # one character that is not a space.
 NO_NUL = r"^[^\u0000]*$"
 NOT_BLANK = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+# A time's UTC offset as PostgreSQL's timestamptz stores it: below ±16:00 (crm.api.inputs).
+STORABLE_OFFSET = r"([Zz]|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)$"
 
 
 def is_free_text(schema: dict[str, Any]) -> bool:
@@ -111,7 +113,8 @@ class PartnerFilterExtension(DjangoFilterExtension):
                     elif code == "max_value" and limit is not None:
                         schema["maximum"] = limit
             if schema.get("type") == "string" and "enum" not in schema:
-                # Given empty or blank, a filter is refused (PartnerFilterSet); NUL too.
+                # Given empty or blank, a filter is refused (PartnerFilterSet); NUL too; a
+                # time's format gets its pattern in PartnerAutoSchema._get_parameters.
                 schema["minLength"] = 1
                 if "format" not in schema:
                     schema.setdefault("pattern", NOT_BLANK)
@@ -169,7 +172,21 @@ class PartnerAutoSchema(AutoSchema):
             schema["minLength"] = max(schema.get("minLength", 0), 1)
         if isinstance(field, serializers.DecimalField) and schema.get("type") == "string":
             schema = decimal_input_schema(field, schema)
+        if schema.get("format") == "date-time":
+            schema.setdefault("pattern", STORABLE_OFFSET)
         return schema
+
+    def _get_parameters(self) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super()._get_parameters()
+        for parameter in parameters:
+            schema = parameter.get("schema", {})
+            if parameter.get("in") != "query":
+                continue
+            if schema.get("format") == "date-time":
+                schema.setdefault("pattern", STORABLE_OFFSET)
+            elif is_free_text(schema):  # cursor, ordering: any call refuses a NUL in its query
+                schema["pattern"] = NO_NUL
+        return parameters
 
     # --- errors -----------------------------------------------------------------------
 

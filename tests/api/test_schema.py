@@ -177,6 +177,10 @@ def test_limits_and_patterns_are_stated(schema):
     assert (parameters["page_size"]["minimum"], parameters["page_size"]["maximum"]) == (1, 1000)
     assert parameters["updated_since"]["minLength"] == 1
     assert parameters["aum_min"]["minimum"] == 0
+    offset = parameters["updated_since"]["pattern"]
+    assert re.search(offset, "2026-01-31T09:30:00+08:00") and re.search(offset, "2026-01-31T01:30Z")
+    assert not re.search(offset, "2026-01-31T09:30:00+16:00")
+    assert not re.search(parameters["cursor"]["pattern"], "a\0b")
     too_large = schema["paths"]["/api/v1/holdings/bulk"]["post"]["responses"]["413"]
     shape = component(schema, too_large["content"]["application/json"]["schema"]["$ref"])
     error = component(schema, shape["properties"]["errors"]["items"]["$ref"])
