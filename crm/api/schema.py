@@ -107,6 +107,10 @@ class PartnerFilterExtension(DjangoFilterExtension):
                     schema["type"] = "number"
                 for validator in filter_field.field.validators:
                     limit = getattr(validator, "limit_value", None)
+                    if isinstance(limit, float):
+                        # django-filter's default 1e50 is a float, which the server compares
+                        # exactly: 10**50 + 1 passes. State the float's exact value.
+                        limit = int(limit)
                     code = getattr(validator, "code", None)
                     if code == "min_value" and limit is not None:
                         schema["minimum"] = limit
