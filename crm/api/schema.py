@@ -101,7 +101,9 @@ class PartnerFilterExtension(DjangoFilterExtension):
         for parameter in parameters:
             schema = parameter["schema"]
             if isinstance(filter_field, django_filters.NumberFilter):
-                if isinstance(filter_field.field, forms.IntegerField):
+                form_field = filter_field.field
+                fractional = isinstance(form_field, forms.DecimalField | forms.FloatField)
+                if isinstance(form_field, forms.IntegerField) and not fractional:
                     schema["type"] = "integer"  # a whole number: 1.5 is refused
                 elif not schema.get("type"):  # a filter method without a type hint
                     schema["type"] = "number"
