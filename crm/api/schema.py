@@ -54,7 +54,10 @@ BODY_METHODS = ("POST", "PUT", "PATCH")
 # Text without NUL (PostgreSQL stores none; Django refuses it), and such text with at least
 # one character that is not a space.
 NO_NUL = r"^[^\u0000]*$"
-NOT_BLANK = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+# Python's whitespace (str.strip, which trims inputs), not ECMA's \s: it has \u001c-\u001f
+# and \u0085 but not \ufeff.
+SPACE = r"\t\n\u000b\f\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK = rf"^[^\u0000]*[^{SPACE}\u0000][^\u0000]*$"
 # A time's UTC offset as PostgreSQL's timestamptz stores it: below ±16:00 (crm.api.inputs).
 STORABLE_OFFSET = r"([Zz]|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)$"
 

@@ -158,6 +158,7 @@ def test_bulk_items_are_bounded_and_text_may_not_be_blank(schema):
     account = component(schema, "HoldingItem")["properties"]["account_number"]
     assert account["minLength"] == 1 and account["maxLength"] == 40
     assert not re.search(account["pattern"], "   ") and not re.search(account["pattern"], "A\0")
+    assert not re.search(account["pattern"], "\x1f") and re.search(account["pattern"], "\ufeff")
     assert re.search(account["pattern"], "6222 0001")
 
 
