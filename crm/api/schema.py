@@ -117,10 +117,11 @@ class PartnerFilterExtension(DjangoFilterExtension):
                         # exactly: 10**50 + 1 passes. State the float's exact value.
                         limit = int(limit)
                     code = getattr(validator, "code", None)
+                    # The strictest of each: django-filter adds its own maximum to the field's.
                     if code == "min_value" and limit is not None:
-                        schema["minimum"] = limit
+                        schema["minimum"] = max(limit, schema.get("minimum", limit))
                     elif code == "max_value" and limit is not None:
-                        schema["maximum"] = limit
+                        schema["maximum"] = min(limit, schema.get("maximum", limit))
             if schema.get("type") == "string" and "enum" not in schema:
                 # Given empty or blank, a filter is refused (PartnerFilterSet); NUL too; a
                 # time's format gets its pattern in PartnerAutoSchema._get_parameters.

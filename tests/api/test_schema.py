@@ -224,3 +224,22 @@ def test_errors_of_bulk_items_name_the_item_and_field(schema, bank_a, partner_cl
     assert {"required", "min_length", "max_length", "not_a_list"} <= set(
         batch[0]["properties"]["code"]["enum"]
     )
+
+
+def test_a_filter_states_the_strictest_of_its_limits():
+    """django-filter adds its own maximum (a float, 1e50) to every number filter's."""
+    import django_filters
+
+    from crm.api.schema import PartnerFilterExtension
+    from crm.tenancy.models import Branch
+
+    bounded = django_filters.NumberFilter(field_name="parent_id", min_value=1, max_value=5)
+    [parameter] = PartnerFilterExtension(None).resolve_filter_field(
+        None, Branch, None, "parent", bounded
+    )
+    assert (parameter["schema"]["minimum"], parameter["schema"]["maximum"]) == (1, 5)
+    unbounded = django_filters.NumberFilter(field_name="parent_id")
+    [parameter] = PartnerFilterExtension(None).resolve_filter_field(
+        None, Branch, None, "parent", unbounded
+    )
+    assert parameter["schema"]["maximum"] == int(1e50)  # exact: the server compares exactly
