@@ -202,6 +202,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Reverse proxies in front of the application (address ranges, comma-separated): only
+# they are believed about the client's address (X-Forwarded-For). Unset, the peer's address
+# is the client's. Sign-in lockout, the token endpoint's throttle, partner address ranges
+# and the audit trail all read the client's address through crm.addresses.client_address.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+AXES_CLIENT_IP_CALLABLE = "crm.addresses.client_address"
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -314,6 +320,16 @@ SPECTACULAR_SETTINGS = {
         "ServiceRequestStatusEnum": "channels.models.ServiceRequest.Status",
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
+}
+
+# Wrong client secrets at the token endpoint (crm.api.token_throttle): per client id and
+# address, the first few are free and each further one waits twice as long as the last, up
+# to the ceiling; per address, at most so many failures in a window, whatever the client id.
+OAUTH_TOKEN_THROTTLE = {
+    "FREE_FAILURES": 5,
+    "MAX_BACKOFF_SECONDS": 15 * 60,
+    "ADDRESS_FAILURES": int(env("TOKEN_FAILURES_PER_ADDRESS", "30")),
+    "ADDRESS_WINDOW_SECONDS": 10 * 60,
 }
 
 OAUTH2_PROVIDER_APPLICATION_MODEL = "tenancy.PartnerApplication"
