@@ -22,8 +22,9 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from crm.api.answers import WriteAnswer, write_context
 from crm.api.inputs import Conflict, StrictInput
-from crm.api.scopes import CUSTOMERS_PII, read_scope
+from crm.api.scopes import CUSTOMERS_PII
 from crm.api.views import PartnerAPIMixin
 from crm.audit.services import personal_data_accesses_record
 from crm.domain import DomainError, as_api_error
@@ -191,35 +192,15 @@ class CustomerOutput(serializers.ModelSerializer):
         return customer.reveal("phone")
 
 
-class CustomerWriteAnswer(CustomerOutput):
-    """The answer to a create or a change: the whole customer, or only what the write told.
+class CustomerWriteAnswer(WriteAnswer, CustomerOutput):
+    """The answer to a create or a change (see ``crm.api.answers``).
 
-    ``customers:write`` is not ``customers:read``: a token without the read scope gets back
-    the customer's id, number and time of change, and the fields its request set (identity
-    numbers masked), never the rest of the record; otherwise ``PATCH {}`` would read any
-    customer. A token with the read scope gets the customer as reading it would show.
+    To a token without customers:read: the customer's id, number and time of change, and
+    the fields the request set, identity numbers masked.
     """
 
-    ALWAYS = frozenset({"id", "number", "updated_at"})
-    # A written identity number is answered masked (in clear only to a read with pii).
-    ANSWERED_AS = {"id_number": "id_number_masked", "phone": "phone_masked"}
-
-    def get_fields(self):
-        fields = super().get_fields()
-        # The schema tells the truth for both answers: only these three are always there.
-        for name, field in fields.items():
-            if name not in self.ALWAYS:
-                field.read_only = False
-                field.required = False
-        return fields
-
-    def to_representation(self, instance):
-        answer = super().to_representation(instance)
-        written = self.context.get("written")
-        if written is None:
-            return answer
-        shown = self.ALWAYS | {self.ANSWERED_AS.get(name, name) for name in written}
-        return {name: value for name, value in answer.items() if name in shown}
+    always = frozenset({"id", "number", "updated_at"})
+    answered_as = {"id_number": "id_number_masked", "phone": "phone_masked"}
 
 
 @extend_schema_field(
@@ -341,13 +322,13 @@ class CustomerViewSet(
         return Response(self.get_serializer(customer).data, status=status_code)
 
     def answer_write(self, customer: Customer, written: Iterable[str], status_code) -> Response:
-        """Answer a write with what the token may see (see ``CustomerWriteAnswer``)."""
-        if self.request.auth.allow_scopes([read_scope(self.scope_resource)]):
-            self.record_reveals([customer])
-            context = self.get_serializer_context()
+        """Answer a write with what the token may see (see ``crm.api.answers``)."""
+        context = write_context(self.request, self.scope_resource, written)
+        if "written" in context:
+            context["reveal_identity"] = False  # answered masked, as written
         else:
-            context = {**self.get_serializer_context(), "reveal_identity": False}
-            context["written"] = set(written)
+            self.record_reveals([customer])
+            context["reveal_identity"] = self.reveals_identity()
         return Response(CustomerWriteAnswer(customer, context=context).data, status=status_code)
 
     def list(self, request, *args, **kwargs):
