@@ -152,7 +152,11 @@ class ClientAuthenticationGuard(_ClientEndpointBase):
                     "invalid_client",
                     gettext("This client may not be used from this address."),
                 )
-            response: HttpResponse = super().post(request, *args, **kwargs)
+            try:
+                response: HttpResponse = super().post(request, *args, **kwargs)
+            except BaseException:
+                attempt.passed()  # no verdict on the credentials: hold nothing against them
+                raise
             if response.status_code == 401:
                 attempt.failed()
                 self.record(LoginEvent.Kind.PARTNER_FAILED, application, client_id, request)

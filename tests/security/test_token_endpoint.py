@@ -174,6 +174,16 @@ def test_one_address_guessing_many_client_ids_is_stopped(bank_a, bank_b, secret_
     )
 
 
+def test_credentials_in_the_body_are_throttled_alike(bank_a, secret_checks):
+    body = {"grant_type": "client_credentials", "client_id": bank_a.partner.client_id}
+    statuses = [
+        Client(REMOTE_ADDR=ATTACKER).post(TOKEN, {**body, "client_secret": "guess"}).status_code
+        for _ in range(FREE_FAILURES + 1)
+    ]
+    assert statuses == [401] * FREE_FAILURES + [429]
+    assert len(secret_checks) == FREE_FAILURES
+
+
 def test_http_basic_and_body_credentials_are_not_both_checked(bank_a, secret_checks):
     response = Client(REMOTE_ADDR=ATTACKER).post(
         TOKEN,
