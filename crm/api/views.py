@@ -13,6 +13,7 @@ from django.utils.decorators import method_decorator
 from oauth2_provider.views import RevokeTokenView, TokenView
 
 from crm.api.authentication import PartnerPrincipal
+from crm.api.inputs import refuse_unstorable_query
 from crm.tenancy.context import Scope, activate_tenant, deactivate, platform_wide
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ class PartnerAPIMixin(_APIViewMixinBase):
                 partner_name=request.user.application.name,
             )
         super().initial(request, *args, **kwargs)
+        refuse_unstorable_query(request)
 
     def handle_exception(self, exc: Exception) -> Response:
         # A refused call changes nothing, even if it wrote before failing.
