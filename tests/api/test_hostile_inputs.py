@@ -25,7 +25,10 @@ from tests.factories import ProductFactory
 from tests.factories.channels import standard_catalog
 
 WHEN = "2026-01-15T09:30:00+08:00"
-BAD_CHARACTERS = {"\x00": "null_characters_not_allowed", "\ud800": "surrogate_characters_not_allowed"}
+BAD_CHARACTERS = {
+    "\x00": "null_characters_not_allowed",
+    "\ud800": "surrogate_characters_not_allowed",
+}
 
 
 def error_body(response, status: int = 400) -> dict:
