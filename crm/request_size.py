@@ -100,8 +100,7 @@ class RequestSizeLimit:
         limit = self.limit if self.limit is not None else int(settings.REQUEST_MAX_BYTES)
         if declared_length(environ) > limit:
             self._refuse(environ)
-        elif not environ.get("CONTENT_LENGTH") and environ.get("wsgi.input_terminated"):
-            # A chunked body: the server ends the stream where the body ends.
+        elif _is_chunked(environ):
             body = _read_at_most(environ["wsgi.input"], limit)
             if body is None:
                 self._refuse(environ)
@@ -116,6 +115,16 @@ class RequestSizeLimit:
         environ[REFUSED] = True
         environ["wsgi.input"] = io.BytesIO()
         environ["CONTENT_LENGTH"] = "0"
+
+
+def _is_chunked(environ: WSGIEnvironment) -> bool:
+    """A chunked body, which declares no length; read only where the server ends the stream
+    where the body ends (gunicorn does; Django's development server would wait for more)."""
+    return (
+        not environ.get("CONTENT_LENGTH")
+        and "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        and bool(environ.get("wsgi.input_terminated"))
+    )
 
 
 def _read_at_most(stream: IO[bytes], limit: int) -> IO[bytes] | None:

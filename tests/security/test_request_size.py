@@ -180,9 +180,12 @@ class Application:
     def __call__(self, environ, start_response):
         self.environ = environ
         length = int(environ.get("CONTENT_LENGTH") or 0)
-        self.body = environ["wsgi.input"].read(length)
+        self.body = environ["wsgi.input"].read(length) if length else b""
         start_response("200 OK", [])
         return [b""]
+
+
+CHUNKED = {"HTTP_TRANSFER_ENCODING": "chunked", "wsgi.input_terminated": True}
 
 
 def call(environ: dict, limit: int = 1000) -> Application:
@@ -205,15 +208,21 @@ def test_a_body_within_the_limit_is_handed_on_as_sent():
 
 
 def test_a_chunked_body_is_counted_and_handed_on_with_its_length():
-    handed_on = call({"wsgi.input": Chunked(1000), "wsgi.input_terminated": True})
+    handed_on = call({"wsgi.input": Chunked(1000), **CHUNKED})
     assert REFUSED not in handed_on.environ
     assert handed_on.environ["CONTENT_LENGTH"] == "1000"
     assert handed_on.body == b"x" * 1000
 
 
+def test_a_body_without_length_that_is_not_chunked_is_left_unread():
+    """Django ignores a body without a length; the development server's stream never ends."""
+    handed_on = call({"wsgi.input": Unreadable(), "wsgi.input_terminated": False})
+    assert REFUSED not in handed_on.environ
+
+
 def test_a_chunked_body_over_the_limit_is_refused_without_reading_it_all():
     chunked = Chunked(10 * MB)
-    handed_on = call({"wsgi.input": chunked, "wsgi.input_terminated": True}, limit=MB)
+    handed_on = call({"wsgi.input": chunked, **CHUNKED}, limit=MB)
     assert handed_on.environ[REFUSED] is True
     assert handed_on.body == b""
     assert chunked.bytes_read <= MB + 64 * 1024
