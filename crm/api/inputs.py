@@ -1,13 +1,18 @@
 """Pieces shared by the API's inputs: serializers, their fields and the list filters."""
 
+import base64
+import binascii
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import ProhibitNullCharactersValidator
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
@@ -44,6 +49,34 @@ def refuse_unstorable_query(request: Request) -> None:
     }
     if faults:
         raise ValidationError(faults)
+
+
+def refuse_unstorable_credentials(
+    view: Callable[..., HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """Answer 400 (``invalid_request``, as OAuth2 answers) for a NUL in the form or the Basic
+    credentials of a token request: the client id is looked up as given, and PostgreSQL
+    refuses a NUL in the query (a 500)."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        given = [request.META.get("QUERY_STRING", "")]
+        given += [text for name, values in request.POST.lists() for text in (name, *values)]
+        scheme, _space, credentials = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+        if scheme.lower() == "basic":
+            try:
+                decoded = base64.b64decode(credentials, validate=True)
+            except binascii.Error:
+                decoded = b""  # oauthlib refuses it as it is
+            given.append(unquote(decoded.decode("utf-8", "replace")))
+        if any(UNSTORABLE.search(text) for text in given):
+            return JsonResponse(
+                {"error": "invalid_request", "error_description": str(NULL_CHARACTER)},
+                status=400,
+            )
+        return view(request, *args, **kwargs)
+
+    return checked
 
 
 # Python takes UTC offsets up to ±23:59, PostgreSQL's timestamptz only below ±16:00: a time

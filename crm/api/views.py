@@ -13,7 +13,7 @@ from django.utils.decorators import method_decorator
 from oauth2_provider.views import RevokeTokenView, TokenView
 
 from crm.api.authentication import PartnerPrincipal
-from crm.api.inputs import refuse_unstorable_query
+from crm.api.inputs import refuse_unstorable_credentials, refuse_unstorable_query
 from crm.tenancy.context import Scope, activate_tenant, deactivate, platform_wide
 
 if TYPE_CHECKING:
@@ -76,6 +76,7 @@ class PartnerAPIMixin(_APIViewMixinBase):
 
 
 @method_decorator(login_not_required, name="dispatch")
+@method_decorator(refuse_unstorable_credentials, name="dispatch")
 class PartnerTokenView(TokenView):  # type: ignore[misc]  # untyped django-oauth-toolkit
     """OAuth2 token endpoint (client credentials); applications are looked up platform-wide."""
 
@@ -86,6 +87,7 @@ class PartnerTokenView(TokenView):  # type: ignore[misc]  # untyped django-oauth
 
 
 @method_decorator(login_not_required, name="dispatch")
+@method_decorator(refuse_unstorable_credentials, name="dispatch")
 class PartnerRevokeTokenView(RevokeTokenView):  # type: ignore[misc]  # untyped oauth-toolkit
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         with platform_wide():

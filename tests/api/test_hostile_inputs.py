@@ -7,6 +7,7 @@
   not be encoded).
 """
 
+import base64
 import json
 
 import pytest
@@ -359,3 +360,40 @@ def test_a_nul_in_a_query_parameter_is_refused_with_its_name(bank_a, partner_cli
     response = partner_client(bank_a.token()).get("/api/v1/customers/?kind=%00individual")
     [error] = error_body(response)["errors"]
     assert (error["attr"], error["code"]) == ("kind", "null_characters_not_allowed")
+
+
+BASIC_WITH_NUL = base64.b64encode(b"aaa-core\x00:secret").decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "headers"),
+    [
+        ("/o/token/", "grant_type=client_credentials&client_id=a%00b&client_secret=x", {}),
+        (
+            "/o/token/",
+            "grant_type=client_credentials",
+            {"authorization": f"Basic {BASIC_WITH_NUL}"},
+        ),
+        (
+            "/o/token/",
+            "grant_type=client_credentials",
+            {"authorization": f"Basic {base64.b64encode(b'a%00b:x').decode()}"},
+        ),
+        ("/o/revoke_token/", "token=t&client_id=a%00b&client_secret=x", {}),
+    ],
+)
+def test_a_nul_in_token_credentials_is_an_invalid_request(url, body, headers, bank_a, client):
+    response = client.post(
+        url, body, content_type="application/x-www-form-urlencoded", headers=headers
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["error"] == "invalid_request"
+
+
+def test_tokens_are_still_issued(bank_a, client):
+    response = client.post(
+        "/o/token/",
+        "grant_type=client_credentials&client_id=aaa-core&client_secret=partner-secret",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 200, response.content
