@@ -35,7 +35,7 @@ from channels.api.inputs import UNSTORABLE, shown
 from channels.ingest import InteractionValues, interactions_ingest
 from channels.models import Channel, Interaction, Outlet, ServiceRequest
 from crm.api.bulk import MAX_ITEMS, Batch, BatchCheck, FeedView
-from crm.api.inputs import StrictInput
+from crm.api.inputs import MAX_UTC_OFFSET, UTC_OFFSET_MESSAGE, DateTimeInput, StrictInput
 from customers import selectors as customer_selectors
 from customers.models import Customer
 
@@ -184,6 +184,8 @@ class InteractionItemCheck:
             self.faults[name] = fault(
                 _("Give the time with its UTC offset (e.g. +08:00 or Z)."), "invalid"
             )
+        elif abs(moment.utcoffset()) >= MAX_UTC_OFFSET:
+            self.faults[name] = fault(UTC_OFFSET_MESSAGE, "invalid_utc_offset")
         elif moment > latest:
             self.faults[name] = fault(_("This time has not come yet."), "future")
         elif moment < EARLIEST:
@@ -356,7 +358,7 @@ class InteractionItem(StrictInput):
     direction = serializers.ChoiceField(
         choices=Interaction.Direction.choices, default=Interaction.Direction.INBOUND
     )
-    occurred_at = serializers.DateTimeField(help_text=_("ISO 8601 with its UTC offset."))
+    occurred_at = DateTimeInput(help_text=_("ISO 8601 with its UTC offset."))
     summary = serializers.CharField(max_length=max_length("summary"), required=False)
     outcome = serializers.CharField(max_length=max_length("outcome"), required=False)
     amount = serializers.DecimalField(

@@ -20,6 +20,7 @@ from oauth2_provider.views import RevokeTokenView, TokenView
 
 from crm.addresses import client_address
 from crm.api.authentication import PartnerPrincipal
+from crm.api.inputs import refuse_unstorable_credentials, refuse_unstorable_query
 from crm.api.token_throttle import TokenAttempt
 from crm.audit.models import LoginEvent
 from crm.audit.services import partner_sign_in_refusal_record
@@ -74,6 +75,7 @@ class PartnerAPIMixin(_APIViewMixinBase):
                 partner_name=request.user.application.name,
             )
         super().initial(request, *args, **kwargs)
+        refuse_unstorable_query(request)
 
     def handle_exception(self, exc: Exception) -> Response:
         # A refused call changes nothing, even if it wrote before failing.
@@ -189,10 +191,12 @@ class ClientAuthenticationGuard(_ClientEndpointBase):
 
 
 @method_decorator(login_not_required, name="dispatch")
+@method_decorator(refuse_unstorable_credentials, name="dispatch")
 class PartnerTokenView(ClientAuthenticationGuard, TokenView):  # type: ignore[misc]  # untyped
     """OAuth2 token endpoint (client credentials); applications are looked up platform-wide."""
 
 
 @method_decorator(login_not_required, name="dispatch")
+@method_decorator(refuse_unstorable_credentials, name="dispatch")
 class PartnerRevokeTokenView(ClientAuthenticationGuard, RevokeTokenView):  # type: ignore[misc]
     """Revoking a token checks the client's secret too: the same guard applies."""

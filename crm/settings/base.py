@@ -87,6 +87,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Answers 413 before any view reads the body (the CSRF check reads it in process_view,
+    # after every middleware's request phase), late enough for the 413 page to be rendered
+    # like any other page; crm.request_size.RequestSizeLimit counts what Django does not.
+    "crm.request_size.RequestSizeMiddleware",
     # axes must come last so that it sees the outcome of every login attempt
     "axes.middleware.AxesMiddleware",
 ]
@@ -246,6 +250,21 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / ".local" / "media")))
 
+# --- Request size (crm/request_size.py) ------------------------------------------------
+# A body without files: the largest valid partner batch is 1,000 contacts with every text
+# field full, ~2.6 MB of Chinese in UTF-8, ~6.3 MB as \u escapes, ~12.6 MB when every
+# character lies outside the BMP (rare characters of names, sent as surrogate pairs).
+# tests/security/test_request_size.py builds that batch and keeps a fifth of room above it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(env("DATA_UPLOAD_MAX_MEMORY_SIZE", str(16 * 1024 * 1024)))
+# An uploaded file (a spreadsheet import), and the form fields and multipart framing
+# around it.
+UPLOAD_MAX_FILE_BYTES = 20 * 1024 * 1024
+UPLOAD_FORM_OVERHEAD_BYTES = 1024 * 1024
+# Any request: the larger of the two. Keep the reverse proxy's limit (README) at least this.
+REQUEST_MAX_BYTES = max(
+    DATA_UPLOAD_MAX_MEMORY_SIZE, UPLOAD_MAX_FILE_BYTES + UPLOAD_FORM_OVERHEAD_BYTES
+)
+
 # --- Cache (API throttling) -----------------------------------------------------------
 if env("REDIS_URL"):
     CACHES = {
@@ -277,7 +296,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["crm.api.throttling.PartnerRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"partner": env("API_RATE_LIMIT", "1200/min")},
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["crm.api.parsers.ApiJSONParser"],
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, NoReturn, cast
 
 import pghistory
 import pgtrigger
@@ -535,6 +535,13 @@ class PartnerApplication(AbstractApplication):  # type: ignore[misc]  # untyped 
         except ValidationError:
             return False  # ranges written past the form's check: fail closed
         return address_within(address, networks)
+
+    @property
+    def get_absolute_url(self) -> NoReturn:
+        """An application has no page of its own: oauth2_provider's management pages, which
+        the base class links to, are not served. Without the method, the admin shows no
+        "view on site" and its /admin/r/ redirect answers 404 instead of NoReverseMatch."""
+        raise AttributeError("get_absolute_url")
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.tenant_id is None:

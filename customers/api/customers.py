@@ -23,7 +23,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from crm.api.answers import WriteAnswer, write_context
-from crm.api.inputs import Conflict, StrictInput
+from crm.api.inputs import Conflict, DateTimeFilter, StrictInput
 from crm.api.scopes import CUSTOMERS_PII
 from crm.api.views import PartnerAPIMixin
 from crm.audit.services import personal_data_accesses_record
@@ -83,7 +83,7 @@ class CustomerFilter(django_filters.FilterSet):
     aum_max = django_filters.NumberFilter(
         method="filter_aum_max", min_value=0, label=_("AUM at most (CNY)")
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = DateTimeFilter(
         field_name="updated_at", lookup_expr="gte", label=_("Changed at or after")
     )
 
