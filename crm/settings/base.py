@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "crm.approvals",
     "crm.business_calendar",
     "crm.shell",
+    "crm.uploads",
     "customers",
     "channels",
     "rest_framework",
@@ -239,6 +240,14 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / ".local" / "media")))
+
+# --- Uploaded files -------------------------------------------------------------------
+# Held in memory up to this size and refused beyond it, never spooled to the web host's
+# disk (crm/uploads/handlers.py); kept encrypted in PostgreSQL for the worker that reads
+# them. The reverse proxy's body limit (nginx client_max_body_size) should sit a little
+# above it, and the WSGI body limit too, so that this cap is the one users meet.
+UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+FILE_UPLOAD_HANDLERS = ["crm.uploads.handlers.CappedMemoryUploadHandler"]
 
 # --- Cache (API throttling) -----------------------------------------------------------
 if env("REDIS_URL"):
