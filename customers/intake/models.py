@@ -63,6 +63,10 @@ class ImportJob(TenantOwned):
     FAILURES_TOLD = (Failure.UNREADABLE,)
     # A checked file waits this long to be applied; after that its rows are deleted.
     DRAFT_LIFETIME = timedelta(days=1)
+    # A file still not read after this long was lost with its task (a worker killed, a
+    # message dropped): its page stops waiting and asks for the file again. Reading itself
+    # is bounded to minutes (crm.sheets.READ_BOUNDS); the rest is room for a busy queue.
+    READING_LIFETIME = timedelta(minutes=30)
 
     kind = models.CharField(_("import of"), max_length=16, choices=Kind.choices)
     name = models.CharField(_("file name"), max_length=200)
@@ -110,6 +114,18 @@ class ImportJob(TenantOwned):
     @property
     def has_ended(self) -> bool:
         return self.status in self.ENDED
+
+    @property
+    def reading_lost(self) -> bool:
+        return (
+            self.status == self.Status.READING
+            and self.created_at < timezone.now() - self.READING_LIFETIME
+        )
+
+    @property
+    def is_awaited(self) -> bool:
+        """Whether its page should keep asking for news of it."""
+        return not self.has_ended and not self.reading_lost
 
     @property
     def failed_reading(self) -> bool:

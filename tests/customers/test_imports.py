@@ -1,6 +1,6 @@
 """Importing customers and holdings from CSV and XLSX: check, preview, apply all or nothing."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -8,7 +8,7 @@ import tablib
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from stdnum.cn import ric, uscc
 
@@ -479,6 +479,24 @@ def test_the_page_shows_the_file_being_read_then_refreshes_itself_into_the_check
     assert refresh.headers["HX-Refresh"] == "true"  # the page reloads into the check
     check = english.get(response.url).context["check"]
     assert check.ok and check.total == 3
+
+
+def test_a_file_whose_reading_was_lost_stops_the_wait_and_is_asked_for_again(
+    bank_a, manager, english
+):
+    job = ImportJob.objects.create(
+        tenant=bank_a.tenant,
+        kind=ImportJob.Kind.CUSTOMERS,
+        name="lost.csv",
+        created_by=manager,
+        status=ImportJob.Status.READING,
+        created_at=timezone.now() - ImportJob.READING_LIFETIME - timedelta(minutes=1),
+    )
+
+    page = english.get(reverse("customers:import_preview", args=[job.pk])).content.decode()
+
+    assert "The file was not read in time. Upload it again." in page
+    assert 'hx-trigger="every 1s"' not in page and 'data-testid="upload-again"' in page
 
 
 def test_the_progress_fragment_polls_while_the_job_runs(
