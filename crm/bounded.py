@@ -74,12 +74,16 @@ def _child(
     function: Callable[..., Any], args: tuple[Any, ...], bounds: Bounds, out: int
 ) -> NoReturn:
     try:
+        # The parent's handlers (a Celery worker's warm shutdown on SIGTERM, for one) are not
+        # the child's: a signal simply ends it, and the parent reports a dead child.
+        for number in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP):
+            signal.signal(number, signal.SIG_DFL)
         _limit_child(bounds)
         try:
             answer: tuple[str, Any] = ("result", function(*args))
         except MemoryError:
             answer = ("memory", None)
-        except BaseException as error:  # the caller decides what the function's errors mean
+        except Exception as error:  # the caller decides what the function's errors mean
             answer = ("error", error)
         try:
             payload = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)

@@ -80,3 +80,12 @@ def test_no_child_is_left_behind():
     run_bounded(add, 1, 2, bounds=SMALL)
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)
+
+
+def exit_quietly():
+    raise SystemExit(0)
+
+
+def test_a_child_that_tries_to_exit_does_not_make_the_caller_exit():
+    with pytest.raises(ChildDied):
+        run_bounded(exit_quietly, bounds=SMALL)
