@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 
 import pghistory
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -55,6 +55,8 @@ def import_job_read(*, job_id: int, language: str) -> ImportJob | None:
     except SheetError as refused:
         logger.info("import job %s: the file was refused: %s", job_id, refused.message)
         values = _failed(ImportJob.Failure.UNREADABLE, refused.message)
+    except (OperationalError, InterfaceError):
+        raise  # the database, not the file: the task is retried (crm.jobs.tenant_task)
     except Exception as error:
         logger.exception("import job %s: reading the file failed", job_id)
         values = _failed(ImportJob.Failure.ERROR, f"{type(error).__name__}: {error}")
