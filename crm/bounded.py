@@ -119,7 +119,7 @@ def run_bounded(function: Callable[..., _R], *args: Any, bounds: Bounds) -> _R:
         raise
     finally:
         os.close(read_end)
-        _, status = os.waitpid(pid, 0)
+        status = _reap(pid)
     if not payload:
         if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGXCPU, signal.SIGKILL):
             raise OutOfTime(f"child stopped by signal {os.WTERMSIG(status)}")
@@ -135,6 +135,17 @@ def run_bounded(function: Callable[..., _R], *args: Any, bounds: Bounds) -> _R:
         raise value
     result: _R = value
     return result
+
+
+def _reap(pid: int) -> int:
+    """The child's exit status, once it has ended; 0 if another reaper took it first."""
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        # A process-wide SIGCHLD handler (a process pool's) may have reaped it already;
+        # the answer on the pipe is what counts.
+        return 0
+    return status
 
 
 def _read_answer(fd: int, *, deadline: float) -> bytes:
