@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "crm.approvals",
     "crm.business_calendar",
     "crm.shell",
+    "crm.uploads",
     "customers",
     "channels",
     "rest_framework",
@@ -250,20 +251,24 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / ".local" / "media")))
 
+# --- Uploaded files -------------------------------------------------------------------
+# Held in memory up to this size and refused beyond it, never spooled to the web host's
+# disk (crm/uploads/handlers.py); kept encrypted in PostgreSQL for the worker that reads
+# them.
+UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+FILE_UPLOAD_HANDLERS = ["crm.uploads.handlers.CappedMemoryUploadHandler"]
+
 # --- Request size (crm/request_size.py) ------------------------------------------------
 # A body without files: the largest valid partner batch is 1,000 contacts with every text
 # field full, ~2.6 MB of Chinese in UTF-8, ~6.3 MB as \u escapes, ~12.6 MB when every
 # character lies outside the BMP (rare characters of names, sent as surrogate pairs).
 # tests/security/test_request_size.py builds that batch and keeps a fifth of room above it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(env("DATA_UPLOAD_MAX_MEMORY_SIZE", str(16 * 1024 * 1024)))
-# An uploaded file (a spreadsheet import), and the form fields and multipart framing
-# around it.
-UPLOAD_MAX_FILE_BYTES = 20 * 1024 * 1024
+# The form fields and multipart framing around the largest file: a file at the cap meets
+# the upload handler's form error, not this limit's 413.
 UPLOAD_FORM_OVERHEAD_BYTES = 1024 * 1024
 # Any request: the larger of the two. Keep the reverse proxy's limit (README) at least this.
-REQUEST_MAX_BYTES = max(
-    DATA_UPLOAD_MAX_MEMORY_SIZE, UPLOAD_MAX_FILE_BYTES + UPLOAD_FORM_OVERHEAD_BYTES
-)
+REQUEST_MAX_BYTES = max(DATA_UPLOAD_MAX_MEMORY_SIZE, UPLOAD_MAX_BYTES + UPLOAD_FORM_OVERHEAD_BYTES)
 
 # --- Cache (API throttling) -----------------------------------------------------------
 if env("REDIS_URL"):

@@ -14,7 +14,6 @@ from django.utils import translation
 
 from channels.models import Channel, Interaction, Outlet, ServiceRequest
 from channels.services import service_request_open
-from crm import sheets
 from crm.request_size import REFUSED, RequestSizeLimit, body_limit
 from crm.tenancy.roles import Role
 from tests.factories import CustomerFactory
@@ -141,7 +140,7 @@ def test_a_staff_form_over_the_limit_is_a_translated_413_page(bank_a, client_for
 def test_a_file_upload_may_be_as_large_as_a_file_may_be_and_no_larger(bank_a, client_for):
     multipart = "multipart/form-data; boundary=BoUnDaRy"
     assert body_limit(multipart) == settings.REQUEST_MAX_BYTES
-    assert body_limit(multipart) >= sheets.MAX_FILE_BYTES + settings.UPLOAD_FORM_OVERHEAD_BYTES
+    assert body_limit(multipart) >= settings.UPLOAD_MAX_BYTES + settings.UPLOAD_FORM_OVERHEAD_BYTES
     assert body_limit("application/json") == settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     # A larger upload is refused by its declared length, before a byte of it is read.
     response = client_for(bank_a[Role.BRANCH_MANAGER]).post(
