@@ -85,7 +85,7 @@ def upload(client, content: bytes, name: str) -> int:
     ("bounds", "message"),
     [
         (
-            Bounds(memory_bytes=64 * 1024 * 1024, cpu_seconds=60, wall_seconds=60),
+            Bounds(memory_bytes=64 * 1024 * 1024, cpu_seconds=600, wall_seconds=600),
             "Reading the file needs more memory than allowed. Split it into smaller files.",
         ),
         (
