@@ -4,23 +4,43 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.fields import get_error_detail
 
+from crm import bounds
+from crm.api import fields
+
 _R = TypeVar("_R")
 
 
 class StrictInput(serializers.Serializer[Any]):
-    """Refuse fields the endpoint does not take, so that a misspelt field is not ignored."""
+    """Refuse fields the endpoint does not take, so that a misspelt field is not ignored.
+
+    A model serializer built on it makes its fields of ``crm.api.fields``, which refuse
+    what no bank would send (numbers as text, amounts and dates out of bounds, ids that are
+    not whole numbers).
+    """
 
     unknown_field_message = _("Unknown or read-only field.")
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: fields.Text,
+        models.TextField: fields.Text,
+        models.SlugField: fields.Slug,
+        models.DateField: fields.Date,
+        models.DecimalField: fields.Amount,
+    }
+    serializer_related_field = fields.IdRelated
+    serializer_choice_field = fields.Choice
 
     def to_internal_value(self, data: Any) -> Any:
         unknown = sorted(set(data) - set(self.fields)) if isinstance(data, Mapping) else []
         errors: dict[str, Any] = {
-            name: [ErrorDetail(str(self.unknown_field_message), code="unknown_field")]
+            # The name is the error's attr: a 100 KB key is not repeated whole.
+            bounds.shown(name): [ErrorDetail(str(self.unknown_field_message), code="unknown_field")]
             for name in unknown
         }
         try:
