@@ -303,5 +303,5 @@ def test_a_huge_relationship_kind_is_not_repeated_in_the_refusal(bank_a, partner
 
 def test_the_schema_states_the_amount_bounds(client, db):
     schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
-    balance = schema["components"]["schemas"]["HoldingItemRequest"]["properties"]["balance"]
+    balance = schema["components"]["schemas"]["HoldingItem"]["properties"]["balance"]
     assert balance["pattern"] == r"^-?\d{0,13}(?:\.\d{0,2})?$"
