@@ -224,9 +224,8 @@ class Customer(TenantOwned):
     )
     # individuals
     gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, blank=True)
-    birth_date = models.DateField(
-        _("birth date"), null=True, blank=True, validators=bounds.date_validators()
-    )
+    # 1900 to today: customers.rules, for every way in; a CHECK below as the backstop.
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
     occupation = models.CharField(_("occupation"), max_length=100, blank=True)
     income_band = models.CharField(
         _("income band"), max_length=16, choices=IncomeBand.choices, blank=True

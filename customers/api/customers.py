@@ -207,7 +207,8 @@ class CustomerCreateInput(StrictInput, serializers.ModelSerializer):
     id_number = fields.Text(max_length=40, required=False, allow_blank=True)
     phone = fields.Text(max_length=30, required=False, allow_blank=True)
     home_branch = fields.IdRelated(queryset=Branch.objects.all())
-    birth_date = fields.Date(past=True, required=False, allow_null=True)
+    # 1900 to today: customers.rules says so in the same words as the page and the import.
+    birth_date = fields.Date(ruled=True, required=False, allow_null=True)
     relationship_manager = RelationshipManagerField(required=False, allow_null=True)
 
     class Meta:

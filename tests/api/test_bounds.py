@@ -226,7 +226,7 @@ def new_customer(bank, **fields) -> dict:
 
 @pytest.mark.parametrize(
     ("birth_date", "code"),
-    [("1899-12-31", "too_early"), ("１９９０-01-01", "invalid"), ("2999-01-01", "future")],
+    [("1899-12-31", "invalid"), ("１９９０-01-01", "invalid"), ("2999-01-01", "invalid")],
 )
 def test_birth_dates_out_of_range_are_refused(birth_date, code, bank_a, partner_client):
     client = partner_client(bank_a.token("customers:write"))
