@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pghistory
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Collate
@@ -555,6 +556,16 @@ class Holding(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.product} {self.account_number}"
+
+    def clean(self) -> None:
+        """Refuse a balance that takes the customer's holdings past the bound of one
+        customer (the admin's way in; feeds and imports check whole batches)."""
+        from customers.selectors import customer_total_refusal, customers_over_total
+
+        if self.customer_id is None or self.balance is None:
+            return
+        if customers_over_total([(self.account_number, self.customer_id, self.balance)]):
+            raise ValidationError({"balance": customer_total_refusal()})
 
 
 # A monthly balance's figures are a customer's totals.

@@ -133,3 +133,19 @@ def test_the_admin_form_refuses_a_balance_past_the_bound(bank_a, deposit):
     with pytest.raises(ValidationError) as refused:
         holding.full_clean()
     assert set(refused.value.message_dict) == {"balance"}
+
+
+def test_the_admin_form_refuses_a_balance_taking_the_customer_past_the_bound(bank_a, deposit):
+    for _n in range(10):
+        HoldingFactory(customer=bank_a.customer, product=deposit, balance=bounds.MAX_AMOUNT)
+    holding = Holding(
+        tenant=bank_a.tenant,
+        customer=bank_a.customer,
+        product=deposit,
+        account_number="6222-ADMIN",
+        opened_on=bounds.today(),
+        balance=Decimal("1.00"),
+    )
+    with pytest.raises(ValidationError) as refused:
+        holding.full_clean()
+    assert set(refused.value.message_dict) == {"balance"}
