@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from crm.db.owner import enter_owner_mode, leave_owner_mode
@@ -222,3 +223,13 @@ def everywhere():
     """Platform-wide scope, for assertions that must see every tenant's rows."""
     with platform_wide():
         yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counts (API calls, failed token requests) start from nothing in each test.
+
+    The test cache is per process: without this, one test's failures would throttle the
+    next test's token requests from the same address.
+    """
+    cache.clear()

@@ -1,19 +1,10 @@
 """Pieces shared by the channels API's inputs."""
 
-import re
-
 from rest_framework import serializers
 
-from crm import bounds
+from crm.api.inputs import UNSTORABLE, shown
 
-# PostgreSQL stores no NUL character and UTF-8 has no lone surrogate: either would fail in
-# the database or in the answer rather than as a fault of the input.
-UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
-def shown(value) -> str:
-    """``value`` as it may be echoed in an answer: storable, and not whole if long."""
-    return bounds.shown(value)
+__all__ = ["UNSTORABLE", "ReferenceField", "shown"]
 
 
 class ReferenceField(serializers.SlugRelatedField):

@@ -37,7 +37,7 @@ from channels.models import Channel, Interaction, Outlet, ServiceRequest
 from crm import bounds
 from crm.api import fields
 from crm.api.bulk import MAX_ITEMS, Batch, BatchCheck, FeedView
-from crm.api.inputs import StrictInput
+from crm.api.inputs import MAX_UTC_OFFSET, UTC_OFFSET_MESSAGE, DateTimeInput, StrictInput
 from customers import selectors as customer_selectors
 from customers.models import Customer
 
@@ -187,6 +187,8 @@ class InteractionItemCheck:
             self.faults[name] = fault(
                 _("Give the time with its UTC offset (e.g. +08:00 or Z)."), "invalid"
             )
+        elif abs(moment.utcoffset()) >= MAX_UTC_OFFSET:
+            self.faults[name] = fault(UTC_OFFSET_MESSAGE, "invalid_utc_offset")
         elif moment > latest:
             self.faults[name] = fault(_("This time has not come yet."), "future")
         elif moment < EARLIEST:
@@ -363,7 +365,7 @@ class InteractionItem(StrictInput):
     direction = fields.Choice(
         choices=Interaction.Direction.choices, default=Interaction.Direction.INBOUND
     )
-    occurred_at = serializers.DateTimeField(help_text=_("ISO 8601 with its UTC offset."))
+    occurred_at = DateTimeInput(help_text=_("ISO 8601 with its UTC offset."))
     summary = fields.Text(max_length=max_length("summary"), required=False)
     outcome = fields.Text(max_length=max_length("outcome"), required=False)
     amount = fields.Amount(

@@ -23,7 +23,7 @@ from channels.api.inputs import ReferenceField
 from channels.models import Channel, ServiceRequest, ServiceRequestStep, ServiceRequestType
 from channels.services import service_request_move, service_request_open
 from crm.api import fields
-from crm.api.inputs import Conflict, StrictInput
+from crm.api.inputs import Conflict, DateTimeFilter, StrictInput
 from crm.api.views import PartnerAPIMixin
 from crm.domain import DomainError, as_api_error
 from crm.tenancy.models import Branch, Staff
@@ -40,10 +40,10 @@ class ServiceRequestFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ServiceRequest.Status.choices)
     type = django_filters.CharFilter(field_name="request_type__code", label=_("Type code"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
-    opened_since = django_filters.IsoDateTimeFilter(
+    opened_since = DateTimeFilter(
         field_name="opened_at", lookup_expr="gte", label=_("Opened at or after")
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = DateTimeFilter(
         method="filter_updated_since", label=_("Moved, reassigned or opened at or after")
     )
 

@@ -8,10 +8,13 @@ from crm.tenancy.managers import ScopedManager
 
 
 class LoginEvent(models.Model):
-    """A login, a logout or a failed login.
+    """A login, a logout or a failed login, of staff or of a partner system.
 
-    Attempts with an unknown username belong to no tenant: only platform administrators see
-    them. Everything else is filed under the staff member's tenant for its auditors.
+    Attempts with an unknown username (or client id) belong to no tenant: only platform
+    administrators see them. Everything else is filed under the tenant of the staff member
+    (or partner application) for its auditors. A partner system's events carry its client
+    id as the username; it obtains tokens rather than logging in, so only its failures are
+    recorded.
     """
 
     class Kind(models.TextChoices):
@@ -19,6 +22,12 @@ class LoginEvent(models.Model):
         LOGOUT = "logout", _("Logged out")
         FAILED = "failed", _("Failed login")
         LOCKED_OUT = "locked_out", _("Locked out")
+        PARTNER_FAILED = "partner_failed", _("Partner system: token refused")
+        PARTNER_ADDRESS = "partner_address", _("Partner system: address not allowed")
+        PARTNER_THROTTLED = "partner_throttled", _("Partner system: token requests throttled")
+
+    #: The kinds that concern a partner system rather than a member of staff.
+    PARTNER_KINDS = frozenset({Kind.PARTNER_FAILED, Kind.PARTNER_ADDRESS, Kind.PARTNER_THROTTLED})
 
     tenant = models.ForeignKey(
         "tenancy.Tenant",
@@ -36,7 +45,7 @@ class LoginEvent(models.Model):
         related_name="+",
         verbose_name=_("staff member"),
     )
-    kind = models.CharField(_("event"), max_length=16, choices=Kind.choices)
+    kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
     username = models.CharField(_("username"), max_length=150)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=300, blank=True)

@@ -8,6 +8,7 @@ from django.contrib.auth.models import update_last_login
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.http import HttpRequest
 
+from crm.addresses import client_address
 from crm.audit.models import LoginEvent
 from crm.tenancy.context import platform_wide
 from crm.tenancy.models import Staff
@@ -17,7 +18,7 @@ from crm.tenancy.scoping import scope_of
 def _client(request: HttpRequest | None) -> tuple[str | None, str]:
     if request is None:
         return None, ""
-    ip_address = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR")
+    ip_address = getattr(request, "axes_ip_address", None) or client_address(request)
     return ip_address, request.META.get("HTTP_USER_AGENT", "")[:300]
 
 

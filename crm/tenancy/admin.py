@@ -232,7 +232,8 @@ class PartnerApplicationForm(forms.ModelForm[PartnerApplication]):
 
     class Meta:
         model = PartnerApplication
-        fields = ["tenant", "name", "client_id", "client_secret", "is_active"]
+        fields = ["tenant", "name", "client_id", "client_secret", "is_active", "allowed_networks"]
+        widgets = {"allowed_networks": forms.Textarea(attrs={"rows": 3, "cols": 40})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -275,6 +276,7 @@ class PartnerApplicationAdmin(TenantScopedAdmin[PartnerApplication]):
             "client_id",
             "scopes",
             "is_active",
+            "allowed_networks",
         ]
         if obj is None:
             fields.insert(2, "client_secret")

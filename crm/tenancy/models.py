@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, NoReturn, cast
 
 import pghistory
 import pgtrigger
@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import AbstractApplication, ApplicationManager
 
+from crm.addresses import address_within, parse_networks, validate_networks
 from crm.tenancy.context import current_tenant
 from crm.tenancy.managers import CurrentTenantCondition, ScopedManager, ScopedQuerySet
 from crm.tenancy.roles import ADMIN_SITE_ROLES, Role
@@ -502,6 +503,16 @@ class PartnerApplication(AbstractApplication):  # type: ignore[misc]  # untyped 
     is_active: models.BooleanField[bool | Combinable, bool] = models.BooleanField(
         _("active"), default=True
     )
+    allowed_networks: models.TextField[str | Combinable, str] = models.TextField(
+        _("allowed address ranges"),
+        blank=True,
+        validators=[validate_networks],
+        help_text=_(
+            "The address ranges this partner system connects from, one per line "
+            "(e.g. 203.0.113.0/24). Tokens are issued, and API calls with them answered, "
+            "only from there. Empty: any address."
+        ),
+    )
 
     objects = PartnerApplicationManager()
 
@@ -514,6 +525,23 @@ class PartnerApplication(AbstractApplication):  # type: ignore[misc]  # untyped 
     @property
     def allowed_scopes(self) -> list[str]:
         return self.scope.split()
+
+    def admits(self, address: str | None) -> bool:
+        """Whether this partner system may connect from ``address``."""
+        if not self.allowed_networks.strip():
+            return True
+        try:
+            networks = parse_networks(self.allowed_networks)
+        except ValidationError:
+            return False  # ranges written past the form's check: fail closed
+        return address_within(address, networks)
+
+    @property
+    def get_absolute_url(self) -> NoReturn:
+        """An application has no page of its own: oauth2_provider's management pages, which
+        the base class links to, are not served. Without the method, the admin shows no
+        "view on site" and its /admin/r/ redirect answers 404 instead of NoReverseMatch."""
+        raise AttributeError("get_absolute_url")
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.tenant_id is None:
