@@ -8,14 +8,15 @@ __all__ = ["UNSTORABLE", "ReferenceField", "shown"]
 
 
 class ReferenceField(serializers.SlugRelatedField):
-    """One of the bank's objects by its code or number; another bank's is not found."""
+    """One of the bank's objects by its code or number, given as a JSON string; another
+    bank's is not found."""
 
     def __init__(self, slug_field: str, queryset, message, **kwargs):
         kwargs["error_messages"] = {"does_not_exist": message, "invalid": message}
         super().__init__(slug_field=slug_field, queryset=queryset, **kwargs)
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, str | int):
+        if not isinstance(data, str):
             self.fail("invalid")
         if UNSTORABLE.search(str(data)):
             self.fail("invalid")

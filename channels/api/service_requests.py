@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from channels.api.inputs import ReferenceField
 from channels.models import Channel, ServiceRequest, ServiceRequestStep, ServiceRequestType
 from channels.services import service_request_move, service_request_open
+from crm.api import fields
 from crm.api.inputs import Conflict, DateTimeFilter, StrictInput
 from crm.api.views import PartnerAPIMixin
 from crm.domain import DomainError, as_api_error
@@ -164,21 +165,21 @@ class ServiceRequestOpenInput(StrictInput):
         _("No customer of this bank has this customer number."),
     )
     channel = code_of(Channel, _("channel code"), _("This bank has no channel with this code."))
-    summary = serializers.CharField(max_length=max_length(ServiceRequest, "summary"))
-    note = serializers.CharField(
+    summary = fields.Text(max_length=max_length(ServiceRequest, "summary"))
+    note = fields.Text(
         max_length=max_length(ServiceRequestStep, "note"),
         required=False,
         allow_blank=True,
         default="",
     )
-    source = serializers.SlugField(
+    source = fields.Slug(
         max_length=max_length(ServiceRequest, "source"),
         required=False,
         allow_blank=True,
         default="",
         help_text=_("The partner system; with external_id, a replay opens nothing twice."),
     )
-    external_id = serializers.CharField(
+    external_id = fields.Text(
         max_length=max_length(ServiceRequest, "external_id"),
         required=False,
         allow_blank=True,
@@ -194,9 +195,9 @@ class ServiceRequestOpenInput(StrictInput):
 
 
 class TransitionInput(StrictInput):
-    to_status = serializers.ChoiceField(choices=ServiceRequest.Status.choices)
+    to_status = fields.Choice(choices=ServiceRequest.Status.choices)
     channel = code_of(Channel, _("channel code"), _("This bank has no channel with this code."))
-    note = serializers.CharField(
+    note = fields.Text(
         max_length=max_length(ServiceRequestStep, "note"),
         required=False,
         allow_blank=True,

@@ -12,6 +12,7 @@ from urllib.parse import unquote
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import ProhibitNullCharactersValidator
+from django.db import models
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,8 @@ from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.fields import get_error_detail
 from rest_framework.request import Request
+
+from crm.api import fields
 
 _R = TypeVar("_R")
 
@@ -126,14 +129,30 @@ class DateTimeFilter(django_filters.IsoDateTimeFilter):
 
 
 class StrictInput(serializers.Serializer[Any]):
-    """Refuse fields the endpoint does not take, so that a misspelt field is not ignored."""
+    """Refuse fields the endpoint does not take, so that a misspelt field is not ignored.
+
+    A model serializer built on it makes its fields of ``crm.api.fields``, which refuse
+    what no bank would send (numbers as text, amounts and dates out of bounds, ids that are
+    not whole numbers).
+    """
 
     unknown_field_message = _("Unknown or read-only field.")
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: fields.Text,
+        models.TextField: fields.Text,
+        models.SlugField: fields.Slug,
+        models.DateField: fields.Date,
+        models.DecimalField: fields.Amount,
+    }
+    serializer_related_field = fields.IdRelated
+    serializer_choice_field = fields.Choice
 
     def to_internal_value(self, data: Any) -> Any:
         unknown = sorted(set(data) - set(self.fields)) if isinstance(data, Mapping) else []
         errors: dict[str, Any] = {
-            name: [ErrorDetail(str(self.unknown_field_message), code="unknown_field")]
+            # The name is the error's attr: a 100 KB key is not repeated whole.
+            shown(name): [ErrorDetail(str(self.unknown_field_message), code="unknown_field")]
             for name in unknown
         }
         try:

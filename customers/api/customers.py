@@ -22,7 +22,10 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from crm import bounds
+from crm.api import fields
 from crm.api.answers import WriteAnswer, write_context
+from crm.api.fields import IdFilter
 from crm.api.inputs import Conflict, DateTimeFilter, StrictInput
 from crm.api.scopes import CUSTOMERS_PII
 from crm.api.views import PartnerAPIMixin
@@ -55,8 +58,8 @@ class CustomerFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Customer.Status.choices)
     tier = django_filters.ChoiceFilter(choices=Customer.Tier.choices)
     risk_grade = django_filters.ChoiceFilter(choices=Customer.RiskGrade.choices)
-    home_branch = django_filters.NumberFilter(field_name="home_branch_id", label=_("Home branch"))
-    branch_within = django_filters.NumberFilter(
+    home_branch = IdFilter(field_name="home_branch_id", label=_("Home branch"))
+    branch_within = IdFilter(
         method="filter_branch_within",
         label=_("Home branch in the subtree of the branch with this id"),
     )
@@ -78,10 +81,16 @@ class CustomerFilter(django_filters.FilterSet):
         label=_("ID number (exact); needs the customers:pii scope, refused (400) without it"),
     )
     aum_min = django_filters.NumberFilter(
-        method="filter_aum_min", min_value=0, label=_("AUM at least (CNY)")
+        method="filter_aum_min",
+        min_value=0,
+        max_value=bounds.MAX_CUSTOMER_TOTAL,
+        label=_("AUM at least (CNY)"),
     )
     aum_max = django_filters.NumberFilter(
-        method="filter_aum_max", min_value=0, label=_("AUM at most (CNY)")
+        method="filter_aum_max",
+        min_value=0,
+        max_value=bounds.MAX_CUSTOMER_TOTAL,
+        label=_("AUM at most (CNY)"),
     )
     updated_since = DateTimeFilter(
         field_name="updated_at", lookup_expr="gte", label=_("Changed at or after")
@@ -232,9 +241,11 @@ class CustomerCreateInput(StrictInput, serializers.ModelSerializer):
     service's, and come back as the same JSON errors.
     """
 
-    id_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
-    home_branch = serializers.PrimaryKeyRelatedField(queryset=Branch.objects.all())
+    id_number = fields.Text(max_length=40, required=False, allow_blank=True)
+    phone = fields.Text(max_length=30, required=False, allow_blank=True)
+    home_branch = fields.IdRelated(queryset=Branch.objects.all())
+    # 1900 to today: customers.rules says so in the same words as the page and the import.
+    birth_date = fields.Date(ruled=True, required=False, allow_null=True)
     relationship_manager = RelationshipManagerField(required=False, allow_null=True)
 
     class Meta:

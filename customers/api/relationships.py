@@ -16,6 +16,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from crm.api import fields
 from crm.api.answers import WriteAnswer, write_context
 from crm.api.inputs import Conflict, StrictInput
 from crm.api.views import PartnerAPIMixin
@@ -79,18 +80,18 @@ WRITE_ANSWER = _(
 
 
 class RelationshipCreateInput(StrictInput):
-    from_customer_number = serializers.CharField(max_length=32)
-    to_customer_number = serializers.CharField(max_length=32)
-    kind = serializers.ChoiceField(choices=CustomerRelationship.Kind.choices)
-    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    from_customer_number = fields.Text(max_length=32)
+    to_customer_number = fields.Text(max_length=32)
+    kind = fields.Choice(choices=CustomerRelationship.Kind.choices)
+    note = fields.Text(max_length=200, required=False, allow_blank=True, default="")
 
 
 class RelationshipChangeInput(StrictInput):
     """A correction (``kind``, ``note``) or an end (``ended_on``), or both at once."""
 
-    kind = serializers.ChoiceField(choices=CustomerRelationship.Kind.choices, required=False)
-    note = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    ended_on = serializers.DateField(required=False)
+    kind = fields.Choice(choices=CustomerRelationship.Kind.choices, required=False)
+    note = fields.Text(max_length=200, required=False, allow_blank=True)
+    ended_on = fields.Date(required=False)
 
     def validate(self, attrs):
         if not attrs:

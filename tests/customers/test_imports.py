@@ -382,7 +382,7 @@ def test_holdings_of_customers_outside_the_scope_are_refused(bank_a, bank_b, eng
     assert set(problems[4]) == {
         "No active product has the code “NOPE”.",
         "The opening date is in the future.",
-        "The balance must be zero or more and below 10,000,000,000,000,000.",
+        "The balance must be zero or more and at most 1,000,000,000,000 yuan.",
     }
 
 

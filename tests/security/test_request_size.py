@@ -14,6 +14,7 @@ from django.utils import translation
 
 from channels.models import Channel, Interaction, Outlet, ServiceRequest
 from channels.services import service_request_open
+from crm import bounds
 from crm.request_size import REFUSED, RequestSizeLimit, body_limit
 from crm.tenancy.roles import Role
 from tests.factories import CustomerFactory
@@ -78,7 +79,7 @@ def largest_valid_batch(references: dict) -> bytes:
             "occurred_at": "2026-01-15T09:30:00.123456+08:00",
             "summary": rare(max_length(Interaction, "summary"), 100_000),
             "outcome": rare(max_length(Interaction, "outcome"), 110_000),
-            "amount": "9999999999999999.99",
+            "amount": str(bounds.MAX_AMOUNT),  # the longest amount the bounds take
             **references,
         }
         for n in range(1000)
