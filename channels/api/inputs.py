@@ -2,7 +2,8 @@
 
 from rest_framework import serializers
 
-from crm.api.inputs import UNSTORABLE, shown
+from crm.api.inputs import UNSTORABLE
+from crm.bounds import shown
 
 __all__ = ["UNSTORABLE", "ReferenceField", "shown"]
 

@@ -23,6 +23,7 @@ from rest_framework.fields import get_error_detail
 from rest_framework.request import Request
 
 from crm.api import fields
+from crm.bounds import shown  # what of a refused input an error message may repeat
 
 _R = TypeVar("_R")
 
@@ -30,15 +31,7 @@ _R = TypeVar("_R")
 # the database or in the answer rather than as a fault of the input. The JSON parser
 # (crm.api.parsers) refuses them in every body; this is for what it does not see.
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-# What of a refused input an error message may repeat.
-SHOWN_LENGTH = 100
 NULL_CHARACTER = ProhibitNullCharactersValidator.message
-
-
-def shown(value: object) -> str:
-    """``value`` as an answer may echo it: storable characters only, and not 100 KB of it."""
-    text = UNSTORABLE.sub("\ufffd", str(value))
-    return text if len(text) <= SHOWN_LENGTH else text[: SHOWN_LENGTH - 1] + "…"
 
 
 def refuse_unstorable_query(request: Request) -> None:

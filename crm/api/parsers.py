@@ -21,7 +21,8 @@ from rest_framework.exceptions import ErrorDetail, ParseError, ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
-from crm.api.inputs import NULL_CHARACTER, UNSTORABLE, shown
+from crm.api.inputs import NULL_CHARACTER, UNSTORABLE
+from crm.bounds import shown
 
 # The deepest body an endpoint takes is three levels ({"items": [{...}]}); the rest is room.
 MAX_DEPTH = 16
