@@ -454,8 +454,8 @@ class Staff(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-
         administrators, otherwise when their bank requires it of one of their roles."""
         if self.is_platform_admin:
             return True
-        if self.tenant is None:
-            return False
+        if self.tenant is None or not self.tenant.two_factor_roles:
+            return False  # without asking for the roles: no query on every request
         return bool(self.role_codes & set(self.tenant.two_factor_roles))
 
     @cached_property

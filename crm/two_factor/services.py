@@ -30,7 +30,8 @@ def confirmed_authenticator(staff: Staff) -> TOTPDevice | None:
 
 
 def recovery_codes_left(staff: Staff) -> int:
-    return StaticToken.objects.filter(device__user=staff, device__confirmed=True).count()
+    count: int = StaticToken.objects.filter(device__user=staff, device__confirmed=True).count()
+    return count
 
 
 def authenticator_pending(staff: Staff) -> TOTPDevice:

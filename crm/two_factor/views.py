@@ -162,7 +162,9 @@ def staff_list(request: StaffRequest) -> HttpResponse:
         # The rule of Staff.must_use_two_factor, on the prefetched roles (one query a page).
         roles = {group.name for group in person.groups.all()}
         chosen = set(person.tenant.two_factor_roles) if person.tenant else set()
-        person.requires_two_factor = person.is_platform_admin or bool(roles & chosen)
+        person.requires_two_factor = (  # type: ignore[attr-defined]  # for the template
+            person.is_platform_admin or bool(roles & chosen)
+        )
     return render(request, "two_factor/staff_list.html", {"page": page})
 
 
