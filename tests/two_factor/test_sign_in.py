@@ -226,3 +226,37 @@ def test_a_bank_sees_none_of_another_banks_devices(strict_bank, bank_b):
         ]
     with platform_wide():
         assert TOTPDevice.objects.count() == 2
+
+
+def test_the_partner_api_is_not_affected(strict_bank):
+    """Partner systems authenticate with OAuth tokens: a half-signed-in staff session in the
+    same client changes nothing."""
+    client, _response = sign_in_with_password(strict_bank[Role.TENANT_ADMIN].username)
+    response = client.get(
+        "/api/v1/customers/", headers={"authorization": f"Bearer {strict_bank.token()}"}
+    )
+    assert response.status_code == 200
+
+
+def test_the_bank_chooses_its_roles_in_admin(strict_bank, client_for):
+    client = client_for(strict_bank[Role.TENANT_ADMIN])  # past the code step
+    url = f"/admin/tenancy/tenant/{strict_bank.tenant.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    assert sorted(form["two_factor_roles"].value()) == sorted(strict_bank.tenant.two_factor_roles)
+    data = {name: form[name].value() for name in form.fields}
+    data["two_factor_roles"] = [Role.AUDITOR]
+
+    assert client.post(url, data).status_code == 302
+
+    with platform_wide():
+        strict_bank.tenant.refresh_from_db()
+    assert strict_bank.tenant.two_factor_roles == [Role.AUDITOR]
+
+
+def test_a_session_without_the_second_factor_is_refused_however_it_was_opened(
+    strict_bank, platform_admin, client_for
+):
+    for staff in (strict_bank[Role.AUDITOR], platform_admin):
+        client = client_for(staff, second_factor=False)
+        for url in ("/", "/admin/", "/admin/audit/feedbatch/", reverse("two_factor:account")):
+            assert client.get(url).status_code == 302, (staff, url)
