@@ -100,3 +100,11 @@ def test_a_platform_administrator_resets_anyone(strict_bank, bank_b, platform_ad
     with bank_b.scope():
         event = LoginEvent.objects.get(kind=LoginEvent.Kind.TWO_FACTOR_RESET)
     assert event.actor_username == platform_admin.username
+
+
+def test_a_staff_members_admin_page_leads_to_the_reset(strict_bank, client_for):
+    rm = strict_bank[Role.RELATIONSHIP_MANAGER]
+    page = client_for(strict_bank[Role.TENANT_ADMIN]).get(f"/admin/tenancy/staff/{rm.pk}/change/")
+    assert reset_url(rm) in page.content.decode()
+    page = client_for(strict_bank[Role.AUDITOR]).get(f"/admin/tenancy/staff/{rm.pk}/change/")
+    assert page.status_code == 200 and reset_url(rm) not in page.content.decode()
