@@ -16,7 +16,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from crm.audit.models import LoginEvent
-from crm.audit.signals import record
+from crm.audit.services import login_event_record
 from crm.domain import DomainError
 from crm.tenancy.models import Staff
 
@@ -138,7 +138,7 @@ def two_factor_verify(*, request: HttpRequest, staff: Staff, code: str) -> Devic
 
 
 def _record(kind: str, staff: Staff, request: HttpRequest) -> None:
-    record(kind, staff=staff, username=staff.get_username(), request=request)
+    login_event_record(kind=kind, staff=staff, request=request)
 
 
 def _pass(request: HttpRequest, device: Device) -> None:
@@ -171,10 +171,9 @@ def two_factor_reset(*, request: HttpRequest, actor: Staff, staff: Staff, reason
         raise DomainError(_("Give a reason."), field="reason")
     TOTPDevice.objects.filter(user=staff).delete()
     StaticDevice.objects.filter(user=staff).delete()
-    record(
-        LoginEvent.Kind.TWO_FACTOR_RESET,
+    login_event_record(
+        kind=LoginEvent.Kind.TWO_FACTOR_RESET,
         staff=staff,
-        username=staff.get_username(),
         request=request,
         actor=actor,
         reason=reason,
