@@ -96,9 +96,9 @@ def enrol(request: StaffRequest) -> HttpResponse:
             add_to_form(form, error)
         else:
             return _show_recovery_codes(request, codes, _next_url(request))
-    # segno draws the QR code as SVG markup of its own: no user input reaches it unescaped
-    # (the URL is the device's key and the username, which Django's validator restricts).
-    qr_svg = segno.make(device.config_url, error="m").svg_inline(
+    # segno draws the QR code as SVG markup of its own: the address is encoded in the
+    # modules, and the title is our own text, escaped by segno.
+    qr_svg = segno.make(services.authenticator_url(device, staff), error="m").svg_inline(
         scale=5, title=_("QR code for your authenticator app")
     )
     context = {

@@ -10,6 +10,7 @@ from crm.audit.models import LoginEvent
 from crm.tenancy.context import platform_wide
 from crm.tenancy.models import Tenant
 from crm.tenancy.roles import Role
+from crm.two_factor import services
 from tests.factories.two_factor import authenticator_for, device_code
 from tests.two_factor.conftest import sign_in_with_password
 
@@ -79,6 +80,9 @@ def test_enrolment_with_a_code_from_the_app_lets_the_person_in(strict_bank):
     with strict_bank.scope():
         pending = TOTPDevice.objects.get(user=admin, confirmed=False)
         assert page.context["key"].replace(" ", "") in pending.config_url
+    assert services.authenticator_url(pending, admin).startswith(
+        "otpauth://totp/AAA%E8%A1%8C%20CRM%3Aaaa_tenant_admin?secret="
+    )
 
     response = client.post(ENROL, {"code": device_code(pending), "next": "/admin/"})
 
