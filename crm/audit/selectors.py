@@ -541,8 +541,9 @@ def login_entries(
                 _("Partner system") if event.kind in LoginEvent.PARTNER_KINDS else _("Login")
             ),
             subject=event.username,
-            actor=event.username,
+            actor=event.actor_username or event.username,
             source=event.ip_address or "",
+            changes=[(str(_("reason")), "", event.reason)] if event.reason else [],
         )
         for event in events.order_by("-occurred_at", "-id")[:limit]
     ]

@@ -1,11 +1,13 @@
-"""Reads of personal data are written down before the value is shown; partner batches and
-refused partner sign-ins are recorded for the bank's auditors."""
+"""Reads of personal data are written down before the value is shown; partner batches,
+refused partner sign-ins and staff's sign-in steps are recorded for the bank's auditors."""
 
 from collections.abc import Iterable
 
 from django.db import models, transaction
+from django.http import HttpRequest
 
 from crm.audit.models import FeedBatch, LoginEvent, PersonalDataAccess
+from crm.audit.signals import record
 from crm.tenancy.context import platform_wide, require_tenant
 from crm.tenancy.models import PartnerApplication, Staff
 
@@ -106,3 +108,22 @@ def partner_sign_in_refusal_record(
             ip_address=address,
             user_agent=user_agent[:300],
         )
+
+
+def login_event_record(
+    *,
+    kind: str,
+    staff: Staff,
+    request: HttpRequest | None,
+    actor: Staff | None = None,
+    reason: str = "",
+) -> None:
+    """Record a step of signing in (or of its set-up) by or about ``staff``, in their bank."""
+    record(
+        kind,
+        staff=staff,
+        username=staff.get_username(),
+        request=request,
+        actor=actor,
+        reason=reason,
+    )

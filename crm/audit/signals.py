@@ -29,13 +29,23 @@ def _staff_named(username: str) -> Staff | None:
         return get_user_model().objects.select_related("tenant").filter(username=username).first()
 
 
-def record(kind: str, *, staff: Staff | None, username: str, request: HttpRequest | None) -> None:
+def record(
+    kind: str,
+    *,
+    staff: Staff | None,
+    username: str,
+    request: HttpRequest | None,
+    actor: Staff | None = None,
+    reason: str = "",
+) -> None:
     ip_address, user_agent = _client(request)
     with scope_of(staff):
         LoginEvent.objects.create(
             tenant_id=staff.tenant_id if staff else None,
             staff=staff,
             kind=kind,
+            actor_username=actor.get_username() if actor is not None else "",
+            reason=reason[:300],
             username=username[:150],
             ip_address=ip_address,
             user_agent=user_agent,

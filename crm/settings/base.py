@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "crm.business_calendar",
     "crm.shell",
     "crm.uploads",
+    "crm.two_factor",
     "customers",
     "channels",
     "rest_framework",
@@ -72,6 +73,9 @@ INSTALLED_APPS = [
     "crm.third_party.CeleryBeatConfig",
     "django_htmx",
     "template_partials",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +88,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "crm.tenancy.middleware.TenantMiddleware",
+    # after the tenant is set: a staff member's devices are read under their bank's claim
+    "django_otp.middleware.OTPMiddleware",
+    "crm.two_factor.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -213,6 +220,13 @@ AXES_VERBOSE = False
 # and the audit trail all read the client's address through crm.addresses.client_address.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 AXES_CLIENT_IP_CALLABLE = "crm.addresses.client_address"
+
+# Two-factor sign-in (crm/two_factor). Each wrong code doubles the wait before the device
+# takes another (1 s, 2 s, 4 s... up to django-otp's cap): throttling is on for both kinds.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Bank CRM")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

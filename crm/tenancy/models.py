@@ -10,6 +10,7 @@ import pgtrigger
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Group, PermissionsMixin, UserManager
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.expressions import Combinable
@@ -74,6 +75,11 @@ def event_indexes(name: str, column: str = "tenant") -> dict[str, list[models.In
     }
 
 
+def default_two_factor_roles() -> list[str]:
+    """Roles that must use two-factor sign-in in a new bank: those who hold its keys."""
+    return [Role.TENANT_ADMIN.value, Role.AUDITOR.value]
+
+
 @pghistory.track(*every_change(), meta=event_indexes("tenant_event_trail", "pgh_obj"))
 class Tenant(models.Model):
     """A bank: a legal entity (法人机构) whose data no other tenant may see."""
@@ -93,6 +99,16 @@ class Tenant(models.Model):
         max_length=16,
         choices=RmScope.choices,
         default=RmScope.BRANCH,
+    )
+    two_factor_roles = ArrayField(
+        models.CharField(max_length=32, choices=Role.choices),
+        verbose_name=_("roles that must use two-factor sign-in"),
+        default=default_two_factor_roles,
+        blank=True,
+        help_text=_(
+            "Staff holding any of these roles sign in with a code from an authenticator app "
+            "after their password. Platform administrators always do."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
@@ -379,6 +395,9 @@ class Staff(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-
         verbose_name = _("staff member")
         verbose_name_plural = _("staff")
         ordering = ["branch__path", "name"]
+        permissions = [
+            ("reset_two_factor", _("Can reset a staff member's two-factor sign-in")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(
@@ -428,6 +447,16 @@ class Staff(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-
         return self.is_active and (
             self.is_platform_admin or bool(self.role_codes & ADMIN_SITE_ROLES)
         )
+
+    @property
+    def must_use_two_factor(self) -> bool:
+        """Whether this person signs in with a second factor: always for platform
+        administrators, otherwise when their bank requires it of one of their roles."""
+        if self.is_platform_admin:
+            return True
+        if self.tenant is None or not self.tenant.two_factor_roles:
+            return False  # without asking for the roles: no query on every request
+        return bool(self.role_codes & set(self.tenant.two_factor_roles))
 
     @cached_property
     def scope(self) -> StaffScope:
