@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channels import selectors
 from channels.models import Channel, Interaction, Outlet, ServiceRequest, ServiceRequestType
+from crm import bounds
 from crm.forms import MarksInvalidFields, bootstrap, branch_label, manager_label
 from crm.tenancy.models import Branch, Staff
 from crm.tenancy.roles import Role
@@ -154,6 +155,7 @@ class InteractionForm(MarksInvalidFields, forms.Form):
         max_digits=18,
         decimal_places=2,
         min_value=Decimal("0.01"),
+        max_value=bounds.MAX_AMOUNT,
         help_text=_("Transactions only."),
     )
     outlet = forms.ModelChoiceField(

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm import bounds
 from crm.tenancy.managers import ScopedManager, ScopedQuerySet
 from crm.tenancy.models import Branch, Staff, TenantOwned, event_indexes, every_change
 from customers.models import Customer
@@ -175,7 +176,12 @@ class Interaction(TenantOwned):
     summary = models.CharField(_("summary"), max_length=500, blank=True)
     outcome = models.CharField(_("outcome"), max_length=300, blank=True)
     amount = models.DecimalField(
-        _("amount (CNY)"), max_digits=18, decimal_places=2, null=True, blank=True
+        _("amount (CNY)"),
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=bounds.amount_validators(),
     )
     source = models.CharField(_("source system"), max_length=32, blank=True)
     external_id = models.CharField(_("source system id"), max_length=64, blank=True)
@@ -199,7 +205,8 @@ class Interaction(TenantOwned):
                 fields=["tenant", "source", "external_id"],
                 condition=~models.Q(external_id=""),
                 name="interaction_source_id_unique",
-            )
+            ),
+            bounds.amount_check("amount", name="interaction_amount_bounds", nullable=True),
         ]
         indexes = [
             models.Index(
@@ -459,7 +466,10 @@ class DailyChannelRollup(TenantOwned):
     tier = models.CharField(_("tier"), max_length=16, blank=True)
     interactions = models.PositiveIntegerField(_("interactions"))
     transactions = models.PositiveIntegerField(_("transactions"))
-    amount = models.DecimalField(_("amount (CNY)"), max_digits=20, decimal_places=2)
+    # A day's transactions, each at most crm.bounds.MAX_AMOUNT: wide enough for any day.
+    amount = models.DecimalField(
+        _("amount (CNY)"), max_digits=bounds.ROLLUP_DIGITS, decimal_places=2
+    )
     customers = models.PositiveIntegerField(_("customers"))
 
     objects = ScopedManager.from_queryset(BranchFiguresQuerySet)()
@@ -518,7 +528,10 @@ class DailyOutletRollup(TenantOwned):
     outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="+")
     interactions = models.PositiveIntegerField(_("interactions"))
     transactions = models.PositiveIntegerField(_("transactions"))
-    amount = models.DecimalField(_("amount (CNY)"), max_digits=20, decimal_places=2)
+    # A day's transactions, each at most crm.bounds.MAX_AMOUNT: wide enough for any day.
+    amount = models.DecimalField(
+        _("amount (CNY)"), max_digits=bounds.ROLLUP_DIGITS, decimal_places=2
+    )
 
     objects = ScopedManager.from_queryset(OutletFiguresQuerySet)()
 

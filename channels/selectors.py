@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from channels.models import Channel, Interaction, Outlet, ServiceRequest, ServiceRequestStep
+from crm.api.inputs import MAX_UTC_OFFSET
 from crm.paging import InvalidCursor, decode_cursor, encode_cursor
 from crm.tenancy.models import Staff
 from crm.tenancy.roles import Role
@@ -47,7 +48,8 @@ def _key(value) -> tuple[datetime, int]:
         moment = datetime.fromisoformat(value[0])
     except (TypeError, ValueError) as error:
         raise InvalidCursor(value) from error
-    if moment.tzinfo is None:
+    offset = moment.utcoffset()
+    if offset is None or abs(offset) >= MAX_UTC_OFFSET:  # not storable in PostgreSQL
         raise InvalidCursor(value)
     return moment, value[1]
 

@@ -11,6 +11,8 @@ import binascii
 import json
 from typing import Any
 
+from crm.api.inputs import UNSTORABLE
+
 
 class InvalidCursor(ValueError):
     pass
@@ -26,8 +28,26 @@ def decode_cursor(token: str, tag: str) -> list[Any]:
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         decoded = json.loads(raw.decode())
-    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+    except (binascii.Error, UnicodeDecodeError, ValueError, RecursionError) as error:
         raise InvalidCursor(token) from error
     if not isinstance(decoded, list) or not decoded or decoded[0] != tag:
         raise InvalidCursor(token)
+    if not _storable(decoded):
+        raise InvalidCursor(token)
     return decoded[1:]
+
+
+def _storable(value: Any) -> bool:
+    """Whether no string in ``value`` holds a NUL or a lone surrogate, which would fail in
+    the query a hand-made cursor is compared in. Walked without recursion: the JSON may be
+    as deep as the decoder allowed."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str) and UNSTORABLE.search(item):
+            return False
+        if isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            pending.extend([*item.keys(), *item.values()])
+    return True

@@ -6,6 +6,8 @@ Identity numbers and phone numbers are stored three times over, none of them in 
 - as a keyed HMAC per tenant (``PII_BLIND_INDEX_KEY``), for exact search and duplicate
   detection without decrypting; the same number gives different hashes in two banks;
 - masked (``110***********1234``, ``138****5678``) for lists, exports and the API.
+
+Uploaded files, which may hold any of these, are encrypted with the same keys as bytes.
 """
 
 import base64
@@ -32,6 +34,15 @@ def encrypt(value: str) -> str:
 
 def decrypt(token: str) -> str:
     return cipher().decrypt(token.encode()).decode()
+
+
+def encrypt_bytes(value: bytes) -> bytes:
+    """Encrypt a file's bytes; the token is ASCII, a third longer than ``value``."""
+    return cipher().encrypt(value)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    return cipher().decrypt(token)
 
 
 def reencrypt(token: str) -> str:

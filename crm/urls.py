@@ -11,6 +11,7 @@ urlpatterns = [
     path("", shell_views.home, name="home"),
     path("accounts/login/", shell_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", include("crm.two_factor.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("audit/", include("crm.audit.urls")),
     path("notifications/", include("crm.notifications.urls")),

@@ -6,13 +6,14 @@ from datetime import date
 from decimal import Decimal
 
 import pghistory
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Collate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm import pii
+from crm import bounds, pii
 from crm.tenancy.managers import ScopedManager, ScopedQuerySet
 from crm.tenancy.models import Branch, Staff, TenantOwned, event_indexes, every_change
 from customers.names import given_name_expression
@@ -224,6 +225,7 @@ class Customer(TenantOwned):
     )
     # individuals
     gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, blank=True)
+    # 1900 to today: customers.rules, for every way in; a CHECK below as the backstop.
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     occupation = models.CharField(_("occupation"), max_length=100, blank=True)
     income_band = models.CharField(
@@ -285,6 +287,12 @@ class Customer(TenantOwned):
         ]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "number"], name="customer_number_unique"),
+            bounds.date_check("birth_date", name="customer_birth_date_bounds", nullable=True),
+            # recompute_aum clamps, so that this can never refuse a holdings load.
+            models.CheckConstraint(
+                condition=Q(aum_fen__gte=0, aum_fen__lte=bounds.MAX_CUSTOMER_TOTAL_FEN),
+                name="customer_aum_bounds",
+            ),
         ]
         indexes = [
             # A name search reads the page's keys from here alone (an index-only scan) and
@@ -519,11 +527,17 @@ class Holding(TenantOwned):
         Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
     )
     account_number = models.CharField(_("account number"), max_length=40)
-    opened_on = models.DateField(_("opened on"))
+    opened_on = models.DateField(_("opened on"), validators=bounds.date_validators())
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
     )
-    balance = models.DecimalField(_("balance (CNY)"), max_digits=18, decimal_places=2)
+    # What the customer holds or, for loans and cards, owes: never negative (crm.bounds).
+    balance = models.DecimalField(
+        _("balance (CNY)"),
+        max_digits=18,
+        decimal_places=2,
+        validators=bounds.amount_validators(),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = ScopedManager.from_queryset(HoldingQuerySet)()
@@ -534,12 +548,28 @@ class Holding(TenantOwned):
         constraints = [
             models.UniqueConstraint(
                 fields=["tenant", "account_number"], name="holding_account_unique"
-            )
+            ),
+            bounds.amount_check("balance", name="holding_balance_bounds"),
+            bounds.date_check("opened_on", name="holding_opened_on_bounds"),
         ]
         indexes = [models.Index(fields=["tenant", "customer"], name="holding_customer")]
 
     def __str__(self) -> str:
         return f"{self.product} {self.account_number}"
+
+    def clean(self) -> None:
+        """Refuse a balance that takes the customer's holdings past the bound of one
+        customer (the admin's way in; feeds and imports check whole batches)."""
+        from customers.selectors import customer_total_refusal, customers_over_total
+
+        if self.customer_id is None or self.balance is None:
+            return
+        if customers_over_total([(self.account_number, self.customer_id, self.balance)]):
+            raise ValidationError({"balance": customer_total_refusal()})
+
+
+# A monthly balance's figures are a customer's totals.
+TOTAL_VALIDATORS = bounds.amount_validators(bounds.MAX_CUSTOMER_TOTAL)
 
 
 @pghistory.track(*every_change(), meta=event_indexes("snapshot_event_trail"))
@@ -549,11 +579,24 @@ class BalanceSnapshot(TenantOwned):
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("customer")
     )
-    month = models.DateField(_("month"), help_text=_("The first day of the month."))
-    deposits = models.DecimalField(_("deposits"), max_digits=18, decimal_places=2)
-    loans = models.DecimalField(_("loans"), max_digits=18, decimal_places=2)
-    wealth = models.DecimalField(_("wealth, funds and insurance"), max_digits=18, decimal_places=2)
-    aum = models.DecimalField(_("AUM"), max_digits=18, decimal_places=2)
+    month = models.DateField(
+        _("month"), help_text=_("The first day of the month."), validators=bounds.date_validators()
+    )
+    deposits = models.DecimalField(
+        _("deposits"), max_digits=18, decimal_places=2, validators=TOTAL_VALIDATORS
+    )
+    loans = models.DecimalField(
+        _("loans"), max_digits=18, decimal_places=2, validators=TOTAL_VALIDATORS
+    )
+    wealth = models.DecimalField(
+        _("wealth, funds and insurance"),
+        max_digits=18,
+        decimal_places=2,
+        validators=TOTAL_VALIDATORS,
+    )
+    aum = models.DecimalField(
+        _("AUM"), max_digits=18, decimal_places=2, validators=TOTAL_VALIDATORS
+    )
 
     class Meta:
         verbose_name = _("monthly balance")
@@ -561,7 +604,14 @@ class BalanceSnapshot(TenantOwned):
         constraints = [
             models.UniqueConstraint(
                 fields=["tenant", "customer", "month"], name="snapshot_customer_month_unique"
-            )
+            ),
+            bounds.date_check("month", name="snapshot_month_bounds"),
+            *(
+                bounds.amount_check(
+                    figure, name=f"snapshot_{figure}_bounds", largest=bounds.MAX_CUSTOMER_TOTAL
+                )
+                for figure in ("deposits", "loans", "wealth", "aum")
+            ),
         ]
 
     def __str__(self) -> str:

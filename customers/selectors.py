@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import Collate
 from django.http import Http404
@@ -22,10 +23,11 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from crm import paging, pii
+from crm import bounds, paging, pii
 from crm.audit.models import PersonalDataAccess
 from crm.audit.selectors import object_history
 from crm.paging import InvalidCursor
+from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Branch, Staff
 from crm.tenancy.roles import Role
 from customers.models import (
@@ -814,3 +816,42 @@ def resolve_customer_numbers(batch: BatchCheck) -> None:
         ids,
         gettext("No customer of this bank has this customer number."),
     )
+
+
+def customers_over_total(accounts: Iterable[tuple[str, int, Decimal]]) -> set[int]:
+    """The customers whose holdings would add up to more than the bound of one customer
+    (``crm.bounds.MAX_CUSTOMER_TOTAL``) once these accounts (number, holder, balance) are
+    loaded: the accounts' present balances are replaced, whoever holds them now.
+
+    Every balance is within bounds, but enough of them on one customer would still overflow
+    the customer's AUM; a bank's figures never come near this bound.
+    """
+    totals: dict[int, Decimal] = {}
+    numbers = []
+    for number, customer_id, balance in accounts:
+        totals[customer_id] = totals.get(customer_id, Decimal(0)) + balance
+        numbers.append(number)
+    if not totals:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT customer_id, sum(balance)
+              FROM customers_holding
+             WHERE tenant_id = %(tenant)s AND customer_id = ANY(%(customers)s::bigint[])
+               AND NOT account_number = ANY(%(accounts)s::varchar[])
+             GROUP BY customer_id
+            """,
+            {"tenant": require_tenant().pk, "customers": list(totals), "accounts": numbers},
+        )
+        for customer_id, kept in cursor.fetchall():
+            totals[customer_id] += kept
+    return {customer for customer, total in totals.items() if total > bounds.MAX_CUSTOMER_TOTAL}
+
+
+def customer_total_refusal() -> str:
+    """Why a load that would break ``customers_over_total``'s bound is refused."""
+    return gettext(
+        "This customer's balances would add up to more than %(total)s yuan, "
+        "more than any customer of a bank holds."
+    ) % {"total": f"{bounds.MAX_CUSTOMER_TOTAL:,.0f}"}

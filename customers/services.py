@@ -8,6 +8,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm import bounds
 from crm.audit.services import personal_data_access_record, personal_data_accesses_record
 from crm.domain import DomainError
 from crm.events.services import event_record, events_record
@@ -442,7 +443,13 @@ def walk_in_lookup_record(*, actor: Staff, kind: str, cards: Sequence[WalkInCard
 
 
 def recompute_aum(customer_ids: Iterable[int]) -> None:
-    """Set each customer's AUM (in fen) from the balances of their asset holdings."""
+    """Set each customer's AUM (in fen) from the balances of their asset holdings.
+
+    Every entry keeps a customer's total within ``crm.bounds.MAX_CUSTOMER_TOTAL``; the sum
+    is taken in ``numeric`` and clamped to it all the same, so that no stored balance can
+    make it overflow the ``bigint`` (or the API's 18 digits) and break every page that
+    shows the customer.
+    """
     customer_ids = list(customer_ids)
     if not customer_ids:
         return
@@ -453,7 +460,7 @@ def recompute_aum(customer_ids: Iterable[int]) -> None:
             UPDATE customers_customer AS c
                SET aum_fen = coalesce(totals.fen, 0)
               FROM (SELECT ids.id AS customer_id,
-                           (SELECT round(sum(h.balance) * 100)::bigint
+                           (SELECT least(round(sum(h.balance) * 100), %(largest)s)::bigint
                               FROM customers_holding h
                               JOIN customers_product p ON p.id = h.product_id
                              WHERE h.tenant_id = %(tenant)s AND h.customer_id = ids.id
@@ -462,5 +469,10 @@ def recompute_aum(customer_ids: Iterable[int]) -> None:
              WHERE c.tenant_id = %(tenant)s AND c.id = totals.customer_id
                AND c.aum_fen IS DISTINCT FROM coalesce(totals.fen, 0)
             """,
-            {"tenant": tenant_id, "ids": customer_ids, "assets": list(Product.ASSET_CATEGORIES)},
+            {
+                "tenant": tenant_id,
+                "ids": customer_ids,
+                "assets": list(Product.ASSET_CATEGORIES),
+                "largest": bounds.MAX_CUSTOMER_TOTAL_FEN,
+            },
         )

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from crm.db.owner import enter_owner_mode, leave_owner_mode
@@ -197,14 +198,28 @@ def platform_admin(db) -> Staff:
 
 @pytest.fixture
 def client_for():
-    """Return a test client logged in as the given staff member."""
+    """Return a test client logged in as the given staff member.
 
-    def make(staff: Staff) -> Client:
+    Someone who must use two-factor sign-in (platform administrators) is signed in as if
+    past the code step; tests of that step sign in with ``second_factor=False``.
+    """
+    from tests.factories.two_factor import pass_second_factor
+
+    def make(staff: Staff, *, second_factor: bool = True) -> Client:
         client = Client()
         client.force_login(staff)
+        if second_factor and _must_use_two_factor(staff):
+            pass_second_factor(client, staff)
         return client
 
     return make
+
+
+def _must_use_two_factor(staff: Staff) -> bool:
+    from crm.tenancy.scoping import scope_of
+
+    with scope_of(staff):
+        return staff.must_use_two_factor
 
 
 @pytest.fixture
@@ -222,3 +237,13 @@ def everywhere():
     """Platform-wide scope, for assertions that must see every tenant's rows."""
     with platform_wide():
         yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counts (API calls, failed token requests) start from nothing in each test.
+
+    The test cache is per process: without this, one test's failures would throttle the
+    next test's token requests from the same address.
+    """
+    cache.clear()

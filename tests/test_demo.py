@@ -123,3 +123,24 @@ def test_the_demo_is_plausible_for_a_day_at_the_branch(db):
     assert client.get(reverse("channels:request_detail", args=[given[0]])).status_code == 200
     mine = client.get(reverse("channels:requests"), {"tab": "mine"}).content.decode()
     assert given[1] in mine
+
+
+def test_demo_administrators_set_up_two_factor_sign_in_and_the_others_need_only_the_password(db):
+    call_command("load_demo")
+    with platform_wide():
+        assert {tuple(t.two_factor_roles) for t in Tenant.objects.all()} == {
+            ("tenant_admin", "auditor")
+        }
+    for username, lands_on in (
+        ("df_rm", "/"),
+        ("xh_teller", "/"),
+        ("df_admin", "/accounts/two-factor/set-up/"),
+        ("xh_auditor", "/accounts/two-factor/set-up/"),
+        ("platform", "/accounts/two-factor/set-up/"),
+    ):
+        client = Client()
+        response = client.post(
+            reverse("login"), {"username": username, "password": DEMO_PASSWORD}, follow=True
+        )
+        assert response.redirect_chain[-1][0].split("?")[0] == lands_on, username
+        assert response.status_code == 200, username

@@ -1,28 +1,23 @@
 """Pieces shared by the channels API's inputs."""
 
-import re
-
 from rest_framework import serializers
 
-# PostgreSQL stores no NUL character and UTF-8 has no lone surrogate: either would fail in
-# the database or in the answer rather than as a fault of the input.
-UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+from crm.api.inputs import UNSTORABLE
+from crm.bounds import shown
 
-
-def shown(value) -> str:
-    """``value`` as it may be echoed in an answer."""
-    return UNSTORABLE.sub("\ufffd", str(value))
+__all__ = ["UNSTORABLE", "ReferenceField", "shown"]
 
 
 class ReferenceField(serializers.SlugRelatedField):
-    """One of the bank's objects by its code or number; another bank's is not found."""
+    """One of the bank's objects by its code or number, given as a JSON string; another
+    bank's is not found."""
 
     def __init__(self, slug_field: str, queryset, message, **kwargs):
         kwargs["error_messages"] = {"does_not_exist": message, "invalid": message}
         super().__init__(slug_field=slug_field, queryset=queryset, **kwargs)
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, str | int):
+        if not isinstance(data, str):
             self.fail("invalid")
         if UNSTORABLE.search(str(data)):
             self.fail("invalid")

@@ -35,8 +35,10 @@ from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from channels.api.inputs import UNSTORABLE, shown
 from channels.ingest import InteractionValues, interactions_ingest
 from channels.models import Channel, Interaction, Outlet, ServiceRequest
+from crm import bounds
+from crm.api import fields
 from crm.api.bulk import MAX_ITEMS, Batch, BatchCheck, FeedView
-from crm.api.inputs import StrictInput
+from crm.api.inputs import MAX_UTC_OFFSET, UTC_OFFSET_MESSAGE, DateTimeInput, StrictInput
 from customers import selectors as customer_selectors
 from customers.models import Customer
 
@@ -47,7 +49,7 @@ DIRECTIONS = frozenset(Interaction.Direction.values)
 CLOCK_SKEW = timedelta(minutes=15)
 # An earlier time is a default date (such as 0001-01-01) sent by mistake, not a contact.
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-AMOUNT_DIGITS, AMOUNT_PLACES = 18, 2
+AMOUNT_DIGITS, AMOUNT_PLACES = bounds.AMOUNT_DIGITS, bounds.AMOUNT_PLACES
 
 
 def max_length(field: str) -> int:
@@ -82,6 +84,7 @@ TOO_MANY_DIGITS = DecimalField.default_error_messages["max_digits"]
 TOO_MANY_PLACES = DecimalField.default_error_messages["max_decimal_places"]
 TOO_MANY_WHOLE_DIGITS = DecimalField.default_error_messages["max_whole_digits"]
 BELOW_MINIMUM = DecimalField.default_error_messages["min_value"]
+ABOVE_MAXIMUM = DecimalField.default_error_messages["max_value"]
 NOT_A_DICT = serializers.Serializer.default_error_messages["invalid"]
 NULL_CHARACTER = ProhibitNullCharactersValidator.message
 SURROGATE = ProhibitSurrogateCharactersValidator.message
@@ -126,10 +129,10 @@ class InteractionItemCheck:
             else:
                 self.faults[name] = fault(NULL, "null")
             return
-        if isinstance(value, bool) or not isinstance(value, str | int):
+        if not isinstance(value, str):  # a number is a mistake in the sender's mapping
             self.faults[name] = fault(NOT_TEXT, "invalid")
             return
-        value = str(value).strip()
+        value = value.strip()
         unstorable = UNSTORABLE.search(value)
         if unstorable and unstorable.group() == "\x00":
             self.faults[name] = fault(NULL_CHARACTER, "null_characters_not_allowed")
@@ -185,6 +188,8 @@ class InteractionItemCheck:
             self.faults[name] = fault(
                 _("Give the time with its UTC offset (e.g. +08:00 or Z)."), "invalid"
             )
+        elif abs(moment.utcoffset()) >= MAX_UTC_OFFSET:
+            self.faults[name] = fault(UTC_OFFSET_MESSAGE, "invalid_utc_offset")
         elif moment > latest:
             self.faults[name] = fault(_("This time has not come yet."), "future")
         elif moment < EARLIEST:
@@ -201,7 +206,9 @@ class InteractionItemCheck:
                 self.values[name] = None
             return
         amount = None
-        if not isinstance(value, bool) and isinstance(value, str | int | float):
+        # A string only in the digits 0-9 (fields.Amount's rule): Decimal reads others too.
+        plain = not isinstance(value, str) or bounds.is_plain_number(value.strip())
+        if plain and not isinstance(value, bool) and isinstance(value, str | int | float):
             with contextlib.suppress(InvalidOperation):
                 amount = Decimal(str(value).strip())
         if amount is None or not amount.is_finite():
@@ -216,6 +223,8 @@ class InteractionItemCheck:
             total = max(len(digits), places)
         if amount < 0:
             self.faults[name] = fault(BELOW_MINIMUM, "min_value", min_value=0)
+        elif amount > bounds.MAX_AMOUNT:
+            self.faults[name] = fault(ABOVE_MAXIMUM, "max_value", max_value=bounds.MAX_AMOUNT)
         elif total > AMOUNT_DIGITS:
             self.faults[name] = fault(TOO_MANY_DIGITS, "max_digits", max_digits=AMOUNT_DIGITS)
         elif places > AMOUNT_PLACES:
@@ -343,35 +352,32 @@ class InteractionBatchCheck(BatchCheck):
 class InteractionItem(StrictInput):
     """One contact (for the schema; ``InteractionItemCheck`` applies the same rules)."""
 
-    source = serializers.SlugField(
+    source = fields.Slug(
         max_length=max_length("source"),
         help_text=_("The partner system, e.g. call_center, mobile_app, wechat, core_banking."),
     )
-    external_id = serializers.CharField(
+    external_id = fields.Text(
         max_length=max_length("external_id"),
         help_text=_("The contact's id in the source system; a replay of it is skipped."),
     )
-    customer_number = serializers.CharField(max_length=32)
-    channel = serializers.CharField(help_text=_("Code of one of the bank's channels."))
-    kind = serializers.ChoiceField(choices=Interaction.Kind.choices)
-    direction = serializers.ChoiceField(
+    customer_number = fields.Text(max_length=32)
+    channel = fields.Text(help_text=_("Code of one of the bank's channels."))
+    kind = fields.Choice(choices=Interaction.Kind.choices)
+    direction = fields.Choice(
         choices=Interaction.Direction.choices, default=Interaction.Direction.INBOUND
     )
-    occurred_at = serializers.DateTimeField(help_text=_("ISO 8601 with its UTC offset."))
-    summary = serializers.CharField(max_length=max_length("summary"), required=False)
-    outcome = serializers.CharField(max_length=max_length("outcome"), required=False)
-    amount = serializers.DecimalField(
-        max_digits=AMOUNT_DIGITS,
-        decimal_places=AMOUNT_PLACES,
-        min_value=0,
+    occurred_at = DateTimeInput(help_text=_("ISO 8601 with its UTC offset."))
+    summary = fields.Text(max_length=max_length("summary"), required=False)
+    outcome = fields.Text(max_length=max_length("outcome"), required=False)
+    amount = fields.Amount(
         required=False,
         allow_null=True,
         help_text=_("CNY; required for a transaction."),
     )
-    outlet = serializers.CharField(
+    outlet = fields.Text(
         required=False, allow_blank=True, help_text=_("Code of the outlet, if any.")
     )
-    service_request = serializers.CharField(
+    service_request = fields.Text(
         required=False,
         allow_blank=True,
         help_text=_("Number of the service request the contact belongs to, if any."),

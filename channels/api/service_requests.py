@@ -22,8 +22,9 @@ from rest_framework.response import Response
 from channels.api.inputs import ReferenceField
 from channels.models import Channel, ServiceRequest, ServiceRequestStep, ServiceRequestType
 from channels.services import service_request_move, service_request_open
+from crm.api import fields
 from crm.api.filters import PartnerFilterSet
-from crm.api.inputs import Conflict, StrictInput
+from crm.api.inputs import Conflict, DateTimeFilter, StrictInput
 from crm.api.views import PartnerAPIMixin
 from crm.domain import DomainError, as_api_error
 from crm.tenancy.models import Branch, Staff
@@ -40,10 +41,10 @@ class ServiceRequestFilter(PartnerFilterSet):
     status = django_filters.ChoiceFilter(choices=ServiceRequest.Status.choices)
     type = django_filters.CharFilter(field_name="request_type__code", label=_("Type code"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
-    opened_since = django_filters.IsoDateTimeFilter(
+    opened_since = DateTimeFilter(
         field_name="opened_at", lookup_expr="gte", label=_("Opened at or after")
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = DateTimeFilter(
         method="filter_updated_since", label=_("Moved, reassigned or opened at or after")
     )
 
@@ -165,21 +166,21 @@ class ServiceRequestOpenInput(StrictInput):
         _("No customer of this bank has this customer number."),
     )
     channel = code_of(Channel, _("channel code"), _("This bank has no channel with this code."))
-    summary = serializers.CharField(max_length=max_length(ServiceRequest, "summary"))
-    note = serializers.CharField(
+    summary = fields.Text(max_length=max_length(ServiceRequest, "summary"))
+    note = fields.Text(
         max_length=max_length(ServiceRequestStep, "note"),
         required=False,
         allow_blank=True,
         default="",
     )
-    source = serializers.SlugField(
+    source = fields.Slug(
         max_length=max_length(ServiceRequest, "source"),
         required=False,
         allow_blank=True,
         default="",
         help_text=_("The partner system; with external_id, a replay opens nothing twice."),
     )
-    external_id = serializers.CharField(
+    external_id = fields.Text(
         max_length=max_length(ServiceRequest, "external_id"),
         required=False,
         allow_blank=True,
@@ -195,9 +196,9 @@ class ServiceRequestOpenInput(StrictInput):
 
 
 class TransitionInput(StrictInput):
-    to_status = serializers.ChoiceField(choices=ServiceRequest.Status.choices)
+    to_status = fields.Choice(choices=ServiceRequest.Status.choices)
     channel = code_of(Channel, _("channel code"), _("This bank has no channel with this code."))
-    note = serializers.CharField(
+    note = fields.Text(
         max_length=max_length(ServiceRequestStep, "note"),
         required=False,
         allow_blank=True,

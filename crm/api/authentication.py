@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 
+from crm.addresses import client_address
 from crm.tenancy.context import platform_wide
 from crm.tenancy.models import PartnerApplication, Tenant
 
@@ -45,4 +46,9 @@ class PartnerTokenAuthentication(OAuth2Authentication):  # type: ignore[misc]  #
             tenant = application.tenant
         if not application.is_active or not tenant.is_active:
             raise AuthenticationFailed(_("This partner application is disabled."))
+        # Checked on every call, not only when the token was issued: a token copied off
+        # the partner's network is of no use elsewhere, and a range narrowed by the bank
+        # applies at once to tokens already out.
+        if not application.admits(client_address(request)):
+            raise PermissionDenied(_("This partner application may not be used from this address."))
         return PartnerPrincipal(application=application, tenant=tenant), token

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
+from crm.api.fields import IdFilter
 from crm.api.filters import PartnerFilterSet
 from crm.api.views import PartnerAPIMixin
 from crm.tenancy.models import Branch
@@ -16,14 +17,12 @@ from crm.tenancy.models import Branch
 class BranchFilter(PartnerFilterSet):
     kind = django_filters.ChoiceFilter(choices=Branch.Kind.choices)
     code = django_filters.CharFilter()
-    parent = django_filters.NumberFilter(field_name="parent_id")
+    parent = IdFilter(field_name="parent_id")
     is_active = django_filters.BooleanFilter()
     name_prefix = django_filters.CharFilter(
         method="filter_name_prefix", label=_("Name starts with")
     )
-    within = django_filters.NumberFilter(
-        method="filter_within", label=_("In the subtree of the branch with this id")
-    )
+    within = IdFilter(method="filter_within", label=_("In the subtree of the branch with this id"))
 
     class Meta:
         model = Branch

@@ -8,10 +8,14 @@ from crm.tenancy.managers import ScopedManager
 
 
 class LoginEvent(models.Model):
-    """A login, a logout or a failed login.
+    """A login, a logout or a failed login, of staff or of a partner system, and each
+    step of staff's two-factor sign-in.
 
-    Attempts with an unknown username belong to no tenant: only platform administrators see
-    them. Everything else is filed under the staff member's tenant for its auditors.
+    Attempts with an unknown username (or client id) belong to no tenant: only platform
+    administrators see them. Everything else is filed under the tenant of the staff member
+    (or partner application) for its auditors. A partner system's events carry its client
+    id as the username; it obtains tokens rather than logging in, so only its failures are
+    recorded.
     """
 
     class Kind(models.TextChoices):
@@ -19,6 +23,18 @@ class LoginEvent(models.Model):
         LOGOUT = "logout", _("Logged out")
         FAILED = "failed", _("Failed login")
         LOCKED_OUT = "locked_out", _("Locked out")
+        PARTNER_FAILED = "partner_failed", _("Partner system: token refused")
+        PARTNER_ADDRESS = "partner_address", _("Partner system: address not allowed")
+        PARTNER_THROTTLED = "partner_throttled", _("Partner system: token requests throttled")
+        SECOND_FACTOR = "second_factor", _("Passed two-factor sign-in")
+        RECOVERY_CODE = "recovery_code", _("Signed in with a recovery code")
+        SECOND_FACTOR_FAILED = "second_factor_failed", _("Wrong two-factor code")
+        TWO_FACTOR_ENROLLED = "two_factor_enrolled", _("Set up two-factor sign-in")
+        RECOVERY_CODES_RENEWED = "recovery_codes_renewed", _("Renewed recovery codes")
+        TWO_FACTOR_RESET = "two_factor_reset", _("Two-factor sign-in reset")
+
+    #: The kinds that concern a partner system rather than a member of staff.
+    PARTNER_KINDS = frozenset({Kind.PARTNER_FAILED, Kind.PARTNER_ADDRESS, Kind.PARTNER_THROTTLED})
 
     tenant = models.ForeignKey(
         "tenancy.Tenant",
@@ -36,7 +52,11 @@ class LoginEvent(models.Model):
         related_name="+",
         verbose_name=_("staff member"),
     )
-    kind = models.CharField(_("event"), max_length=16, choices=Kind.choices)
+    kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)
+    # Who did it, when not the person the event is about (an administrator's reset). A name,
+    # not a key: a platform administrator belongs to no bank, so no bank's reader sees the row.
+    actor_username = models.CharField(_("done by"), max_length=150, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
     username = models.CharField(_("username"), max_length=150)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=300, blank=True)

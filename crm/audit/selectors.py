@@ -41,7 +41,7 @@ AUDITED_FIELDS: dict[type[models.Model], list[str]] = {
     Branch: ["parent", "code", "name", "kind", "address", "is_active"],
     Staff: ["username", "name", "employee_number", "email", "branch", "is_active"],
     StaffRole: ["staff", "group"],
-    PartnerApplication: ["name", "client_id", "scope", "is_active"],
+    PartnerApplication: ["name", "client_id", "scope", "is_active", "allowed_networks"],
 }
 
 
@@ -537,10 +537,13 @@ def login_entries(
             occurred_at=event.occurred_at,
             category="login",
             action=event.get_kind_display(),
-            subject_type=str(_("Login")),
+            subject_type=str(
+                _("Partner system") if event.kind in LoginEvent.PARTNER_KINDS else _("Login")
+            ),
             subject=event.username,
-            actor=event.username,
+            actor=event.actor_username or event.username,
             source=event.ip_address or "",
+            changes=[(str(_("reason")), "", event.reason)] if event.reason else [],
         )
         for event in events.order_by("-occurred_at", "-id")[:limit]
     ]

@@ -1,11 +1,14 @@
-"""Reads of personal data are written down before the value is shown."""
+"""Reads of personal data are written down before the value is shown; partner batches,
+refused partner sign-ins and staff's sign-in steps are recorded for the bank's auditors."""
 
 from collections.abc import Iterable
 
 from django.db import models, transaction
+from django.http import HttpRequest
 
-from crm.audit.models import FeedBatch, PersonalDataAccess
-from crm.tenancy.context import require_tenant
+from crm.audit.models import FeedBatch, LoginEvent, PersonalDataAccess
+from crm.audit.signals import record
+from crm.tenancy.context import platform_wide, require_tenant
 from crm.tenancy.models import PartnerApplication, Staff
 
 
@@ -81,4 +84,46 @@ def feed_batch_record(
         unchanged=unchanged,
         outcome=FeedBatch.Outcome.ACCEPTED if refused is None else FeedBatch.Outcome.REFUSED,
         refused=refused or 0,
+    )
+
+
+def partner_sign_in_refusal_record(
+    *,
+    kind: str,
+    client_id: str,
+    application: PartnerApplication | None,
+    address: str | None,
+    user_agent: str = "",
+) -> LoginEvent:
+    """Record a refused token request for the auditors of the application's bank.
+
+    An unknown client id belongs to no bank: only platform administrators see it. Written
+    platform-wide because the token endpoint runs before any bank is known.
+    """
+    with platform_wide():
+        return LoginEvent.objects.create(
+            tenant_id=application.tenant_id if application is not None else None,
+            kind=kind,
+            username=client_id[:150],
+            ip_address=address,
+            user_agent=user_agent[:300],
+        )
+
+
+def login_event_record(
+    *,
+    kind: str,
+    staff: Staff,
+    request: HttpRequest | None,
+    actor: Staff | None = None,
+    reason: str = "",
+) -> None:
+    """Record a step of signing in (or of its set-up) by or about ``staff``, in their bank."""
+    record(
+        kind,
+        staff=staff,
+        username=staff.get_username(),
+        request=request,
+        actor=actor,
+        reason=reason,
     )

@@ -8,6 +8,7 @@ from django.contrib.auth.models import update_last_login
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.http import HttpRequest
 
+from crm.addresses import client_address
 from crm.audit.models import LoginEvent
 from crm.tenancy.context import platform_wide
 from crm.tenancy.models import Staff
@@ -17,7 +18,7 @@ from crm.tenancy.scoping import scope_of
 def _client(request: HttpRequest | None) -> tuple[str | None, str]:
     if request is None:
         return None, ""
-    ip_address = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR")
+    ip_address = getattr(request, "axes_ip_address", None) or client_address(request)
     return ip_address, request.META.get("HTTP_USER_AGENT", "")[:300]
 
 
@@ -28,13 +29,23 @@ def _staff_named(username: str) -> Staff | None:
         return get_user_model().objects.select_related("tenant").filter(username=username).first()
 
 
-def record(kind: str, *, staff: Staff | None, username: str, request: HttpRequest | None) -> None:
+def record(
+    kind: str,
+    *,
+    staff: Staff | None,
+    username: str,
+    request: HttpRequest | None,
+    actor: Staff | None = None,
+    reason: str = "",
+) -> None:
     ip_address, user_agent = _client(request)
     with scope_of(staff):
         LoginEvent.objects.create(
             tenant_id=staff.tenant_id if staff else None,
             staff=staff,
             kind=kind,
+            actor_username=actor.get_username() if actor is not None else "",
+            reason=reason[:300],
             username=username[:150],
             ip_address=ip_address,
             user_agent=user_agent,

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.api.inputs import MAX_UTC_OFFSET
 from crm.audit.selectors import (
     TrailFilters,
     TrailPosition,
@@ -40,7 +41,11 @@ def trail_position(token: str) -> TrailPosition:
         occurred_at = datetime.fromisoformat(occurred_at_text)
     except (TypeError, ValueError) as error:
         raise InvalidCursor(token) from error
-    if occurred_at.tzinfo is None or not isinstance(table, str) or type(row_id) is not int:
+    offset = occurred_at.utcoffset()
+    # An offset PostgreSQL cannot store would fail in the query, not as a bad cursor.
+    if offset is None or abs(offset) >= MAX_UTC_OFFSET:
+        raise InvalidCursor(token)
+    if not isinstance(table, str) or type(row_id) is not int:
         raise InvalidCursor(token)
     return TrailPosition(occurred_at, table, row_id)
 

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "crm.approvals",
     "crm.business_calendar",
     "crm.shell",
+    "crm.uploads",
+    "crm.two_factor",
     "customers",
     "channels",
     "rest_framework",
@@ -71,6 +73,9 @@ INSTALLED_APPS = [
     "crm.third_party.CeleryBeatConfig",
     "django_htmx",
     "template_partials",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -83,10 +88,17 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "crm.tenancy.middleware.TenantMiddleware",
+    # after the tenant is set: a staff member's devices are read under their bank's claim
+    "django_otp.middleware.OTPMiddleware",
+    "crm.two_factor.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Answers 413 before any view reads the body (the CSRF check reads it in process_view,
+    # after every middleware's request phase), late enough for the 413 page to be rendered
+    # like any other page; crm.request_size.RequestSizeLimit counts what Django does not.
+    "crm.request_size.RequestSizeMiddleware",
     # axes must come last so that it sees the outcome of every login attempt
     "axes.middleware.AxesMiddleware",
 ]
@@ -202,6 +214,19 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Reverse proxies in front of the application (address ranges, comma-separated): only
+# they are believed about the client's address (X-Forwarded-For). Unset, the peer's address
+# is the client's. Sign-in lockout, the token endpoint's throttle, partner address ranges
+# and the audit trail all read the client's address through crm.addresses.client_address.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+AXES_CLIENT_IP_CALLABLE = "crm.addresses.client_address"
+
+# Two-factor sign-in (crm/two_factor). Each wrong code doubles the wait before the device
+# takes another (1 s, 2 s, 4 s... up to django-otp's cap): throttling is on for both kinds.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Bank CRM")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -240,6 +265,25 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / ".local" / "media")))
 
+# --- Uploaded files -------------------------------------------------------------------
+# Held in memory up to this size and refused beyond it, never spooled to the web host's
+# disk (crm/uploads/handlers.py); kept encrypted in PostgreSQL for the worker that reads
+# them.
+UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+FILE_UPLOAD_HANDLERS = ["crm.uploads.handlers.CappedMemoryUploadHandler"]
+
+# --- Request size (crm/request_size.py) ------------------------------------------------
+# A body without files: the largest valid partner batch is 1,000 contacts with every text
+# field full, ~2.6 MB of Chinese in UTF-8, ~6.3 MB as \u escapes, ~12.6 MB when every
+# character lies outside the BMP (rare characters of names, sent as surrogate pairs).
+# tests/security/test_request_size.py builds that batch and keeps a fifth of room above it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(env("DATA_UPLOAD_MAX_MEMORY_SIZE", str(16 * 1024 * 1024)))
+# The form fields and multipart framing around the largest file: a file at the cap meets
+# the upload handler's form error, not this limit's 413.
+UPLOAD_FORM_OVERHEAD_BYTES = 1024 * 1024
+# Any request: the larger of the two. Keep the reverse proxy's limit (README) at least this.
+REQUEST_MAX_BYTES = max(DATA_UPLOAD_MAX_MEMORY_SIZE, UPLOAD_MAX_BYTES + UPLOAD_FORM_OVERHEAD_BYTES)
+
 # --- Cache (API throttling) -----------------------------------------------------------
 if env("REDIS_URL"):
     CACHES = {
@@ -271,7 +315,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["crm.api.throttling.PartnerRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"partner": env("API_RATE_LIMIT", "1200/min")},
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["crm.api.parsers.ApiJSONParser"],
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "crm.api.schema.PartnerAutoSchema",
     "UNAUTHENTICATED_USER": None,
@@ -324,6 +368,16 @@ SPECTACULAR_SETTINGS = {
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "crm.api.schema.postprocess_error_attrs",
     ],
+}
+
+# Wrong client secrets at the token endpoint (crm.api.token_throttle): per client id and
+# address, the first few are free and each further one waits twice as long as the last, up
+# to the ceiling; per address, at most so many failures in a window, whatever the client id.
+OAUTH_TOKEN_THROTTLE = {
+    "FREE_FAILURES": 5,
+    "MAX_BACKOFF_SECONDS": 15 * 60,
+    "ADDRESS_FAILURES": int(env("TOKEN_FAILURES_PER_ADDRESS", "30")),
+    "ADDRESS_WINDOW_SECONDS": 10 * 60,
 }
 
 OAUTH2_PROVIDER_APPLICATION_MODEL = "tenancy.PartnerApplication"

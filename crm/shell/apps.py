@@ -23,3 +23,12 @@ class ShellConfig(AppConfig):
         register_nav_item(
             NavItem(_("Audit trail"), "audit:trail", permission="audit.view_audit_trail", order=900)
         )
+        register_nav_item(
+            NavItem(
+                _("Two-factor sign-in"),
+                "two_factor:staff",
+                permission="tenancy.reset_two_factor",
+                order=950,
+                tenant_staff_only=False,
+            )
+        )

@@ -114,7 +114,11 @@ def load_demo(stdout: TextIOBase | None = None) -> None:
             for loader in _loaders:
                 loader(tenant, bank)
         if stdout is not None:
-            stdout.write(f"demo bank ready: {tenant.name}")
+            roles = "、".join(str(Role(code).label) for code in tenant.two_factor_roles)
+            stdout.write(
+                f"demo bank ready: {tenant.name} (two-factor sign-in, set up at the first "
+                f"sign-in: platform administrators{', ' + roles if roles else ''})"
+            )
 
 
 def _ensure_platform_admin() -> None:

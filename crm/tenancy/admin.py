@@ -9,6 +9,8 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_stubs_ext import StrOrPromise
@@ -41,8 +43,31 @@ class RoleGroupAdmin(GroupAdmin):
         return labels.get(group.name, group.name)
 
 
+class TenantForm(forms.ModelForm[Tenant]):
+    two_factor_roles = forms.TypedMultipleChoiceField(
+        label=_("roles that must use two-factor sign-in"),
+        choices=Role.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=Tenant._meta.get_field("two_factor_roles").help_text,
+    )
+
+    class Meta:
+        model = Tenant
+        fields = [
+            "code",
+            "name",
+            "short_name",
+            "time_zone",
+            "rm_scope",
+            "two_factor_roles",
+            "is_active",
+        ]
+
+
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin[Tenant]):
+    form = TenantForm
     list_display = ["code", "name", "short_name", "time_zone", "rm_scope", "is_active"]
     list_filter = ["is_active", "rm_scope"]
     search_fields = ["code", "name", "short_name"]
@@ -153,7 +178,7 @@ class StaffAdmin(TenantScopedAdmin[Staff]):
     search_fields = ["username", "name", "employee_number"]
     list_select_related = ["branch", "tenant"]
     actions = ["deactivate"]
-    readonly_fields = ["last_login", "date_joined"]
+    readonly_fields = ["last_login", "date_joined", "two_factor"]
 
     def get_fieldsets(self, request: HttpRequest, obj: Staff | None = None) -> "_FieldsetSpec":
         fields: list[str | _ListOrTuple[str]] = [
@@ -172,7 +197,10 @@ class StaffAdmin(TenantScopedAdmin[Staff]):
             (_("Password"), {"fields": ["password1", "password2"]}),
         ]
         if obj is not None:
-            fieldsets.append((_("Activity"), {"fields": ["last_login", "date_joined"]}))
+            activity: list[str | _ListOrTuple[str]] = ["last_login", "date_joined"]
+            if staff_of(request).has_perm("tenancy.reset_two_factor"):
+                activity.append("two_factor")
+            fieldsets.append((_("Activity"), {"fields": activity}))
         return fieldsets
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Staff]:
@@ -181,6 +209,15 @@ class StaffAdmin(TenantScopedAdmin[Staff]):
         if staff.is_platform_admin:
             return queryset
         return queryset.filter(tenant=staff.tenant)
+
+    @admin.display(description=_("two-factor sign-in"))
+    def two_factor(self, staff: Staff) -> str:
+        # The reset is audited with a reason: it has its own page (crm/two_factor).
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("two_factor:reset", args=[staff.pk]),
+            _("Reset two-factor sign-in…"),
+        )
 
     @admin.display(description=_("roles"))
     def role_list(self, staff: Staff) -> str:
@@ -232,7 +269,8 @@ class PartnerApplicationForm(forms.ModelForm[PartnerApplication]):
 
     class Meta:
         model = PartnerApplication
-        fields = ["tenant", "name", "client_id", "client_secret", "is_active"]
+        fields = ["tenant", "name", "client_id", "client_secret", "is_active", "allowed_networks"]
+        widgets = {"allowed_networks": forms.Textarea(attrs={"rows": 3, "cols": 40})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -275,6 +313,7 @@ class PartnerApplicationAdmin(TenantScopedAdmin[PartnerApplication]):
             "client_id",
             "scopes",
             "is_active",
+            "allowed_networks",
         ]
         if obj is None:
             fields.insert(2, "client_secret")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, NoReturn, cast
 
 import pghistory
 import pgtrigger
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Group, PermissionsMixin, UserManager
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.expressions import Combinable
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import AbstractApplication, ApplicationManager
 
+from crm.addresses import address_within, parse_networks, validate_networks
 from crm.tenancy.context import current_tenant
 from crm.tenancy.managers import CurrentTenantCondition, ScopedManager, ScopedQuerySet
 from crm.tenancy.roles import ADMIN_SITE_ROLES, Role
@@ -73,6 +75,11 @@ def event_indexes(name: str, column: str = "tenant") -> dict[str, list[models.In
     }
 
 
+def default_two_factor_roles() -> list[str]:
+    """Roles that must use two-factor sign-in in a new bank: those who hold its keys."""
+    return [Role.TENANT_ADMIN.value, Role.AUDITOR.value]
+
+
 @pghistory.track(*every_change(), meta=event_indexes("tenant_event_trail", "pgh_obj"))
 class Tenant(models.Model):
     """A bank: a legal entity (法人机构) whose data no other tenant may see."""
@@ -92,6 +99,16 @@ class Tenant(models.Model):
         max_length=16,
         choices=RmScope.choices,
         default=RmScope.BRANCH,
+    )
+    two_factor_roles = ArrayField(
+        models.CharField(max_length=32, choices=Role.choices),
+        verbose_name=_("roles that must use two-factor sign-in"),
+        default=default_two_factor_roles,
+        blank=True,
+        help_text=_(
+            "Staff holding any of these roles sign in with a code from an authenticator app "
+            "after their password. Platform administrators always do."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
@@ -378,6 +395,9 @@ class Staff(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-
         verbose_name = _("staff member")
         verbose_name_plural = _("staff")
         ordering = ["branch__path", "name"]
+        permissions = [
+            ("reset_two_factor", _("Can reset a staff member's two-factor sign-in")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(
@@ -427,6 +447,16 @@ class Staff(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-
         return self.is_active and (
             self.is_platform_admin or bool(self.role_codes & ADMIN_SITE_ROLES)
         )
+
+    @property
+    def must_use_two_factor(self) -> bool:
+        """Whether this person signs in with a second factor: always for platform
+        administrators, otherwise when their bank requires it of one of their roles."""
+        if self.is_platform_admin:
+            return True
+        if self.tenant is None or not self.tenant.two_factor_roles:
+            return False  # without asking for the roles: no query on every request
+        return bool(self.role_codes & set(self.tenant.two_factor_roles))
 
     @cached_property
     def scope(self) -> StaffScope:
@@ -502,6 +532,16 @@ class PartnerApplication(AbstractApplication):  # type: ignore[misc]  # untyped 
     is_active: models.BooleanField[bool | Combinable, bool] = models.BooleanField(
         _("active"), default=True
     )
+    allowed_networks: models.TextField[str | Combinable, str] = models.TextField(
+        _("allowed address ranges"),
+        blank=True,
+        validators=[validate_networks],
+        help_text=_(
+            "The address ranges this partner system connects from, one per line "
+            "(e.g. 203.0.113.0/24). Tokens are issued, and API calls with them answered, "
+            "only from there. Empty: any address."
+        ),
+    )
 
     objects = PartnerApplicationManager()
 
@@ -514,6 +554,23 @@ class PartnerApplication(AbstractApplication):  # type: ignore[misc]  # untyped 
     @property
     def allowed_scopes(self) -> list[str]:
         return self.scope.split()
+
+    def admits(self, address: str | None) -> bool:
+        """Whether this partner system may connect from ``address``."""
+        if not self.allowed_networks.strip():
+            return True
+        try:
+            networks = parse_networks(self.allowed_networks)
+        except ValidationError:
+            return False  # ranges written past the form's check: fail closed
+        return address_within(address, networks)
+
+    @property
+    def get_absolute_url(self) -> NoReturn:
+        """An application has no page of its own: oauth2_provider's management pages, which
+        the base class links to, are not served. Without the method, the admin shows no
+        "view on site" and its /admin/r/ redirect answers 404 instead of NoReverseMatch."""
+        raise AttributeError("get_absolute_url")
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.tenant_id is None:

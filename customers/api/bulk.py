@@ -9,15 +9,15 @@ and left unchanged: replaying a batch changes nothing.
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
 
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from crm.api import fields
 from crm.api.bulk import MAX_ITEMS, Batch, BatchCheck, FeedView
 from crm.api.inputs import StrictInput
 from customers import selectors
@@ -30,46 +30,25 @@ from customers.api.upserts import (
 from customers.models import Holding, Product
 
 
-def amount_field(label) -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=18, decimal_places=2, label=label)
-
-
-@extend_schema_field({"type": "string", "example": "2026-01"})
-class MonthField(serializers.Field):
-    default_error_messages = {
-        "invalid": _("Give the month as YYYY-MM or as its first day, YYYY-MM-01."),
-    }
-
-    def to_internal_value(self, data) -> date:
-        if isinstance(data, str) and len(data) in (7, 10):
-            try:
-                month = date.fromisoformat(data if len(data) == 10 else f"{data}-01")
-            except ValueError:
-                month = None
-            if month is not None and month.day == 1:
-                return month
-        self.fail("invalid")
-
-    def to_representation(self, value: date) -> str:
-        return value.strftime("%Y-%m")
-
-
 class HoldingItem(StrictInput):
-    account_number = serializers.CharField(max_length=40)
-    customer_number = serializers.CharField(max_length=32)
-    product_code = serializers.CharField(max_length=32)
-    opened_on = serializers.DateField()
-    status = serializers.ChoiceField(choices=Holding.Status.choices)
-    balance = amount_field(_("balance (CNY)"))
+    account_number = fields.Text(max_length=40)
+    customer_number = fields.Text(max_length=32)
+    product_code = fields.Text(max_length=32)
+    opened_on = fields.Date(past=True)
+    status = fields.Choice(choices=Holding.Status.choices)
+    balance = fields.Amount(
+        label=_("balance (CNY)"),
+        help_text=_("What the customer holds or, for loans and cards, owes; never negative."),
+    )
 
 
 class BalanceSnapshotItem(StrictInput):
-    customer_number = serializers.CharField(max_length=32)
-    month = MonthField()
-    deposits = amount_field(_("deposits"))
-    loans = amount_field(_("loans"))
-    wealth = amount_field(_("wealth, funds and insurance"))
-    aum = amount_field(_("AUM"))
+    customer_number = fields.Text(max_length=32)
+    month = fields.Month()
+    deposits = fields.CustomerTotal(label=_("deposits"))
+    loans = fields.CustomerTotal(label=_("loans"))
+    wealth = fields.CustomerTotal(label=_("wealth, funds and insurance"))
+    aum = fields.CustomerTotal(label=_("AUM"))
 
 
 class HoldingBatch(Batch):
@@ -86,10 +65,26 @@ class BatchResult(serializers.Serializer):
     unchanged = serializers.IntegerField()
 
 
+def refuse_customers_over_total(batch: BatchCheck) -> None:
+    """Refuse the items that would take their customer's balances past the bound."""
+    found = [
+        (index, item)
+        for index, item in batch.valid()
+        if isinstance(item["customer_number"], int)  # resolved to the customer's id
+    ]
+    over = selectors.customers_over_total(
+        (item["account_number"], item["customer_number"], item["balance"]) for _i, item in found
+    )
+    for index, item in found:
+        if item["customer_number"] in over:
+            batch.refuse(index, "balance", selectors.customer_total_refusal(), "customer_total")
+
+
 # Refusals of items for what the bank has (or the batch repeats), besides their fields' own.
 @extend_validation_errors(["duplicate"], field_name="items.INDEX.account_number")
 @extend_validation_errors(["does_not_exist"], field_name="items.INDEX.customer_number")
 @extend_validation_errors(["does_not_exist"], field_name="items.INDEX.product_code")
+@extend_validation_errors(["customer_total"], field_name="items.INDEX.balance")
 class HoldingBulkView(FeedView):
     """Create or update customers' accounts by account number, all or nothing."""
 
@@ -109,6 +104,7 @@ class HoldingBulkView(FeedView):
             gettext("Item %(index)d of this batch has the same account number."),
         )
         selectors.resolve_customer_numbers(batch)
+        refuse_customers_over_total(batch)
         batch.resolve(
             "product_code",
             dict(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -21,8 +22,12 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from crm import bounds
+from crm.api import fields
+from crm.api.answers import WriteAnswer, write_context
+from crm.api.fields import IdFilter
 from crm.api.filters import PartnerFilterSet
-from crm.api.inputs import Conflict, StrictInput
+from crm.api.inputs import Conflict, DateTimeFilter, StrictInput
 from crm.api.scopes import CUSTOMERS_PII
 from crm.api.views import PartnerAPIMixin
 from crm.audit.services import personal_data_accesses_record
@@ -54,8 +59,8 @@ class CustomerFilter(PartnerFilterSet):
     status = django_filters.ChoiceFilter(choices=Customer.Status.choices)
     tier = django_filters.ChoiceFilter(choices=Customer.Tier.choices)
     risk_grade = django_filters.ChoiceFilter(choices=Customer.RiskGrade.choices)
-    home_branch = django_filters.NumberFilter(field_name="home_branch_id", label=_("Home branch"))
-    branch_within = django_filters.NumberFilter(
+    home_branch = IdFilter(field_name="home_branch_id", label=_("Home branch"))
+    branch_within = IdFilter(
         method="filter_branch_within",
         label=_("Home branch in the subtree of the branch with this id"),
     )
@@ -66,21 +71,51 @@ class CustomerFilter(PartnerFilterSet):
     name_prefix = django_filters.CharFilter(
         method="filter_name_prefix", label=_("Name starts with")
     )
-    phone = django_filters.CharFilter(method="filter_phone", label=_("Phone number (exact)"))
-    id_number = django_filters.CharFilter(method="filter_id_number", label=_("ID number (exact)"))
+    # An exact match on a number answers "is this person a customer?": as much as reading
+    # the number itself, so these two need customers:pii like the numbers in clear do.
+    phone = django_filters.CharFilter(
+        method="filter_phone",
+        label=_("Phone number (exact); needs the customers:pii scope, refused (400) without it"),
+    )
+    id_number = django_filters.CharFilter(
+        method="filter_id_number",
+        label=_("ID number (exact); needs the customers:pii scope, refused (400) without it"),
+    )
     aum_min = django_filters.NumberFilter(
-        method="filter_aum_min", min_value=0, label=_("AUM at least (CNY)")
+        method="filter_aum_min",
+        min_value=0,
+        max_value=bounds.MAX_CUSTOMER_TOTAL,
+        label=_("AUM at least (CNY)"),
     )
     aum_max = django_filters.NumberFilter(
-        method="filter_aum_max", min_value=0, label=_("AUM at most (CNY)")
+        method="filter_aum_max",
+        min_value=0,
+        max_value=bounds.MAX_CUSTOMER_TOTAL,
+        label=_("AUM at most (CNY)"),
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = DateTimeFilter(
         field_name="updated_at", lookup_expr="gte", label=_("Changed at or after")
     )
 
     class Meta:
         model = Customer
         fields: list[str] = []
+
+    def is_valid(self):
+        valid = super().is_valid()
+        token = getattr(self.request, "auth", None)
+        if token is not None and token.allow_scopes([CUSTOMERS_PII]):
+            return valid
+        for name in IDENTITY_FIELDS:
+            if self.form.cleaned_data.get(name):
+                self.form.add_error(
+                    name,
+                    ValidationError(
+                        _("Searching by this number needs the customers:pii scope."),
+                        code="pii_scope_required",
+                    ),
+                )
+        return self.form.is_valid()
 
     def filter_branch_within(self, queryset, name, value):
         root = Branch.objects.filter(pk=value).first()
@@ -167,6 +202,17 @@ class CustomerOutput(serializers.ModelSerializer):
         return customer.reveal("phone")
 
 
+class CustomerWriteAnswer(WriteAnswer, CustomerOutput):
+    """The answer to a create or a change (see ``crm.api.answers``).
+
+    To a token without customers:read: the customer's id, number and time of change, and
+    the fields the request set, identity numbers masked.
+    """
+
+    always = frozenset({"id", "number", "updated_at"})
+    answered_as = {"id_number": "id_number_masked", "phone": "phone_masked"}
+
+
 @extend_schema_field(
     {"oneOf": [{"type": "integer"}, {"type": "string"}], "nullable": True},
 )
@@ -196,9 +242,11 @@ class CustomerCreateInput(StrictInput, serializers.ModelSerializer):
     service's, and come back as the same JSON errors.
     """
 
-    id_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
-    home_branch = serializers.PrimaryKeyRelatedField(queryset=Branch.objects.all())
+    id_number = fields.Text(max_length=40, required=False, allow_blank=True)
+    phone = fields.Text(max_length=30, required=False, allow_blank=True)
+    home_branch = fields.IdRelated(queryset=Branch.objects.all())
+    # 1900 to today: customers.rules says so in the same words as the page and the import.
+    birth_date = fields.Date(ruled=True, required=False, allow_null=True)
     relationship_manager = RelationshipManagerField(required=False, allow_null=True)
 
     class Meta:
@@ -219,6 +267,12 @@ class CustomerUpdateInput(CustomerCreateInput):
         fields = [f for f in CustomerCreateInput.Meta.fields if f not in ("number", "kind")]
 
 
+WRITE_ANSWER = _(
+    "The customer as customers:read shows it when the token has that scope; otherwise only "
+    "its id, number, updated_at and the fields the request set (identity numbers masked)."
+)
+
+
 @extend_schema_view(
     list=extend_schema(summary="List the bank's customers", tags=["customers"]),
     retrieve=extend_schema(summary="Read one customer", tags=["customers"]),
@@ -227,7 +281,7 @@ class CustomerUpdateInput(CustomerCreateInput):
         tags=["customers"],
         request=CustomerCreateInput,
         responses={
-            201: CustomerOutput,
+            201: OpenApiResponse(CustomerWriteAnswer, description=WRITE_ANSWER),
             409: OpenApiResponse(description="Same customer number, ID or phone number"),
         },
     ),
@@ -236,7 +290,7 @@ class CustomerUpdateInput(CustomerCreateInput):
         tags=["customers"],
         request=CustomerUpdateInput,
         responses={
-            200: CustomerOutput,
+            200: OpenApiResponse(CustomerWriteAnswer, description=WRITE_ANSWER),
             409: OpenApiResponse(description="Same ID or phone number as another customer"),
         },
     ),
@@ -285,6 +339,16 @@ class CustomerViewSet(
         self.record_reveals([customer])
         return Response(self.get_serializer(customer).data, status=status_code)
 
+    def answer_write(self, customer: Customer, written: Iterable[str], status_code) -> Response:
+        """Answer a write with what the token may see (see ``crm.api.answers``)."""
+        context = write_context(self.request, self.scope_resource, written)
+        if "written" in context:
+            context["reveal_identity"] = False  # answered masked, as written
+        else:
+            self.record_reveals([customer])
+            context["reveal_identity"] = self.reveals_identity()
+        return Response(CustomerWriteAnswer(customer, context=context).data, status=status_code)
+
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         self.record_reveals(page)
@@ -301,7 +365,7 @@ class CustomerViewSet(
             customer = self.apply(customer_create, actor=None, **given.validated_data)
         except IntegrityError as exc:  # the same number created by a concurrent call
             raise self.conflict(NumberTaken()) from exc
-        return self.respond_with(customer, status.HTTP_201_CREATED)
+        return self.answer_write(customer, given.validated_data, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         customer = self.get_object()
@@ -310,7 +374,7 @@ class CustomerViewSet(
         customer = self.apply(
             customer_update, customer=customer, actor=None, **given.validated_data
         )
-        return self.respond_with(customer)
+        return self.answer_write(customer, given.validated_data, status.HTTP_200_OK)
 
     @classmethod
     def apply(cls, service, **arguments) -> Customer:

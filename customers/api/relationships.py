@@ -16,6 +16,8 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from crm.api import fields
+from crm.api.answers import WriteAnswer, write_context
 from crm.api.filters import PartnerFilterSet
 from crm.api.inputs import Conflict, StrictInput
 from crm.api.views import PartnerAPIMixin
@@ -65,19 +67,32 @@ class RelationshipOutput(serializers.ModelSerializer):
         ]
 
 
+class RelationshipWriteAnswer(WriteAnswer, RelationshipOutput):
+    """The answer to recording or changing a relationship (see ``crm.api.answers``).
+
+    To a token without relationships:read: its id and the fields the request set.
+    """
+
+
+WRITE_ANSWER = _(
+    "The relationship as relationships:read shows it when the token has that scope; "
+    "otherwise only its id and the fields the request set."
+)
+
+
 class RelationshipCreateInput(StrictInput):
-    from_customer_number = serializers.CharField(max_length=32)
-    to_customer_number = serializers.CharField(max_length=32)
-    kind = serializers.ChoiceField(choices=CustomerRelationship.Kind.choices)
-    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    from_customer_number = fields.Text(max_length=32)
+    to_customer_number = fields.Text(max_length=32)
+    kind = fields.Choice(choices=CustomerRelationship.Kind.choices)
+    note = fields.Text(max_length=200, required=False, allow_blank=True, default="")
 
 
 class RelationshipChangeInput(StrictInput):
     """A correction (``kind``, ``note``) or an end (``ended_on``), or both at once."""
 
-    kind = serializers.ChoiceField(choices=CustomerRelationship.Kind.choices, required=False)
-    note = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    ended_on = serializers.DateField(required=False)
+    kind = fields.Choice(choices=CustomerRelationship.Kind.choices, required=False)
+    note = fields.Text(max_length=200, required=False, allow_blank=True)
+    ended_on = fields.Date(required=False)
 
     def validate(self, attrs):
         if not attrs:
@@ -95,7 +110,7 @@ class RelationshipChangeInput(StrictInput):
         tags=["relationships"],
         request=RelationshipCreateInput,
         responses={
-            201: RelationshipOutput,
+            201: OpenApiResponse(RelationshipWriteAnswer, description=WRITE_ANSWER),
             409: OpenApiResponse(description="The relationship is already recorded"),
         },
     ),
@@ -103,7 +118,10 @@ class RelationshipChangeInput(StrictInput):
         summary="Correct a relationship's kind or note, or end it (ended_on)",
         tags=["relationships"],
         request=RelationshipChangeInput,
-        responses={200: RelationshipOutput, 409: OpenApiResponse(description="A duplicate")},
+        responses={
+            200: OpenApiResponse(RelationshipWriteAnswer, description=WRITE_ANSWER),
+            409: OpenApiResponse(description="A duplicate"),
+        },
     ),
 )
 class RelationshipViewSet(
@@ -138,7 +156,7 @@ class RelationshipViewSet(
             note=data["note"],
             actor=None,
         )
-        return Response(RelationshipOutput(relationship).data, status=status.HTTP_201_CREATED)
+        return self.answer_write(relationship, data, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         relationship = self.get_object()
@@ -160,7 +178,11 @@ class RelationshipViewSet(
                 ended_on=data["ended_on"],
                 actor=None,
             )
-        return Response(RelationshipOutput(relationship).data)
+        return self.answer_write(relationship, data, status.HTTP_200_OK)
+
+    def answer_write(self, relationship, written, status_code) -> Response:
+        context = write_context(self.request, self.scope_resource, written)
+        return Response(RelationshipWriteAnswer(relationship, context=context).data, status_code)
 
     def _customers(self, *numbers: str) -> dict[str, Customer]:
         """The bank's customers with these numbers, by input name; refuse unknown ones."""

@@ -18,16 +18,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crm import pii
+from crm import bounds, pii
 from crm.sheets import Column
 from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Branch, BranchQuerySet, Staff
-from customers import rules
+from customers import rules, selectors
 from customers.intake.models import ImportJob
 from customers.models import Customer, Holding, Product
 
 LOOKUP_BATCH = 1000
-MAX_BALANCE = Decimal("10") ** 16  # max_digits=18 with 2 decimal places
 # What a checked customer row gives ``customers.services.customer_build``.
 RECORD_VALUES = (
     "number",
@@ -183,6 +182,8 @@ def _choice(text: str, words: dict[str, str]) -> str | None:
 
 
 def _date(text: str) -> date | None:
+    if not bounds.is_plain_date(text):  # strptime reads full-width and Arabic-Indic digits
+        return None
     for date_format in DATE_FORMATS:
         try:
             return datetime.strptime(text.strip(), date_format).date()
@@ -193,6 +194,8 @@ def _date(text: str) -> date | None:
 
 def _amount(text: str) -> Decimal | None:
     cleaned = text.replace(",", "").replace("¥", "").replace("￥", "").strip()
+    if not bounds.is_plain_number(cleaned):  # Decimal reads "１２３", "1e9" and "NaN" too
+        return None
     try:
         amount = Decimal(cleaned)
     except InvalidOperation:
@@ -324,14 +327,17 @@ def _check_customer_row(row, *, add, kinds, id_types, genders, statuses, branche
     if not code:
         add(_("The home branch code is missing."))
     elif record["home_branch_id"] is None:
-        add(_("No active branch in your scope has the code “%(code)s”.") % {"code": code})
+        add(
+            _("No active branch in your scope has the code “%(code)s”.")
+            % {"code": bounds.shown(code)}
+        )
 
     username = row.get("relationship_manager", "").strip()
     record["relationship_manager_id"] = managers.get(username) if username else None
     if username and record["relationship_manager_id"] is None:
         add(
             _("“%(username)s” is not an active relationship manager of your branches.")
-            % {"username": username}
+            % {"username": bounds.shown(username)}
         )
 
     status_text = row.get("status", "").strip()
@@ -353,7 +359,10 @@ def _check_customer_row(row, *, add, kinds, id_types, genders, statuses, branche
 
 
 def _status_hint(text: str) -> dict:
-    return {"status": text, "choices": _(", ").join(str(label) for label in Customer.Status.labels)}
+    return {
+        "status": bounds.shown(text),
+        "choices": _(", ").join(str(label) for label in Customer.Status.labels),
+    }
 
 
 def _check_record(row, *, kind, add, id_types, genders) -> dict:
@@ -370,7 +379,7 @@ def _check_record(row, *, kind, add, id_types, genders) -> dict:
     if type_text:
         values["id_type"] = _choice(type_text, id_types)
         if values["id_type"] is None:
-            add(_("The ID type “%(type)s” is not known.") % {"type": type_text})
+            add(_("The ID type “%(type)s” is not known.") % {"type": bounds.shown(type_text)})
             values["id_type"] = ""
             values["id_number"] = ""  # not checked against an unknown type
     birth_text = row.get("birth_date", "").strip()
@@ -379,13 +388,13 @@ def _check_record(row, *, kind, add, id_types, genders) -> dict:
         if values["birth_date"] is None:
             add(
                 _("The birth date “%(text)s” is not a date (use YYYY-MM-DD).")
-                % {"text": birth_text}
+                % {"text": bounds.shown(birth_text)}
             )
     gender_text = row.get("gender", "").strip()
     if gender_text:
         values["gender"] = _choice(gender_text, genders)
         if values["gender"] is None:
-            add(_("The gender “%(text)s” is not known.") % {"text": gender_text})
+            add(_("The gender “%(text)s” is not known.") % {"text": bounds.shown(gender_text)})
             values["gender"] = ""
     if kind is None:
         return values
@@ -438,7 +447,7 @@ def _refuse_existing_customers(records: list[dict], reasons: RowReasons) -> None
         for record in records:
             number = existing.get(record.get(key))
             if number is not None:
-                reasons.add(record["line"], message % {"value": number})
+                reasons.add(record["line"], message % {"value": bounds.shown(number)})
 
 
 # Holdings -------------------------------------------------------------------------------
@@ -481,14 +490,17 @@ def check_holding_rows(rows: list[dict], *, actor: Staff) -> ImportCheck:
         if not number:
             add(_("The customer number is missing."))
         elif customer_id is None:
-            add(_("No customer in your scope has the number “%(number)s”.") % {"number": number})
+            add(
+                _("No customer in your scope has the number “%(number)s”.")
+                % {"number": bounds.shown(number)}
+            )
 
         code = row.get("product_code", "").strip()
         product_id = products.get(code)
         if not code:
             add(_("The product code is missing."))
         elif product_id is None:
-            add(_("No active product has the code “%(code)s”.") % {"code": code})
+            add(_("No active product has the code “%(code)s”.") % {"code": bounds.shown(code)})
 
         opened_text = row.get("opened_on", "").strip()
         opened_on = _date(opened_text) if opened_text else None
@@ -497,10 +509,12 @@ def check_holding_rows(rows: list[dict], *, actor: Staff) -> ImportCheck:
         elif opened_on is None:
             add(
                 _("The opening date “%(text)s” is not a date (use YYYY-MM-DD).")
-                % {"text": opened_text}
+                % {"text": bounds.shown(opened_text)}
             )
         elif opened_on > today:
             add(_("The opening date is in the future."))
+        elif opened_on < bounds.EARLIEST_DATE:
+            add(_("The opening date is before 1900."))
 
         status_text = row.get("status", "").strip()
         status = _choice(status_text, statuses) if status_text else Holding.Status.ACTIVE
@@ -508,7 +522,7 @@ def check_holding_rows(rows: list[dict], *, actor: Staff) -> ImportCheck:
             add(
                 _("The status “%(status)s” is not one of: %(choices)s.")
                 % {
-                    "status": status_text,
+                    "status": bounds.shown(status_text),
                     "choices": _(", ").join(str(label) for label in Holding.Status.labels),
                 }
             )
@@ -520,15 +534,21 @@ def check_holding_rows(rows: list[dict], *, actor: Staff) -> ImportCheck:
         elif balance is None:
             add(
                 _("The balance “%(text)s” is not an amount in yuan with at most two decimals.")
-                % {"text": balance_text}
+                % {"text": bounds.shown(balance_text)}
             )
-        elif balance < 0 or balance >= MAX_BALANCE:
-            add(_("The balance must be zero or more and below 10,000,000,000,000,000."))
+        elif not 0 <= balance <= bounds.MAX_AMOUNT:
+            add(
+                _("The balance must be zero or more and at most %(largest)s yuan.")
+                % {"largest": f"{bounds.MAX_AMOUNT:,.0f}"}
+            )
 
         holder = accounts.get(account)
         if holder is not None:
             if customer_id is not None and holder != customer_id:
-                add(_("Account %(account)s belongs to another customer.") % {"account": account})
+                add(
+                    _("Account %(account)s belongs to another customer.")
+                    % {"account": bounds.shown(account)}
+                )
             elif line not in reasons:
                 existing += 1
         records.append(
@@ -544,12 +564,24 @@ def check_holding_rows(rows: list[dict], *, actor: Staff) -> ImportCheck:
         )
     for line, first in _first_lines(records, lambda record: record["account_number"]).items():
         reasons.add(line, _("The account number is also on line %(line)d.") % {"line": first})
+    _refuse_customers_over_total(records, reasons)
     check = ImportCheck(
         kind="holdings", total=len(rows), problems=reasons.problems(), existing=existing
     )
     if check.ok:
         check.records = records
     return check
+
+
+def _refuse_customers_over_total(records: list[dict], reasons: RowReasons) -> None:
+    """Refuse the rows that would take their customer's balances past the bound."""
+    found = [r for r in records if r["customer_id"] is not None and r["balance"] is not None]
+    over = selectors.customers_over_total(
+        (r["account_number"], r["customer_id"], r["balance"]) for r in found
+    )
+    for record in found:
+        if record["customer_id"] in over:
+            reasons.add(record["line"], selectors.customer_total_refusal())
 
 
 def _lookup(queryset, key: str, values: set[str]) -> dict[str, int]:

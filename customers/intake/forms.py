@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm.sheets import MAX_FILE_BYTES
+from crm.uploads.forms import UploadField
 from customers.intake.models import CustomerExport, ImportJob
 
 
@@ -11,8 +13,9 @@ class ImportUploadForm(forms.Form):
         initial=ImportJob.Kind.CUSTOMERS,
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
-    file = forms.FileField(
+    file = UploadField(
         label=_("File (CSV or XLSX)"),
+        max_bytes=MAX_FILE_BYTES,
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx", "class": "form-control"}),
     )
 

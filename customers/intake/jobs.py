@@ -1,8 +1,11 @@
-"""The background job of an import: check again, prepare with progress, write all at once.
+"""The background jobs of an import: read the uploaded file; later, apply it.
 
-Run by ``customers.tasks.import_apply`` once ``intake.services.import_job_apply`` has
-accepted the file. A failure leaves no customer and no holding behind, only the job marked
-as failed with the reason.
+Reading (``customers.tasks.import_read``, sent by ``intake.services.import_job_upload``)
+turns the stored file into the job's rows in a bounded child process, then forgets the
+file. Applying (``customers.tasks.import_apply``, once ``intake.services.import_job_apply``
+has accepted the file) checks again, prepares with progress and writes all at once. A
+failure leaves no customer and no holding behind, only the job marked as failed with the
+reason.
 """
 
 from __future__ import annotations
@@ -10,13 +13,16 @@ from __future__ import annotations
 import logging
 
 import pghistory
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from crm.sheets import SheetError, read_rows_bounded
+from crm.uploads.models import StoredUpload
+from crm.uploads.services import stored_upload_content, stored_upload_delete
 from customers.api.upserts import HoldingValues, holdings_upsert
-from customers.intake.checks import RECORD_VALUES, check_job
+from customers.intake.checks import COLUMNS, RECORD_VALUES, check_job
 from customers.intake.models import ImportJob
 from customers.models import Customer
 from customers.services import customer_build, customers_create_many
@@ -24,6 +30,64 @@ from customers.services import customer_build, customers_create_many
 logger = logging.getLogger(__name__)
 
 PROGRESS_BATCH = 500
+
+
+def import_job_read(*, job_id: int, language: str) -> ImportJob | None:
+    """Read the job's stored file into its rows, or fail the job with the reason.
+
+    The file is parsed in a child process held to ``crm.sheets.READ_BOUNDS``: a file built
+    to exhaust memory or time fails the job with a message in ``language`` and leaves this
+    worker as it was. Either way the stored file is then deleted. Returns None when the job
+    was not waiting to be read (a redelivered task, a discarded file).
+    """
+    job = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.READING).first()
+    if job is None or job.upload_id is None:
+        logger.info("import job %s is not waiting to be read; skipped", job_id)
+        return None
+    values: dict[str, object]
+    try:
+        content = stored_upload_content(upload_id=job.upload_id)
+        with translation.override(language):
+            sheet = read_rows_bounded(content, job.name, COLUMNS[job.kind])
+    except StoredUpload.DoesNotExist:
+        logger.warning("import job %s lost its file before it was read", job_id)
+        values = _failed(ImportJob.Failure.UNREADABLE, _lost_file_message(language))
+    except SheetError as refused:
+        logger.info("import job %s: the file was refused: %s", job_id, refused.message)
+        values = _failed(ImportJob.Failure.UNREADABLE, refused.message)
+    except (OperationalError, InterfaceError):
+        raise  # the database, not the file: the task is retried (crm.jobs.tenant_task)
+    except Exception as error:
+        logger.exception("import job %s: reading the file failed", job_id)
+        values = _failed(ImportJob.Failure.ERROR, f"{type(error).__name__}: {error}")
+    else:
+        job.set_rows(sheet.rows)
+        values = {
+            "status": ImportJob.Status.DRAFT,
+            "rows_encrypted": job.rows_encrypted,
+            "total": job.total,
+            "skipped_notes": sheet.notes,
+        }
+    with transaction.atomic():
+        ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.READING).update(
+            upload=None, **values
+        )
+        stored_upload_delete(upload_id=job.upload_id)
+    return ImportJob.objects.filter(pk=job.pk).first()  # None if discarded meanwhile
+
+
+def _failed(failure: str, error: str) -> dict[str, object]:
+    return {
+        "status": ImportJob.Status.FAILED,
+        "failure": failure,
+        "error": error[:1000],
+        "finished_at": timezone.now(),
+    }
+
+
+def _lost_file_message(language: str) -> str:
+    with translation.override(language):
+        return _("The uploaded file is no longer there. Upload it again.")
 
 
 def import_job_run(*, job_id: int) -> ImportJob | None:

@@ -17,6 +17,9 @@ from crm import pii
 from crm.tenancy.managers import ScopedManager, ScopedQuerySet
 from crm.tenancy.models import Staff, TenantOwned, event_indexes
 
+# The StoredUpload purpose of an import's file (crm.uploads).
+IMPORT_UPLOAD_PURPOSE = "customers.import"
+
 
 class ImportJobQuerySet(ScopedQuerySet):
     def in_scope(self, staff: Staff) -> ImportJobQuerySet:
@@ -39,6 +42,7 @@ class ImportJob(TenantOwned):
         HOLDINGS = "holdings", _("Holdings")
 
     class Status(models.TextChoices):
+        READING = "reading", _("Reading the file")
         DRAFT = "draft", _("Checked, not applied")
         PENDING = "pending", _("Waiting to start")
         RUNNING = "running", _("Running")
@@ -52,17 +56,36 @@ class ImportJob(TenantOwned):
             _("Another change to the same customers or accounts came first. Nothing was imported."),
         )
         ERROR = "error", _("The import stopped on an error. Nothing was imported.")
+        UNREADABLE = "unreadable", _("The file could not be used.")
 
     ENDED = (Status.SUCCEEDED, Status.FAILED)
+    # Failures whose ``error`` is a message for the person importing, in their language.
+    FAILURES_TOLD = (Failure.UNREADABLE,)
     # A checked file waits this long to be applied; after that its rows are deleted.
     DRAFT_LIFETIME = timedelta(days=1)
+    # A file still not read after this long was lost with its task (a worker killed, a
+    # message dropped): its page stops waiting and asks for the file again. Reading itself
+    # is bounded to minutes (crm.sheets.READ_BOUNDS); the rest is room for a busy queue.
+    READING_LIFETIME = timedelta(minutes=30)
 
     kind = models.CharField(_("import of"), max_length=16, choices=Kind.choices)
     name = models.CharField(_("file name"), max_length=200)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
     )
+    # The file as uploaded, until a worker has read it into ``rows_encrypted``.
+    upload = models.ForeignKey(
+        "uploads.StoredUpload",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
     rows_encrypted = models.TextField(blank=True, editable=False)
+    skipped_notes = models.PositiveIntegerField(
+        _("lines skipped as examples or notes"), default=0, editable=False
+    )
     total = models.PositiveIntegerField(_("rows"), default=0)
     processed = models.PositiveIntegerField(_("rows checked"), default=0)
     created_rows = models.PositiveIntegerField(_("rows created"), default=0)
@@ -78,9 +101,6 @@ class ImportJob(TenantOwned):
 
     objects = ScopedManager.from_queryset(ImportJobQuerySet)()
 
-    # Set by import_job_upload, not stored: the file's lines skipped as examples or notes.
-    skipped_notes: int = 0
-
     class Meta:
         verbose_name = _("import")
         verbose_name_plural = _("imports")
@@ -94,6 +114,31 @@ class ImportJob(TenantOwned):
     @property
     def has_ended(self) -> bool:
         return self.status in self.ENDED
+
+    @property
+    def reading_lost(self) -> bool:
+        return (
+            self.status == self.Status.READING
+            and self.created_at < timezone.now() - self.READING_LIFETIME
+        )
+
+    @property
+    def is_awaited(self) -> bool:
+        """Whether its page should keep asking for news of it."""
+        return not self.has_ended and not self.reading_lost
+
+    @property
+    def failed_reading(self) -> bool:
+        """Failed before it was ever applied: its file could not be read."""
+        # started_at is set when applying starts (intake.jobs.import_job_run).
+        return self.status == self.Status.FAILED and self.started_at is None
+
+    @property
+    def failure_message(self) -> str:
+        """Why the job failed, for the person importing."""
+        if self.failure in self.FAILURES_TOLD and self.error:
+            return self.error
+        return str(self.get_failure_display())
 
     @property
     def is_expired_draft(self) -> bool:

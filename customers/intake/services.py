@@ -1,8 +1,10 @@
-"""Imports of customers and holdings: upload and check, then apply as a background job.
+"""Imports of customers and holdings: upload, read and check, then apply in the background.
 
-An import is all or nothing. The upload stores the file's rows (encrypted) on an
-``ImportJob`` and the preview shows every bad row; applying re-checks the file and hands
-it to a Celery task (``customers.tasks.import_apply``), which runs ``intake.jobs``.
+An import is all or nothing. The upload keeps the file (encrypted, in the database) and
+hands it to a Celery task (``customers.tasks.import_read``), which reads it in a bounded
+child process into the ``ImportJob``'s rows (encrypted); the preview then shows every bad
+row. Applying re-checks the file and hands it to another task
+(``customers.tasks.import_apply``), which runs ``intake.jobs``.
 """
 
 from __future__ import annotations
@@ -11,16 +13,22 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from crm.domain import DomainError
-from crm.sheets import MAX_FILE_BYTES, SheetError, read_rows
+from crm.sheets import MAX_FILE_BYTES, SheetError, file_format
 from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Staff
-from customers.intake.checks import COLUMNS, ImportCheck, check_job
-from customers.intake.models import ImportJob
-from customers.tasks import import_apply
+from crm.uploads.services import (
+    stored_upload_create,
+    stored_upload_delete,
+    stored_uploads_delete_older,
+    too_large_message,
+)
+from customers.intake.checks import ImportCheck, check_job
+from customers.intake.models import IMPORT_UPLOAD_PURPOSE, ImportJob
+from customers.tasks import import_apply, import_read
 
 
 class ImportRefused(DomainError):
@@ -43,30 +51,52 @@ class ImportRefused(DomainError):
 
 @transaction.atomic
 def import_job_upload(*, actor: Staff, kind: str, uploaded_file: UploadedFile) -> ImportJob:
-    """Read an uploaded file into a draft import of ``actor``; nothing is applied yet."""
-    if uploaded_file.size > MAX_FILE_BYTES:
-        raise DomainError(
-            _("The file is larger than %(size)d MB.") % {"size": MAX_FILE_BYTES // 2**20},
-            field="file",
-        )
-    content = uploaded_file.read()
+    """Keep an uploaded file for a worker to read into a draft import of ``actor``.
+
+    Only what costs nothing is checked here (the size, the first bytes); reading the file
+    is the worker's (``intake.jobs.import_job_read``), never the web request's. Nothing is
+    applied yet.
+    """
+    if uploaded_file.size is None or uploaded_file.size > MAX_FILE_BYTES:
+        raise DomainError(too_large_message(MAX_FILE_BYTES), field="file")
+    name = uploaded_file.name or ""
     try:
-        sheet = read_rows(content, uploaded_file.name, COLUMNS[kind])
+        file_format(uploaded_file.read(8), name)
     except SheetError as error:
         raise DomainError(error.message, field="file") from error
-    # Files checked but never applied are not kept with their rows: one draft per person,
-    # and none older than a day in the bank.
-    drafts = ImportJob.objects.filter(status=ImportJob.Status.DRAFT)
-    drafts.filter(
-        Q(created_by=actor) | Q(created_at__lt=timezone.now() - ImportJob.DRAFT_LIFETIME)
-    ).delete()
-    job = ImportJob(
-        tenant=require_tenant(), kind=kind, name=uploaded_file.name[:200], created_by=actor
+    uploaded_file.seek(0)
+    _forget_unapplied_files(actor)
+    upload = stored_upload_create(
+        actor=actor,
+        purpose=IMPORT_UPLOAD_PURPOSE,
+        uploaded_file=uploaded_file,
+        max_bytes=MAX_FILE_BYTES,
     )
-    job.set_rows(sheet.rows)
-    job.save()
-    job.skipped_notes = sheet.notes
+    job = ImportJob.objects.create(
+        tenant=require_tenant(),
+        kind=kind,
+        name=name[:200],
+        created_by=actor,
+        status=ImportJob.Status.READING,
+        upload=upload,
+    )
+    # Messages about the file are written in the language of the person who sent it.
+    import_read.delay_on_commit(job_id=job.pk, tenant_id=job.tenant_id, language=get_language())
     return job
+
+
+def _forget_unapplied_files(actor: Staff) -> None:
+    """Files read or checked but never applied are not kept with their rows: one per person,
+    and none older than a day in the bank (a file whose reading was lost included)."""
+    stale = timezone.now() - ImportJob.DRAFT_LIFETIME
+    unapplied = ImportJob.objects.filter(
+        status__in=[ImportJob.Status.DRAFT, ImportJob.Status.READING]
+    ).filter(Q(created_by=actor) | Q(created_at__lt=stale))
+    upload_ids = [pk for pk in unapplied.values_list("upload_id", flat=True) if pk is not None]
+    unapplied.delete()
+    for upload_id in upload_ids:
+        stored_upload_delete(upload_id=upload_id)
+    stored_uploads_delete_older(purpose=IMPORT_UPLOAD_PURPOSE, before=stale)
 
 
 def import_job_check(*, job: ImportJob, actor: Staff) -> ImportCheck:
@@ -94,9 +124,12 @@ def import_job_apply(*, job: ImportJob, actor: Staff) -> ImportJob:
 
 @transaction.atomic
 def import_job_discard(*, job: ImportJob) -> None:
-    """Forget a file that was checked but not applied."""
-    deleted, _per_model = ImportJob.objects.filter(
-        pk=job.pk, status=ImportJob.Status.DRAFT
-    ).delete()
+    """Forget a file that was checked (or is being read) but not applied."""
+    unapplied = ImportJob.objects.filter(
+        pk=job.pk, status__in=[ImportJob.Status.DRAFT, ImportJob.Status.READING]
+    )
+    upload_id = unapplied.values_list("upload_id", flat=True).first()
+    deleted, _per_model = unapplied.delete()
     if not deleted:
         raise DomainError(_("This file has already been applied."))
+    stored_upload_delete(upload_id=upload_id)

@@ -11,10 +11,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from crm.domain import DomainError
 from crm.sheets import NOTE_START
 from crm.tenancy.decorators import tenant_staff_required
+from crm.uploads.handlers import files_of
 from customers import selectors
 from customers.forms.listing import CustomerFilter, ListOrderForm
 from customers.intake import exports, files, services
@@ -52,6 +54,8 @@ def _job_page(request: HttpRequest, job: ImportJob, check=None, *, status: int =
     context = {"job": job, "check": check, "problems_shown": PROBLEMS_SHOWN}
     if check is not None:
         context["problems"] = check.problems[:PROBLEMS_SHOWN]
+    if job.skipped_notes:
+        context["skipped_notes"] = _skipped_notes_message(job.skipped_notes)
     return render(request, "customers/intake/job.html", context, status=status)
 
 
@@ -66,8 +70,8 @@ def _skipped_notes_message(count: int) -> str:
 @tenant_staff_required
 @permission_required("customers.import_customers", raise_exception=True)
 def import_upload(request: HttpRequest) -> HttpResponse:
-    """Upload a CSV or XLSX file of customers or holdings; its check comes next."""
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    """Upload a CSV or XLSX file of customers or holdings; its reading and check come next."""
+    form = ImportUploadForm(request.POST or None, files_of(request) or None)
     if request.method == "POST" and form.is_valid():
         try:
             job = services.import_job_upload(
@@ -78,8 +82,6 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             form.add_error(error.field, error.message)
         else:
-            if job.skipped_notes:
-                messages.info(request, _skipped_notes_message(job.skipped_notes))
             return redirect("customers:import_preview", job.pk)
     recent = (
         ImportJob.objects.in_scope(request.user).defer("rows_encrypted").order_by("-created_at")
@@ -109,7 +111,8 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
 @tenant_staff_required
 @permission_required("customers.import_customers", raise_exception=True)
 def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    """The check of an uploaded file (every bad row, with its line), or the job's progress."""
+    """The check of an uploaded file (every bad row, with its line), or the job's progress:
+    "reading the file" until a worker has read it, then the check."""
     job = _job_or_404(request, pk)
     check = None
     if job.status == ImportJob.Status.DRAFT:
@@ -153,6 +156,9 @@ def import_discard(request: HttpRequest, pk: int) -> HttpResponse:
 def import_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress of an import, polled by its page every second until it has ended."""
     job = _job_or_404(request, pk, with_rows=False)
+    if job.status == ImportJob.Status.DRAFT and request.htmx:
+        # The file has been read: the page to show now is its check, not a progress bar.
+        return HttpResponseClientRefresh()
     return render(request, "customers/intake/job.html#progress", {"job": job})
 
 

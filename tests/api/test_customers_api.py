@@ -111,7 +111,10 @@ def test_customers_are_filterable(query, expected, bank_a, bank_b, partner_clien
         id_number_lower=RESIDENT_IDS[0].lower(),
         an_hour_ago=(timezone.now() - timedelta(hours=1)).isoformat().replace("+", "%2B"),
     )
-    response = partner_client(bank_a.token("customers:read")).get(f"{CUSTOMERS}?{query}")
+    # Exact matches on identity numbers need customers:pii (see test_identity_filters_...).
+    by_identity = query.startswith(("phone=", "id_number="))
+    scope = "customers:read customers:pii" if by_identity else "customers:read"
+    response = partner_client(bank_a.token(scope)).get(f"{CUSTOMERS}?{query}")
     assert numbers(response) == expected
 
 
@@ -528,3 +531,102 @@ def test_identity_can_be_written_without_the_pii_scope_and_stays_masked(bank_a, 
     assert "id_number" not in response.json()
     with bank_a.scope():
         assert not PersonalDataAccess.objects.exists()
+
+
+# --- what the write scope may see --------------------------------------------------------
+
+
+def test_an_empty_change_with_only_the_write_scope_reads_nothing(bank_a, partner_client):
+    response = partner_client(bank_a.token("customers:write")).patch(
+        detail(bank_a.customer), {}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert set(body) == {"id", "number", "updated_at"}
+    assert body["number"] == "AAA0001"
+    for secret in ("AAA张三", "138****5678", "110***"):
+        assert secret not in response.content.decode()
+
+
+def test_a_change_with_only_the_write_scope_answers_the_fields_it_wrote(bank_a, partner_client):
+    response = partner_client(bank_a.token("customers:write customers:pii")).patch(
+        detail(bank_a.customer),
+        {"occupation": "教师", "phone": "13700000000"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert set(body) == {"id", "number", "updated_at", "occupation", "phone_masked"}
+    assert body["occupation"] == "教师" and body["phone_masked"] == "137****0000"
+    with bank_a.scope():
+        assert not PersonalDataAccess.objects.exists()
+
+
+def test_a_creation_with_only_the_write_scope_answers_what_it_sent(bank_a, partner_client):
+    response = partner_client(bank_a.token("customers:write")).post(
+        CUSTOMERS, new_customer(bank_a, phone="13900001111"), content_type="application/json"
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert set(body) == {
+        "id",
+        "number",
+        "updated_at",
+        "kind",
+        "name",
+        "home_branch",
+        "phone_masked",
+    }
+
+
+def test_an_empty_change_with_the_read_scope_too_answers_the_whole_customer(bank_a, partner_client):
+    response = partner_client(bank_a.token("customers:read customers:write")).patch(
+        detail(bank_a.customer), {}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["name"] == "AAA张三" and body["phone_masked"] == "138****5678"
+    assert {"aum", "tier", "risk_grade", "relationship_manager"} <= set(body)
+    assert "id_number" not in body
+
+
+def test_the_schema_tells_which_fields_a_write_always_answers(db, client):
+    schema = client.get("/api/v1/schema/?format=json").json()
+    answer = schema["components"]["schemas"]["CustomerWriteAnswer"]
+    assert set(answer["required"]) == {"id", "number", "updated_at"}
+    operation = schema["paths"]["/api/v1/customers/{id}/"]["patch"]
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/CustomerWriteAnswer"
+    }
+
+
+# --- identity filters need customers:pii ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "attr"),
+    [("phone=13812345678", "phone"), (f"id_number={RESIDENT_IDS[0]}", "id_number")],
+)
+def test_identity_filters_are_refused_without_the_pii_scope(query, attr, bank_a, partner_client):
+    response = partner_client(bank_a.token("customers:read")).get(f"{CUSTOMERS}?{query}")
+    error = only_error(response, 400)
+    assert error["attr"] == attr
+    assert error["code"] == "pii_scope_required"
+    assert "customers:pii" in error["detail"]
+    assert "AAA0001" not in response.content.decode()
+
+
+def test_identity_filters_answer_with_the_pii_scope(bank_a, partner_client):
+    response = partner_client(bank_a.token("customers:read customers:pii")).get(
+        f"{CUSTOMERS}?phone=13800000000"
+    )
+    assert numbers(response) == set()
+
+
+def test_the_schema_says_identity_filters_need_the_pii_scope(db, client):
+    schema = client.get("/api/v1/schema/?format=json", headers={"accept-language": "en"}).json()
+    parameters = schema["paths"]["/api/v1/customers/"]["get"]["parameters"]
+    described = {p["name"]: p.get("description", "") for p in parameters}
+    assert "customers:pii" in described["phone"]
+    assert "customers:pii" in described["id_number"]
+    assert "customers:pii" not in described["number"]

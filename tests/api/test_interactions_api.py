@@ -267,17 +267,23 @@ def test_every_bad_item_is_reported_with_its_index_and_field(
     [
         ({"customer_number": "AAA\x000001"}, "customer_number", "null_characters_not_allowed"),
         ({"summary": "\ud800"}, "summary", "surrogate_characters_not_allowed"),
-        ({"kind": "tran\ud800"}, "kind", "invalid_choice"),
-        ({"\ud800": 1}, "\ufffd", "unknown_field"),
+        # The API's parser refuses these characters anywhere in a body, keys included.
+        ({"kind": "tran\ud800"}, "kind", "surrogate_characters_not_allowed"),
+        ({"\ud800": 1}, "\ufffd", "surrogate_characters_not_allowed"),
         ({"external_id": ["CC-1"]}, "external_id", "invalid"),
         ({"channel": {"code": "PHONE"}}, "channel", "invalid"),
         ({"occurred_at": 1768440600}, "occurred_at", "invalid"),
         ({"occurred_at": "2026-01-15T09:30:00+25:00"}, "occurred_at", "invalid"),
         ({"occurred_at": "0001-01-01T00:00:00Z"}, "occurred_at", "too_early"),
         ({"amount": "NaN"}, "amount", "invalid"),
-        ({"amount": "1e400"}, "amount", "max_digits"),
+        ({"amount": "1e400"}, "amount", "invalid"),  # only the digits 0-9 and a point
         ({"amount": True}, "amount", "invalid"),
-        ({"amount": 12345678901234567.5}, "amount", "max_whole_digits"),
+        ({"amount": 12345678901234567.5}, "amount", "max_value"),
+        ({"amount": "１２３.00"}, "amount", "invalid"),
+        ({"amount": "١٢٣"}, "amount", "invalid"),
+        ({"amount": "1000000000000.01"}, "amount", "max_value"),
+        ({"customer_number": 100001}, "customer_number", "invalid"),
+        ({"external_id": 1.5}, "external_id", "invalid"),
     ],
 )
 def test_odd_values_are_the_items_fault_not_a_server_error(
@@ -289,14 +295,11 @@ def test_odd_values_are_the_items_fault_not_a_server_error(
     assert recorded(bank_a) == {}
 
 
-def test_numbers_and_amounts_may_come_as_json_numbers(bank_a, catalog_a, partner_client):
-    with bank_a.scope():
-        bank_a.customer.number = "100001"
-        bank_a.customer.save(update_fields=["number"])
-    items = [contact(7, customer=100001, kind="transaction", amount=99.5)]
+def test_amounts_may_come_as_json_numbers(bank_a, catalog_a, partner_client):
+    items = [contact("7", kind="transaction", amount=99.5)]
     assert post(partner_client(bank_a.token()), items).json() == {"created": 1, "duplicates": 0}
     row = recorded(bank_a)["call_center", "7"]
-    assert row.customer_id == bank_a.customer.pk and row.amount == Decimal("99.50")
+    assert row.amount == Decimal("99.50")
 
 
 def test_more_than_1000_items_are_refused(bank_a, catalog_a, partner_client):

@@ -167,3 +167,21 @@ def test_scopes_and_banks(bank_a, bank_b, recorded, partner_client):
     assert stored(bank_a)[0][1] == "parent"
     with bank_a.scope():
         assert Customer.objects.count() == 3
+
+
+def test_a_change_with_only_the_write_scope_answers_what_it_wrote(bank_a, recorded, partner_client):
+    url = f"{RELATIONSHIPS}{recorded.pk}/"
+    response = partner_client(bank_a.token(WRITE)).patch(
+        url, {"note": "AAA备注"}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json() == {"id": recorded.pk, "note": "AAA备注"}  # not who is related
+
+
+def test_recording_with_only_the_write_scope_answers_what_it_sent(bank_a, spouse, partner_client):
+    sent = {"from_customer_number": "AAA0010", "to_customer_number": "AAA0001", "kind": "spouse"}
+    response = partner_client(bank_a.token(WRITE)).post(
+        RELATIONSHIPS, sent, content_type="application/json"
+    )
+    assert response.status_code == 201, response.content
+    assert set(response.json()) == {"id", *sent, "note"}

@@ -8,6 +8,7 @@ console error: the site sends a strict Content-Security-Policy and Chromium repo
 violation as a console error, so a violation is a bug like any uncaught script error.
 """
 
+import base64
 import contextlib
 import os
 import re
@@ -16,6 +17,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Response, sync_playwright
+
+from tests.factories.two_factor import code_of
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -116,13 +119,54 @@ def page(browser, console_errors):
 
 
 def login(page, live_server, username: str, password: str) -> Response | None:
-    """Log in through the real login form; return the response to the form's submission."""
+    """Log in through the real login form; return the response to the form's submission.
+
+    Someone who must use two-factor sign-in is then taken through it as a person would be:
+    setting up an authenticator from the key the page shows, or entering its code.
+    """
     page.goto(f"{live_server.url}/accounts/login/")
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(password)
     with page.expect_navigation() as navigation:
         page.locator("form:has(#id_password) button[type=submit]").click()
-    return navigation.value
+    response = navigation.value
+    if "/accounts/two-factor/set-up/" in page.url:
+        enrol_authenticator(page)
+        with page.expect_navigation():
+            page.get_by_test_id("continue").click()
+    elif "/accounts/two-factor/code/" in page.url:
+        enter_code(page, code_for_username(username))
+    return response
+
+
+def key_shown(page) -> bytes:
+    """The authenticator key the set-up page shows for typing in by hand."""
+    text = page.get_by_test_id("totp-key").inner_text().replace(" ", "")
+    return base64.b32decode(text + "=" * (-len(text) % 8))
+
+
+def enrol_authenticator(page) -> bytes:
+    """Set up the authenticator from the key on the page; return the key."""
+    key = key_shown(page)
+    enter_code(page, code_of(key), form="enrol-form")
+    return key
+
+
+def enter_code(page, code: str, *, form: str = "verify-form") -> None:
+    page.locator("#id_code").fill(code)
+    with page.expect_navigation():
+        page.get_by_test_id(form).locator("button[type=submit]").click()
+
+
+def code_for_username(username: str) -> str:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from crm.tenancy.context import platform_wide
+
+    with platform_wide():
+        device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+        # A code of the next period: a device takes one code per period.
+        return code_of(device.bin_key, steps_ahead=1)
 
 
 def choose_manager(page, lookup_id: str, typed: str, choice: str) -> None:

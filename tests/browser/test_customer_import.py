@@ -5,6 +5,7 @@ from io import BytesIO
 
 import openpyxl
 import pytest
+from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext, ngettext
 from playwright.sync_api import expect
@@ -34,6 +35,16 @@ LI = resident_id("19920101", "024")
 def csv_file(*rows: str) -> dict:
     content = "\n".join([HEADER, *rows]) + "\n"
     return {"name": "客户导入.csv", "mimeType": "text/csv", "buffer": content.encode()}
+
+
+@pytest.fixture(autouse=True)
+def _files_read_at_once(monkeypatch):
+    """Read each uploaded file as soon as the upload commits, as an idle worker would."""
+
+    def read_after_commit(**kwargs):
+        transaction.on_commit(lambda: tasks.import_read(**kwargs))
+
+    monkeypatch.setattr(tasks.import_read, "delay_on_commit", read_after_commit)
 
 
 @pytest.fixture
@@ -160,3 +171,23 @@ def test_the_template_is_filled_under_its_examples_and_the_error_file_is_correct
     expect(page.get_by_test_id("check-summary")).to_contain_text("2")
     expect(page.get_by_test_id("apply-import")).to_be_visible()
     screenshot(page, "import-corrected-error-file-zh.png")
+
+
+def test_the_page_shows_the_file_being_read_and_turns_into_the_check_by_itself(
+    page, live_server, bank_a, monkeypatch
+):
+    sent = []
+    monkeypatch.setattr(tasks.import_read, "delay_on_commit", lambda **kw: sent.append(kw))
+    rm = bank_a[Role.RELATIONSHIP_MANAGER].username
+    login(page, live_server, bank_a[Role.BRANCH_MANAGER].username, TEST_PASSWORD)
+    page.goto(f"{live_server.url}/customers/imports/")
+
+    upload(page, csv_file(f"N7001,个人,王强,{WANG},13900000001,1985-06-15,男,AAA-SUB,{rm}"))
+
+    progress = page.get_by_test_id("import-progress")
+    expect(progress).to_have_attribute("data-status", "reading")
+    assert len(sent) == 1
+    tasks.import_read(**sent[0])  # a worker reads the file
+    # The page polls the job and reloads itself into the check once the file is read.
+    expect(page.get_by_test_id("check-summary")).to_be_visible(timeout=5000)
+    expect(page.get_by_test_id("apply-import")).to_be_visible()

@@ -612,3 +612,18 @@ def test_an_outlet_or_channel_the_teller_cannot_use_changes_nothing(
     assert inactive.status_code == 400
     with bank_a.scope():
         assert not Interaction.objects.exists()
+
+
+def test_a_transaction_above_the_largest_amount_is_refused(bank_a, channel, client_for):
+    data = {
+        "channel": channel["COUNTER"].pk,
+        "kind": "transaction",
+        "direction": "inbound",
+        "summary": "AAA大额转账",
+        "amount": "10000000000000.00",  # ten trillion yuan: past crm.bounds.MAX_AMOUNT
+    }
+    response = client_for(bank_a[Role.TELLER]).post(log_url(bank_a.customer), data)
+    assert response.status_code == 400
+    assert 'data-testid="amount-error"' in response.content.decode()
+    with bank_a.scope():
+        assert not Interaction.objects.exists()

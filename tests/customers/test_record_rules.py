@@ -22,6 +22,7 @@ from customers.intake.models import ImportJob
 from customers.models import Assignment, Customer
 from customers.tasks import import_apply
 from tests.factories import StaffFactory
+from tests.sent_tasks import worker_runs_sent_tasks
 
 
 def resident_id(birth: str, sequence: str) -> str:
@@ -157,9 +158,10 @@ def via_import(bank, values: dict, client_for) -> Outcome:
     )
     client = client_for(bank[Role.BRANCH_MANAGER])
     upload = SimpleUploadedFile("customers.csv", f"{header}\n{row}\n".encode())
-    response = client.post(
-        reverse("customers:import_upload"), {"kind": "customers", "file": upload}
-    )
+    with worker_runs_sent_tasks():  # the worker reads the file
+        response = client.post(
+            reverse("customers:import_upload"), {"kind": "customers", "file": upload}
+        )
     assert response.status_code == 302, response.content.decode()[:2000]
     with bank.scope():
         job = ImportJob.objects.latest("pk")

@@ -21,6 +21,9 @@ class TenantFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"bank{n}")
     name = factory.Sequence(lambda n: f"测试银行{n}号股份有限公司")
     short_name = factory.Sequence(lambda n: f"测试银行{n}")
+    # Tests' banks ask no second factor of any role, so that every test may sign staff in
+    # with a password; tests of two-factor sign-in choose the roles (tests/two_factor).
+    two_factor_roles = factory.LazyFunction(list)
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):

@@ -163,6 +163,15 @@ SHARED_AND_WRITABLE = {
 }
 
 
+# Tables without a tenant column whose rows each belong to one staff member's bank.
+BY_STAFF_MEMBER = {
+    "django_admin_log": "its author's (see test_database_role)",
+    "otp_totp_totpdevice": "its owner's (tests/two_factor)",
+    "otp_static_staticdevice": "its owner's (tests/two_factor)",
+    "otp_static_statictoken": "its device's owner's (tests/two_factor)",
+}
+
+
 def test_every_table_is_tenant_owned_platform_only_read_only_or_accepted(db):
     tenant_tables = {table for table, _column in tenant_owned_tables()}
     with connection.cursor() as cursor:
@@ -182,8 +191,8 @@ def test_every_table_is_tenant_owned_platform_only_read_only_or_accepted(db):
             continue  # checked policy by policy above
         if forced and policies == ["owner_access", "platform_access"]:
             continue  # platform only
-        if table == "django_admin_log" and forced and len(policies) == 3:
-            continue  # each entry in its author's bank: see test_database_role
+        if table in BY_STAFF_MEMBER and forced and len(policies) == 3:
+            continue  # each row in its staff member's bank
         if readable and not writable and table != "crm_claim_key":
             continue  # read-only
         if table == "crm_claim_key" and not readable and not writable:

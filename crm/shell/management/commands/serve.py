@@ -31,6 +31,7 @@ from django.urls import reverse
 
 from crm.embedded import joined_database_url
 from crm.shell.demo import DEMO_BANKS, DEMO_PASSWORD, PLATFORM_ADMIN
+from crm.tenancy.models import default_two_factor_roles
 
 STARTUP_SECONDS = 90
 STOP_SECONDS = 20
@@ -237,15 +238,24 @@ class Command(BaseCommand):
             ]
         else:
             banks = ", ".join(f"{bank.code} ({bank.short_name})" for bank in DEMO_BANKS)
+            # The demo banks keep a new bank's setting: its administrators and auditors sign
+            # in with a second factor, as a bank's would; everyone else shows the product
+            # with the password alone.
+            two_factor = set(default_two_factor_roles())
             lines += [
                 f"Demo banks (tenant codes): {banks}",
                 f"Demo logins (password for all: {DEMO_PASSWORD}):",
-                f"  {PLATFORM_ADMIN:<16} platform administrator (all banks, Django admin)",
+                f"  {PLATFORM_ADMIN:<16} platform administrator (all banks, Django admin) *",
             ]
             for bank in DEMO_BANKS:
                 for suffix, name, role, _branch in bank.staff:
                     username = f"{bank.prefix}_{suffix}"
-                    lines.append(f"  {username:<16} {bank.short_name} {name} ({role.label})")
+                    mark = " *" if role in two_factor else ""
+                    lines.append(f"  {username:<16} {bank.short_name} {name} ({role.label}){mark}")
+            lines += [
+                "  * two-factor sign-in: the first sign-in sets up an authenticator app (TOTP:",
+                "    scan the QR code or type the key), then asks for its code each time.",
+            ]
         lines += ["", "Press Ctrl-C to stop everything.", ""]
         self.stdout.write("\n".join(lines))
 
