@@ -12,6 +12,7 @@ from crm.tenancy.models import Tenant
 from crm.tenancy.roles import Role
 from crm.two_factor import services
 from tests.factories.two_factor import authenticator_for, device_code
+from tests.translation import zh
 from tests.two_factor.conftest import sign_in_with_password
 
 ENROL = reverse("two_factor:enrol")
@@ -141,7 +142,9 @@ def test_a_wrong_code_is_refused_and_throttled(strict_bank):
     # Right away even the right code is refused: the device waits after a wrong one.
     response = client.post(VERIFY, {"code": device_code(device)})
     assert response.status_code == 200
-    assert "Too many wrong codes" in str(response.context["form"].errors["code"])
+    assert zh("Too many wrong codes. Wait a moment, then try a new code.") in str(
+        response.context["form"].errors["code"]
+    )
     assert client.get("/").status_code == 302
     with strict_bank.scope():
         device.refresh_from_db()
