@@ -113,6 +113,8 @@ class DateTimeInput(serializers.DateTimeField):
 
 class _IsoDateTimeInput(IsoDateTimeField):
     default_validators = [validate_utc_offset]
+    # Listed so that the schema names the code among the filter's refusals.
+    default_error_messages = {"invalid_utc_offset": UTC_OFFSET_MESSAGE}
 
 
 class DateTimeFilter(django_filters.IsoDateTimeFilter):
