@@ -13,9 +13,13 @@ class CustomersConfig(AppConfig):
         from crm.approvals.registry import register_approval_action
         from crm.shell.demo import register_demo_loader
         from crm.shell.navigation import NavItem, register_nav_item
+        from crm.uploads.services import register_upload_lifetime
         from customers import approvals, audit, demo, panels, personal_data, widgets
+        from customers.intake.models import IMPORT_UPLOAD_PURPOSE, ImportJob
 
         register_approval_action(approvals.ACTION)
+        # A file read or checked but never applied is not kept past a draft's lifetime.
+        register_upload_lifetime(IMPORT_UPLOAD_PURPOSE, ImportJob.DRAFT_LIFETIME)
 
         audit.register()
         panels.register_customers_panels()

@@ -23,6 +23,7 @@ from channels.api.inputs import ReferenceField
 from channels.models import Channel, ServiceRequest, ServiceRequestStep, ServiceRequestType
 from channels.services import service_request_move, service_request_open
 from crm.api import fields
+from crm.api.answers import WriteAnswer, write_context
 from crm.api.filters import PartnerFilterSet
 from crm.api.inputs import Conflict, DateTimeFilter, StrictInput
 from crm.api.views import PartnerAPIMixin
@@ -148,6 +149,35 @@ class ServiceRequestDetailOutput(ServiceRequestOutput):
         fields = [*ServiceRequestOutput.Meta.fields, "steps"]
 
 
+class ServiceRequestWriteAnswer(WriteAnswer, ServiceRequestDetailOutput):
+    """The answer to opening or moving a request (see ``crm.api.answers``).
+
+    To a token without service_requests:read: the request's number, where it stands (status,
+    next moves, due time) and the fields the call set; never its steps, owner, team or the
+    summary of a request it did not open.
+    """
+
+    always = frozenset(
+        {
+            "number",
+            "status",
+            "status_label",
+            "allowed_next_statuses",
+            "is_overdue",
+            "opened_at",
+            "due_at",
+            "closed_at",
+        }
+    )
+    answered_as = {"type": "type", "channel": "opened_channel", "to_status": "status"}
+
+
+WRITE_ANSWER = _(
+    "The request as service_requests:read shows it when the token has that scope; otherwise "
+    "only its number, where it stands and the fields the call set."
+)
+
+
 def max_length(model, field: str) -> int:
     return model._meta.get_field(field).max_length
 
@@ -223,9 +253,9 @@ def refused(error: DomainError) -> ValidationError:
         tags=["service requests"],
         request=ServiceRequestOpenInput,
         responses={
-            201: ServiceRequestDetailOutput,
+            201: OpenApiResponse(ServiceRequestWriteAnswer, description=WRITE_ANSWER),
             200: OpenApiResponse(
-                ServiceRequestDetailOutput,
+                ServiceRequestWriteAnswer,
                 description="Opened before with the same source and external id",
             ),
             409: OpenApiResponse(
@@ -237,7 +267,7 @@ def refused(error: DomainError) -> ValidationError:
         summary="Move a service request to its next status",
         tags=["service requests"],
         request=TransitionInput,
-        responses={200: ServiceRequestDetailOutput},
+        responses={200: OpenApiResponse(ServiceRequestWriteAnswer, description=WRITE_ANSWER)},
     ),
 )
 class ServiceRequestViewSet(
@@ -284,7 +314,7 @@ class ServiceRequestViewSet(
         fields = given.validated_data
         opened = self.opened_before(fields)
         if opened is not None:
-            return Response(self.get_serializer(opened).data)
+            return self.answer_write(opened, given.initial_data)
         try:
             opened = service_request_open(
                 request_type=fields["type"],
@@ -303,8 +333,13 @@ class ServiceRequestViewSet(
             opened = self.opened_before(fields)
             if opened is None:
                 raise
-            return Response(self.get_serializer(opened).data)
-        return Response(self.get_serializer(self.reread(opened)).data, status.HTTP_201_CREATED)
+            return self.answer_write(opened, given.initial_data)
+        return self.answer_write(self.reread(opened), given.initial_data, status.HTTP_201_CREATED)
+
+    def answer_write(self, opened: ServiceRequest, written, status_code=status.HTTP_200_OK):
+        """Answer a write with what the token may see (see ``crm.api.answers``)."""
+        context = write_context(self.request, self.scope_resource, written)
+        return Response(ServiceRequestWriteAnswer(opened, context=context).data, status_code)
 
     def opened_before(self, fields: dict) -> ServiceRequest | None:
         """The request this partner already opened with this external id, if any."""
@@ -345,4 +380,4 @@ class ServiceRequestViewSet(
             )
         except DomainError as error:
             raise refused(error) from error
-        return Response(self.get_serializer(self.reread(moved)).data)
+        return self.answer_write(self.reread(moved), written=["to_status"])

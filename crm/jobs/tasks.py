@@ -1,4 +1,5 @@
-"""Housekeeping: expired sessions (platform) and expired OAuth tokens (per tenant)."""
+"""Housekeeping: expired sessions (platform), expired OAuth tokens and stale uploads (per
+tenant)."""
 
 from django.contrib.sessions.models import Session
 from django.utils import timezone
@@ -7,6 +8,7 @@ from oauth2_provider.models import get_access_token_model, get_grant_model, get_
 from crm.jobs.runs import run_once
 from crm.jobs.tenant_task import fan_out_per_tenant, platform_task, tenant_task
 from crm.tenancy.models import Tenant
+from crm.uploads.services import stored_uploads_expire
 
 HOUSEKEEPING = "housekeeping"
 
@@ -33,6 +35,7 @@ def tenant_housekeeping(*, tenant: Tenant, period: str) -> None:
     run_once(
         job=HOUSEKEEPING, period=period, work=lambda: clear_expired_tokens(tenant_id=tenant.pk)
     )
+    run_once(job=f"{HOUSEKEEPING}.uploads", period=period, work=stored_uploads_expire)
 
 
 def clear_expired_tokens(*, tenant_id: int) -> int:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import pii
@@ -77,3 +78,25 @@ def stored_uploads_delete_older(*, purpose: str, before: datetime) -> int:
         purpose=purpose, uploaded_at__lt=before
     ).delete()
     return deleted
+
+
+# How long an upload of each purpose may outlive its owner's step: the owning app says,
+# when it registers (an app's ready()); housekeeping forgets what is older. An upload of a
+# purpose nobody registered is kept: only its owner knows whether it is still needed.
+UPLOAD_LIFETIMES: dict[str, timedelta] = {}
+
+
+def register_upload_lifetime(purpose: str, lifetime: timedelta) -> None:
+    UPLOAD_LIFETIMES[purpose] = lifetime
+
+
+def stored_uploads_expire(*, now: datetime | None = None) -> int:
+    """Forget the tenant's uploads kept past their purpose's lifetime; return how many.
+
+    Run daily by housekeeping, so that a file whose task was lost, or whose uploader walked
+    away, is not kept until the next upload of the same kind in the bank."""
+    now = now or timezone.now()
+    return sum(
+        stored_uploads_delete_older(purpose=purpose, before=now - lifetime)
+        for purpose, lifetime in UPLOAD_LIFETIMES.items()
+    )

@@ -71,7 +71,8 @@ def state_of(bank, number: str) -> tuple[str, int]:
 
 
 def test_partner_opens_a_request_from_the_app(bank_a, catalog_a, partner_client):
-    response = partner_client(bank_a.token("service_requests:write")).post(
+    token = bank_a.token("service_requests:write service_requests:read")
+    response = partner_client(token).post(
         REQUESTS, new_request(note="客户在手机银行提交"), content_type="application/json"
     )
     assert response.status_code == 201, response.content
@@ -292,7 +293,8 @@ def test_reading_takes_a_few_queries_whatever_the_steps(
 
 def test_partner_moves_a_request_to_its_next_status(bank_a, catalog_a, partner_client):
     request = open_request(bank_a, catalog_a)
-    response = partner_client(bank_a.token("service_requests:write")).post(
+    token = bank_a.token("service_requests:write service_requests:read")
+    response = partner_client(token).post(
         transitions(request.number),
         {"to_status": "accepted", "channel": "PHONE", "note": "客服中心受理"},
         content_type="application/json",
@@ -306,6 +308,32 @@ def test_partner_moves_a_request_to_its_next_status(bank_a, catalog_a, partner_c
     assert moved["from_status"] == "submitted" and moved["channel"]["code"] == "PHONE"
     assert moved["partner_name"] == bank_a.partner.name and moved["note"] == "客服中心受理"
     assert state_of(bank_a, request.number) == ("accepted", 2)
+
+
+def test_a_write_only_token_learns_no_more_of_a_request_than_it_wrote(
+    bank_a, catalog_a, partner_client
+):
+    """Moving a request by its number must not read out another channel's request."""
+    request = open_request(bank_a, catalog_a)
+    client = partner_client(bank_a.token("service_requests:write"))
+    response = client.post(
+        transitions(request.number),
+        {"to_status": "accepted", "channel": "PHONE", "note": "客服中心受理"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    moved = response.json()
+    assert moved["number"] == request.number and moved["status"] == "accepted"
+    assert moved["allowed_next_statuses"] == ["in_progress", "rejected", "cancelled"]
+    assert {"steps", "summary", "owner", "team", "customer_number", "type"}.isdisjoint(moved)
+
+    opened = client.post(
+        REQUESTS,
+        new_request(source="mobile_app", external_id="APP-9"),
+        content_type="application/json",
+    ).json()
+    assert opened["customer_number"] == "AAA0001" and opened["external_id"] == "APP-9"
+    assert {"steps", "owner", "team"}.isdisjoint(opened)
 
 
 def test_an_illegal_move_is_refused_and_changes_nothing(bank_a, catalog_a, partner_client):

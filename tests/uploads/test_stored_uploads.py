@@ -1,12 +1,16 @@
 """Uploaded files: in memory up to the cap, refused beyond it, kept encrypted per bank."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.files.uploadedfile import InMemoryUploadedFile, SimpleUploadedFile
 from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from crm.domain import DomainError
+from crm.jobs.tasks import tenant_housekeeping
 from crm.tenancy.context import tenant_context
 from crm.tenancy.roles import Role
 from crm.uploads.models import StoredUpload
@@ -15,17 +19,17 @@ from crm.uploads.services import (
     stored_upload_create,
     stored_upload_delete,
 )
-from customers.intake.models import ImportJob
+from customers.intake.models import IMPORT_UPLOAD_PURPOSE, ImportJob
 from tests.translation import zh
 
 SECRET = "110105198506150035,王强,13900000001"
 
 
-def store(bank, content: bytes, name="customers.csv") -> StoredUpload:
+def store(bank, content: bytes, name="customers.csv", purpose="tests") -> StoredUpload:
     with bank.scope():
         return stored_upload_create(
             actor=bank[Role.BRANCH_MANAGER],
-            purpose="tests",
+            purpose=purpose,
             uploaded_file=SimpleUploadedFile(name, content, content_type="text/csv"),
         )
 
@@ -69,6 +73,29 @@ def test_a_deleted_file_is_gone(bank_a):
     with bank_a.scope():
         stored_upload_delete(upload_id=upload.pk)
         assert not StoredUpload.objects.exists()
+
+
+def test_daily_housekeeping_forgets_uploads_kept_past_their_purposes_lifetime(bank_a, bank_b):
+    """A file whose reading task was lost, or whose uploader walked away, is not kept until
+    the next upload of the same kind: housekeeping forgets it once a draft would expire."""
+    stale = timezone.now() - ImportJob.DRAFT_LIFETIME - timedelta(minutes=1)
+    old_a = store(bank_a, b"a", purpose=IMPORT_UPLOAD_PURPOSE)
+    fresh_a = store(bank_a, b"b", purpose=IMPORT_UPLOAD_PURPOSE)
+    unregistered = store(bank_a, b"c", purpose="tests")
+    old_b = store(bank_b, b"d", purpose=IMPORT_UPLOAD_PURPOSE)
+    for bank, upload in [(bank_a, old_a), (bank_a, unregistered), (bank_b, old_b)]:
+        with bank.scope():
+            StoredUpload.objects.filter(pk=upload.pk).update(uploaded_at=stale)
+
+    tenant_housekeeping(tenant_id=bank_a.tenant.pk, period="2026-12-05")
+
+    with bank_a.scope():
+        assert set(StoredUpload.objects.values_list("pk", flat=True)) == {
+            fresh_a.pk,
+            unregistered.pk,  # only its owner knows how long it is needed
+        }
+    with bank_b.scope():
+        assert StoredUpload.objects.filter(pk=old_b.pk).exists()  # its own run, its own day
 
 
 @override_settings(UPLOAD_MAX_BYTES=1024)
