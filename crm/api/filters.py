@@ -8,6 +8,9 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ErrorDetail
+from rest_framework.exceptions import ValidationError as APIValidationError
+from rest_framework.filters import OrderingFilter
 
 BOOLEANS = frozenset({"true", "false"})
 
@@ -57,3 +60,39 @@ class PartnerFilterSet(django_filters.FilterSet):
         if isinstance(filter_, django_filters.BooleanFilter) and str(given).lower() not in BOOLEANS:
             return ValidationError(self.boolean_message, code="invalid")
         return None
+
+
+class PartnerOrderingFilter(OrderingFilter):
+    """Order a list by one of the view's ``ordering_fields``, or refuse the parameter.
+
+    DRF's filter drops an ordering it does not know and answers in the default order, so a
+    partner asking for ``-updated_at`` would page through the list in another order than it
+    believes. Here an unknown, empty or repeated ordering is a 400 naming the parameter, and
+    the schema lists the orderings there are.
+    """
+
+    invalid_message = _("Order by one of: %(orderings)s.")
+
+    def orderings(self, view: Any) -> list[str]:
+        fields = [
+            name for name in getattr(view, "ordering_fields", None) or [] if name != "__all__"
+        ]
+        return [order for name in fields for order in (name, f"-{name}")]
+
+    def get_ordering(self, request: Any, queryset: Any, view: Any) -> Any:
+        given = request.query_params.get(self.ordering_param)
+        if given is not None:
+            allowed = self.orderings(view)
+            if given not in allowed:
+                message = str(self.invalid_message) % {"orderings": ", ".join(allowed)}
+                raise APIValidationError(
+                    {self.ordering_param: [ErrorDetail(message, code="invalid")]}
+                )
+        return super().get_ordering(request, queryset, view)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.ordering_param:
+                parameter["schema"] = {"type": "string", "enum": self.orderings(view)}
+        return parameters

@@ -236,6 +236,8 @@ class PartnerAutoSchema(AutoSchema):
             name = getattr(paginator, "page_size_query_param", None)
             if name:
                 codes[name] = {"invalid"}
+            if getattr(self.view, "ordering_fields", None):
+                codes["ordering"] = {"invalid"}
         return codes
 
     def _add_body_error_codes(

@@ -308,7 +308,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["crm.api.permissions.HasRequiredScopes"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "crm.api.filters.PartnerOrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "crm.api.pagination.IdCursorPagination",
     "PAGE_SIZE": 100,

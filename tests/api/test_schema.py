@@ -119,6 +119,25 @@ def test_a_yes_no_filter_takes_only_true_or_false(value, bank_a, partner_client)
     assert len(client.get("/api/v1/branches/?is_active=true").json()["results"]) == 4
 
 
+@pytest.mark.parametrize("ordering", ["-updated_at", "name", "", "id,-id", "ID"])
+def test_an_ordering_the_list_does_not_offer_is_refused(ordering, bank_a, partner_client):
+    response = partner_client(bank_a.token()).get(f"/api/v1/branches/?ordering={ordering}")
+    assert error_of(response) == ("ordering", "invalid")
+
+
+def test_an_offered_ordering_is_used_and_stated_in_the_schema(schema, bank_a, partner_client):
+    client = partner_client(bank_a.token())
+    ascending = [branch["id"] for branch in client.get("/api/v1/branches/").json()["results"]]
+    descending = client.get("/api/v1/branches/?ordering=-id").json()["results"]
+    assert [branch["id"] for branch in descending] == sorted(ascending, reverse=True)
+    [ordering] = [
+        parameter
+        for parameter in schema["paths"]["/api/v1/branches/"]["get"]["parameters"]
+        if parameter["name"] == "ordering"
+    ]
+    assert ordering["schema"]["enum"] == ["id", "-id"]
+
+
 # --- what the schema states ---------------------------------------------------------------
 
 
