@@ -1,6 +1,12 @@
 """Put changes of channel data in the auditors' trail."""
 
-from channels.models import ChannelPreference, Interaction, ServiceRequest, ServiceRequestStep
+from channels.models import (
+    ChannelPreference,
+    ContactHold,
+    Interaction,
+    ServiceRequest,
+    ServiceRequestStep,
+)
 from crm.audit.selectors import register_audited_model
 
 
@@ -27,6 +33,13 @@ def register() -> None:
     register_audited_model(
         Interaction,
         ["customer", "channel", "kind", "direction", "occurred_at", "staff", "summary", "outcome"],
+        customer=["customer"],
+        subject="customer",
+    )
+    # Holds other apps place and lift: when marketing stopped and started again, and why.
+    register_audited_model(
+        ContactHold,
+        ["customer", "reason", "source", "starts_at", "ends_at"],
         customer=["customer"],
         subject="customer",
     )

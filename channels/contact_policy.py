@@ -1,9 +1,14 @@
 """Whether the bank may contact a customer: do-not-contact, contact hours and consents.
 
-One rule for everyone: the customer page's "Contact preferences" panel shows what
-``contact_preferences`` reads, and marketing asks ``contact_allowed`` before each touch.
+One rule for everyone, written twice over the same precedence: for one customer
+(``contact_preferences`` / ``contact_allowed``: the customer page's "Contact preferences"
+panel, a touch about to be made) and for a set (``contactable_customers``: one SQL filter on
+any customer queryset, for a million customers at once). A test holds the two to the same
+answer on every combination of the cases below.
 
 - Do-not-contact wins over everything.
+- A contact hold (``ContactHold``: another app's temporary "do not market", e.g. while a
+  complaint is open) in force at the time stops marketing too.
 - Contact hours are times of day in the bank's time zone, from (inclusive) until
   (exclusive); either end may be open, and no hours at all means any time.
 - Consent: the customer's answer for the channel wins over their "any channel" answer,
@@ -19,11 +24,11 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import F, OuterRef
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 
-from channels.models import Channel
+from channels.models import Channel, ChannelPreference, ContactHold
 from crm.tenancy.context import require_tenant
 from customers.models import Consent, Customer
 
@@ -54,6 +59,14 @@ class ConsentAnswer:
 
 
 @dataclass(frozen=True)
+class HoldInForce:
+    """A contact hold standing at the time read: why, and until when."""
+
+    reason: str
+    until: datetime
+
+
+@dataclass(frozen=True)
 class ContactPreferences:
     """How a customer wants to be contacted, and their consents for one purpose."""
 
@@ -68,6 +81,11 @@ class ContactPreferences:
     preferred_channel_active: bool = False
     updated_at: datetime | None = None
     answers: dict[str, ConsentAnswer] | None = None  # by consent channel, "any" included
+    holds: tuple[HoldInForce, ...] = ()  # the contact holds standing at the time read
+
+    @property
+    def on_hold(self) -> bool:
+        return bool(self.holds)
 
     def answer(self, consent_channel: str) -> ConsentAnswer | None:
         return (self.answers or {}).get(consent_channel)
@@ -97,7 +115,7 @@ class ContactPreferences:
 
     def allows(self, channel_kind: str, at: datetime | None = None) -> bool:
         """Whether the bank may contact the customer for the purpose, this way, at ``at``."""
-        if self.do_not_contact:
+        if self.do_not_contact or self.on_hold:
             return False
         if not self.within_contact_hours(at):
             return False
@@ -105,9 +123,10 @@ class ContactPreferences:
 
 
 def contact_preferences(
-    customer: Customer, *, purpose: str = Consent.Purpose.MARKETING
+    customer: Customer, *, purpose: str = Consent.Purpose.MARKETING, at: datetime | None = None
 ) -> ContactPreferences:
-    """Read the customer's channel preference and consents for ``purpose`` in one query.
+    """Read the customer's channel preference, consents for ``purpose`` and whether a contact
+    hold stands at ``at`` (default: now), in one query.
 
     The customer page is held to a query budget, so the optional preference row comes
     through a left join and the consents as an array of the same row.
@@ -129,6 +148,11 @@ def contact_preferences(
             preference_channel_kind=F("channel_preference__preferred_channel__kind"),
             preference_channel_active=F("channel_preference__preferred_channel__is_active"),
             consent_answers=ArraySubquery(consents),
+            holds=ArraySubquery(
+                holds_in_force(at or timezone.now())
+                .order_by("ends_at")
+                .values(hold=JSONObject(reason="reason", until="ends_at"))
+            ),
         )
         .get()
     )
@@ -151,6 +175,10 @@ def contact_preferences(
         preferred_channel_active=bool(row["preference_channel_active"]),
         updated_at=row["preference_updated_at"],
         answers=answers,
+        holds=tuple(
+            HoldInForce(reason=hold["reason"], until=datetime.fromisoformat(hold["until"]))
+            for hold in row["holds"]
+        ),
     )
 
 
@@ -166,4 +194,68 @@ def contact_allowed(
     ``at`` defaults to now; ``channel_kind`` is a ``Channel.Kind`` or a consent channel
     (e-mail). One query.
     """
-    return contact_preferences(customer, purpose=purpose).allows(channel_kind, at)
+    return contact_preferences(customer, purpose=purpose, at=at).allows(channel_kind, at)
+
+
+def holds_in_force(at: datetime) -> QuerySet[ContactHold]:
+    """The holds standing at ``at`` of the customer of the outer query."""
+    return ContactHold.objects.filter(customer_id=OuterRef("pk"), starts_at__lte=at, ends_at__gt=at)
+
+
+@dataclass(frozen=True)
+class FrequencyCap:
+    """At most ``limit`` marketing touches per customer among ``touches``.
+
+    ``touches`` is any queryset with a ``customer_id`` column, already narrowed to the last N
+    days (campaigns supply sends, campaign follow-ups and marketing contacts); a customer
+    with ``limit`` of them or more is left out of the contactable.
+    """
+
+    limit: int
+    touches: QuerySet
+
+
+def contactable_customers(
+    customers: QuerySet[Customer],
+    *,
+    channel_kind: str,
+    purpose: str = Consent.Purpose.MARKETING,
+    at: datetime | None = None,
+    cap: FrequencyCap | None = None,
+) -> QuerySet[Customer]:
+    """Those of ``customers`` the bank may contact for ``purpose`` through ``channel_kind`` at
+    ``at`` (default now): ``contact_allowed`` for a set, as one filter.
+
+    Every condition is a correlated EXISTS on the customer's id, so PostgreSQL answers it
+    with the per-customer indexes of preferences, holds and consents (semi- and anti-joins),
+    whatever else the queryset filters on.
+    """
+    at = at or timezone.now()
+    local = timezone.localtime(at, zoneinfo.ZoneInfo(require_tenant().time_zone))
+    now = local.time().replace(tzinfo=None)
+    # A preference row keeps the customer out when it says "do not contact", or when the
+    # time of day lies outside the hours it gives (either end open).
+    barred = ChannelPreference.objects.filter(customer_id=OuterRef("pk")).filter(
+        Q(do_not_contact=True) | Q(contact_from__gt=now) | Q(contact_until__lte=now)
+    )
+    answers = Consent.objects.filter(customer_id=OuterRef("pk"), purpose=purpose)
+    any_granted = Exists(answers.filter(channel=ANY_CHANNEL, granted=True))
+    specific = consent_channel_for(channel_kind)
+    if specific is None:
+        consented = any_granted
+    else:
+        # The answer for the channel wins; without one, the "any channel" answer speaks.
+        consented = Exists(answers.filter(channel=specific, granted=True)) | (
+            ~Exists(answers.filter(channel=specific)) & any_granted
+        )
+    allowed = customers.filter(~Exists(barred), ~Exists(holds_in_force(at)), consented)
+    if cap is not None:
+        over_cap = (
+            cap.touches.filter(customer_id=OuterRef("pk"))
+            .order_by()
+            .values("customer_id")
+            .annotate(touches=Count("*"))
+            .filter(touches__gte=cap.limit)
+        )
+        allowed = allowed.filter(~Exists(over_cap))
+    return allowed

@@ -256,6 +256,43 @@ class ChannelPreference(TenantOwned):
         return str(self.customer_id)
 
 
+@pghistory.track(*every_change(), meta=event_indexes("contact_hold_event_trail"))
+class ContactHold(TenantOwned):
+    """A temporary "do not market" on a customer, placed by any app through
+    ``channels.services.contact_hold_place`` (risk while a complaint is open or a red warning
+    stands, say). The contact policy reads holds without knowing the app that placed them.
+
+    In force from ``starts_at`` (inclusive) until ``ends_at`` (exclusive); lifting one early
+    sets ``ends_at`` to the moment it was lifted, so the history says how long it stood.
+    """
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", verbose_name=_("customer")
+    )
+    reason = models.CharField(_("reason"), max_length=200)
+    # The app and rule that placed it (e.g. "risk.complaint"): who may lift it again.
+    source = models.CharField(_("placed by"), max_length=64)
+    starts_at = models.DateTimeField(_("from"), default=timezone.now)
+    ends_at = models.DateTimeField(_("until"))
+    created_at = models.DateTimeField(_("placed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("contact hold")
+        verbose_name_plural = _("contact holds")
+        indexes = [
+            models.Index(fields=["tenant", "customer", "ends_at"], name="contact_hold_customer"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="contact_hold_ends_after_it_starts",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.reason}"
+
+
 class ServiceRequestType(TenantOwned):
     """A kind of request (loan application, card replacement...) and its deadline."""
 

@@ -19,6 +19,7 @@ from channels.catalog import ensure_standard_catalog
 from channels.models import (
     Channel,
     ChannelPreference,
+    ContactHold,
     Interaction,
     Outlet,
     ServiceRequest,
@@ -274,6 +275,47 @@ def channel_preference_set(
                 setattr(preference, name, values[name])
             preference.save(update_fields=[*changed, "updated_at"])
     return preference
+
+
+@transaction.atomic
+def contact_hold_place(
+    *,
+    customer: Customer,
+    reason: str,
+    source: str,
+    until: datetime,
+    starts_at: datetime | None = None,
+) -> ContactHold:
+    """Hold the customer back from marketing from ``starts_at`` (default now) until ``until``.
+
+    Any app may place one (``source`` names the app and rule, e.g. "risk.complaint"); the
+    contact policy reads it without importing the app. Service contact ignores holds.
+    """
+    starts_at = starts_at or timezone.now()
+    if not reason.strip():
+        raise DomainError(_("Give a reason."), field="reason")
+    if until <= starts_at:
+        raise DomainError(_("A hold must end after it starts."), field="until")
+    return ContactHold.objects.create(
+        tenant_id=customer.tenant_id,
+        customer=customer,
+        reason=reason.strip(),
+        source=source,
+        starts_at=starts_at,
+        ends_at=until,
+    )
+
+
+@transaction.atomic
+def contact_holds_lift(*, customer: Customer, source: str, at: datetime | None = None) -> int:
+    """End now the holds ``source`` placed on the customer that are still to run; how many.
+
+    A hold that has not started yet is withdrawn (its history keeps it)."""
+    at = at or timezone.now()
+    running = ContactHold.objects.filter(customer=customer, source=source, ends_at__gt=at)
+    withdrawn, _per_model = running.filter(starts_at__gte=at).delete()
+    ended = running.filter(starts_at__lt=at).update(ends_at=at)
+    return withdrawn + ended
 
 
 def standard_catalog_ensure(*, tenant) -> None:

@@ -1,11 +1,12 @@
 """A customer's contact preferences: the panel, changing them, and the contact policy."""
 
 import re
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 import channels.panels  # noqa: F401  (registers the panels, as channels' AppConfig does)
 from channels import services
@@ -18,6 +19,7 @@ from crm.tenancy.time_zones import time_zone_name
 from customers.services import consent_record
 from tests.factories.channels import standard_catalog
 from tests.panels import customer_page, queries_added_by_panel
+from tests.translation import zh
 
 HTMX = {"HX-Request": "true"}
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -410,3 +412,21 @@ def test_contact_allowed_asks_about_the_given_purpose(bank_a, channel):
         )
         with pytest.raises(ValueError):
             contact_allowed(bank_a.customer, channel_kind="carrier_pigeon")
+
+
+def test_a_hold_in_force_shows_with_its_reason_and_stops_marketing(bank_a, channel, client_for):
+    customer = bank_a.customer
+    consent(bank_a, customer, "sms", True)
+    with bank_a.scope():
+        services.contact_hold_place(
+            customer=customer,
+            reason="投诉处理中",
+            source="risk.complaint",
+            until=timezone.now() + timedelta(days=3),
+        )
+
+    panel = panel_of(customer_page(client_for(bank_a[Role.TELLER]), detail_url(customer)))
+
+    assert 'data-testid="contact-hold"' in panel and "投诉处理中" in panel
+    summary = panel.split('data-testid="marketing-summary"')[1].split("</p>")[0]
+    assert zh("No marketing contact.") in summary

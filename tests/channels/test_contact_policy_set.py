@@ -1,0 +1,247 @@
+"""The contact policy for a set of customers answers as it does for each one, and holds."""
+
+import itertools
+import zoneinfo
+from datetime import datetime, time, timedelta
+
+import pytest
+
+from channels.contact_policy import (
+    FrequencyCap,
+    contact_allowed,
+    contactable_customers,
+)
+from channels.models import ChannelPreference, ContactHold, Interaction
+from channels.services import contact_hold_place, contact_holds_lift
+from crm.domain import DomainError
+from customers.models import Consent, Customer
+from tests.factories.channels import standard_catalog
+
+HOURS = {
+    "none": None,
+    "within": (time(9), time(17)),
+    "starts_at_ten": (time(10), None),  # from is inclusive
+    "starts_later": (time(11), None),
+    "ended_at_ten": (None, time(10)),  # until is exclusive
+}
+HOLDS = ["none", "in_force", "ended", "not_yet"]
+ANSWERS = [None, True, False]
+PREFERENCES = ["none", "contact", "do_not_contact"]
+
+
+def at_ten(bank) -> datetime:
+    """10:00 of a fixed day in the bank's time zone."""
+    return datetime(2026, 12, 7, 10, 0, tzinfo=zoneinfo.ZoneInfo(bank.tenant.time_zone))
+
+
+@pytest.fixture
+def matrix(bank_a):
+    """One customer for each combination of preference, hours, hold and consent answers."""
+    at = at_ten(bank_a)
+    cases = list(itertools.product(PREFERENCES, HOURS, HOLDS, ANSWERS, ANSWERS))
+    with bank_a.scope():
+        customers = Customer.objects.bulk_create(
+            Customer(
+                tenant=bank_a.tenant,
+                home_branch=bank_a.branch,
+                number=f"M{index:05d}",
+                name=f"客户{index}",
+                kind=Customer.Kind.INDIVIDUAL,
+                status=Customer.Status.ACTIVE,
+            )
+            for index in range(len(cases))
+        )
+        preferences, holds, consents = [], [], []
+        for customer, (preference, hours, hold, sms, any_channel) in zip(
+            customers, cases, strict=True
+        ):
+            if preference != "none" or HOURS[hours]:
+                start, end = HOURS[hours] or (None, None)
+                preferences.append(
+                    ChannelPreference(
+                        tenant=bank_a.tenant,
+                        customer=customer,
+                        do_not_contact=preference == "do_not_contact",
+                        contact_from=start,
+                        contact_until=end,
+                    )
+                )
+            window = {
+                "in_force": (at - timedelta(days=1), at + timedelta(seconds=1)),
+                "ended": (at - timedelta(days=2), at),  # until is exclusive
+                "not_yet": (at + timedelta(seconds=1), at + timedelta(days=2)),
+            }.get(hold)
+            if window:
+                holds.append(
+                    ContactHold(
+                        tenant=bank_a.tenant,
+                        customer=customer,
+                        reason="投诉处理中",
+                        source="tests",
+                        starts_at=window[0],
+                        ends_at=window[1],
+                    )
+                )
+            for channel, granted in [("sms", sms), ("any", any_channel)]:
+                if granted is not None:
+                    consents.append(
+                        Consent(
+                            tenant=bank_a.tenant,
+                            customer=customer,
+                            purpose=Consent.Purpose.MARKETING,
+                            channel=channel,
+                            granted=granted,
+                            source=Consent.Source.COUNTER,
+                        )
+                    )
+        ChannelPreference.objects.bulk_create(preferences)
+        ContactHold.objects.bulk_create(holds)
+        Consent.objects.bulk_create(consents)
+    return customers
+
+
+@pytest.mark.parametrize("channel_kind", ["sms", "mobile", "email"])
+@pytest.mark.parametrize("purpose", ["marketing", "personalised_offers"])
+def test_the_set_answers_as_the_one_on_every_case(bank_a, matrix, channel_kind, purpose):
+    at = at_ten(bank_a)
+    with bank_a.scope():
+        one_by_one = {
+            customer.pk
+            for customer in matrix
+            if contact_allowed(customer, channel_kind=channel_kind, purpose=purpose, at=at)
+        }
+        as_a_set = set(
+            contactable_customers(
+                Customer.objects.filter(number__startswith="M"),
+                channel_kind=channel_kind,
+                purpose=purpose,
+                at=at,
+            ).values_list("pk", flat=True)
+        )
+    assert as_a_set == one_by_one
+    if purpose == "personalised_offers":
+        assert not as_a_set  # nobody gave that consent: no answer is no
+    else:
+        # Not an empty agreement: some, not all, may be contacted.
+        assert 0 < len(as_a_set) < len(matrix)
+
+
+def test_the_precedence_the_matrix_encodes(bank_a, matrix):
+    """Spot checks, so that the two could not agree on a wrong rule."""
+    at = at_ten(bank_a)
+    cases = list(itertools.product(PREFERENCES, HOURS, HOLDS, ANSWERS, ANSWERS))
+    with bank_a.scope():
+        allowed = set(
+            contactable_customers(
+                Customer.objects.filter(number__startswith="M"), channel_kind="sms", at=at
+            ).values_list("pk", flat=True)
+        )
+    answer = {case: customer.pk in allowed for customer, case in zip(matrix, cases, strict=True)}
+    assert answer[("contact", "none", "none", True, None)]
+    assert answer[("none", "starts_at_ten", "ended", None, True)]  # "any" speaks, hold over
+    assert not answer[("contact", "none", "none", False, True)]  # the channel's no wins
+    assert not answer[("do_not_contact", "none", "none", True, True)]
+    assert not answer[("contact", "none", "in_force", True, True)]
+    assert answer[("contact", "none", "not_yet", True, True)]
+    assert not answer[("contact", "starts_later", "none", True, True)]
+    assert not answer[("contact", "ended_at_ten", "none", True, True)]
+    assert not answer[("none", "none", "none", None, None)]  # no answer is no
+
+
+def test_a_frequency_cap_leaves_out_customers_touched_often_enough(bank_a):
+    catalog = standard_catalog(bank_a.tenant)
+    at = at_ten(bank_a)
+    with bank_a.scope():
+        customers = Customer.objects.bulk_create(
+            Customer(
+                tenant=bank_a.tenant,
+                home_branch=bank_a.branch,
+                number=f"F{index}",
+                name=f"客户{index}",
+                kind=Customer.Kind.INDIVIDUAL,
+                status=Customer.Status.ACTIVE,
+            )
+            for index in range(3)
+        )
+        Consent.objects.bulk_create(
+            Consent(
+                tenant=bank_a.tenant,
+                customer=customer,
+                purpose="marketing",
+                channel="any",
+                granted=True,
+                source="counter",
+            )
+            for customer in customers
+        )
+        for customer, touches in zip(customers, [0, 1, 2], strict=True):
+            for _ in range(touches):
+                Interaction.objects.create(
+                    tenant=bank_a.tenant,
+                    customer=customer,
+                    channel=catalog["channels"]["SMS"],
+                    kind=Interaction.Kind.MARKETING,
+                    occurred_at=at - timedelta(days=1),
+                )
+        recent = Interaction.objects.filter(
+            kind=Interaction.Kind.MARKETING, occurred_at__gte=at - timedelta(days=7)
+        )
+        capped = contactable_customers(
+            Customer.objects.filter(number__startswith="F"),
+            channel_kind="sms",
+            at=at,
+            cap=FrequencyCap(limit=2, touches=recent),
+        )
+        assert sorted(capped.values_list("number", flat=True)) == ["F0", "F1"]
+
+
+def test_a_hold_stops_marketing_until_it_ends_or_is_lifted(bank_a):
+    customer = bank_a.customer
+    now = at_ten(bank_a)
+    with bank_a.scope():
+        Consent.objects.create(
+            tenant=bank_a.tenant,
+            customer=customer,
+            purpose="marketing",
+            channel="any",
+            granted=True,
+            source="counter",
+        )
+        assert contact_allowed(customer, channel_kind="sms", at=now)
+        contact_hold_place(
+            customer=customer,
+            reason="投诉处理中",
+            source="risk.complaint",
+            starts_at=now - timedelta(hours=1),
+            until=now + timedelta(days=30),
+        )
+        assert not contact_allowed(customer, channel_kind="sms", at=now)
+        assert contact_allowed(customer, channel_kind="sms", at=now + timedelta(days=30))
+
+        assert contact_holds_lift(customer=customer, source="someone.else", at=now) == 0
+        assert not contact_allowed(customer, channel_kind="sms", at=now)
+        assert contact_holds_lift(customer=customer, source="risk.complaint", at=now) == 1
+        assert contact_allowed(customer, channel_kind="sms", at=now)
+        [hold] = ContactHold.objects.filter(customer=customer)
+        assert hold.ends_at == now  # the history says how long it stood
+
+        with pytest.raises(DomainError):
+            contact_hold_place(
+                customer=customer, reason="", source="risk.complaint", until=now + timedelta(1)
+            )
+        with pytest.raises(DomainError):
+            contact_hold_place(
+                customer=customer, reason="x", source="risk.complaint", starts_at=now, until=now
+            )
+
+
+def test_another_banks_holds_are_out_of_sight(bank_a, bank_b):
+    with bank_a.scope():
+        contact_hold_place(
+            customer=bank_a.customer,
+            reason="投诉处理中",
+            source="risk.complaint",
+            until=at_ten(bank_a) + timedelta(days=3650),
+        )
+    with bank_b.scope():
+        assert not ContactHold.objects.exists()
