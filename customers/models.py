@@ -683,6 +683,7 @@ class Consent(TenantOwned):
             "personalised_offers",
             _("Use of financial data for personalised offers"),
         )
+        DATA_SHARING = "data_sharing", _("Sharing data with partners")
 
     class Channel(models.TextChoices):
         SMS = "sms", _("SMS")
@@ -696,6 +697,8 @@ class Consent(TenantOwned):
         PHONE = "phone", _("Phone banking")
         MOBILE_APP = "mobile_app", _("Mobile app")
         ONLINE = "online", _("Online banking")
+        LETTER = "letter", _("Letter")
+        SMS_REPLY = "sms_reply", _("SMS reply")
         IMPORT = "import", _("Import")
         API = "api", _("Partner system")
 
