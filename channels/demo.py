@@ -11,7 +11,7 @@ from django.utils import timezone
 from channels import rollup
 from channels.catalog import ensure_standard_catalog
 from channels.models import Channel, Interaction, Outlet, ServiceRequest, ServiceRequestType
-from channels.services import service_request_move, service_request_open
+from channels.services import contact_hold_place, service_request_move, service_request_open
 from crm.shell.demo import DemoBank
 from crm.tenancy.models import Branch, Staff, Tenant
 from customers.models import Customer
@@ -113,6 +113,7 @@ def load_channels(tenant: Tenant, bank: DemoBank) -> None:
             )
     Interaction.objects.bulk_create(interactions, batch_size=2000)
     _open_requests(rng, channels, staff, customers, now, local)
+    _place_holds(customers, now)
     # The analytics pages read the daily roll-up: fill it for the demo's four months.
     yesterday = rollup.yesterday(tenant)
     for days_back in range(121, 0, -1):
@@ -227,3 +228,16 @@ def _open_requests(rng, channels, staff, customers, now, local) -> None:
                 note="",
             )
     assert ServiceRequest.objects.overdue().exists()
+
+
+def _place_holds(customers, now) -> None:
+    """A few customers held back from marketing, as risk and complaints will hold them."""
+    for customer, reason, days in zip(
+        customers[5:8],
+        ["客户投诉处理中，暂停营销", "贷款逾期预警，暂停营销", "客户要求冷静期内不再推销"],
+        [15, 30, 7],
+        strict=False,
+    ):
+        contact_hold_place(
+            customer=customer, reason=reason, source="demo", until=now + timedelta(days=days)
+        )

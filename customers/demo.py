@@ -282,14 +282,31 @@ def _add_relationships(tenant, customers) -> None:
     )
 
 
+# Where the demo's consents were given: every way a customer tells the bank.
+CONSENT_SOURCES = [
+    Consent.Source.COUNTER,
+    Consent.Source.COUNTER,
+    Consent.Source.PHONE,
+    Consent.Source.MOBILE_APP,
+    Consent.Source.ONLINE,
+    Consent.Source.LETTER,
+]
+
+
 def _add_consents(tenant, rng, customers) -> None:
+    """Marketing and offer consents from every source, some later withdrawn (a customer's
+    SMS reply "回T退订", a call): the contact policy has real answers to read."""
+    now = timezone.now()
     consents = []
     for customer in customers:
         for purpose, channel in (
             (Consent.Purpose.MARKETING, Consent.Channel.SMS),
             (Consent.Purpose.MARKETING, Consent.Channel.PHONE),
             (Consent.Purpose.PERSONALISED_OFFERS, Consent.Channel.ANY),
+            (Consent.Purpose.DATA_SHARING, Consent.Channel.ANY),
         ):
+            if purpose == Consent.Purpose.DATA_SHARING and rng.random() < 0.6:
+                continue  # most customers were never asked
             consents.append(
                 Consent(
                     tenant=tenant,
@@ -297,7 +314,22 @@ def _add_consents(tenant, rng, customers) -> None:
                     purpose=purpose,
                     channel=channel,
                     granted=rng.random() < 0.7,
-                    source=Consent.Source.COUNTER,
+                    source=rng.choice(CONSENT_SOURCES),
+                    recorded_at=now - timedelta(days=rng.randint(30, 700)),
                 )
             )
     Consent.objects.bulk_create(consents, ignore_conflicts=True)
+    # Withdrawn afterwards, so that the history shows both answers.
+    granted = (
+        Consent.objects.filter(customer__in=customers, granted=True)
+        .exclude(channel=Consent.Channel.ANY)
+        .order_by("pk")
+    )
+    for consent in granted:
+        if rng.random() < 0.15:
+            by_sms = consent.channel == Consent.Channel.SMS
+            Consent.objects.filter(pk=consent.pk).update(
+                granted=False,
+                source=Consent.Source.SMS_REPLY if by_sms else Consent.Source.PHONE,
+                recorded_at=now - timedelta(days=rng.randint(1, 29)),
+            )

@@ -144,3 +144,25 @@ def test_demo_administrators_set_up_two_factor_sign_in_and_the_others_need_only_
         )
         assert response.redirect_chain[-1][0].split("?")[0] == lands_on, username
         assert response.status_code == 200, username
+
+
+def test_demo_banks_have_consents_from_every_source_some_withdrawn_and_a_few_holds(db):
+    from channels.contact_policy import contactable_customers
+    from channels.models import ContactHold
+    from crm.tenancy.context import tenant_context
+    from customers.models import Consent, Customer
+
+    call_command("load_demo")
+    with platform_wide():
+        tenants = list(Tenant.objects.all())
+    for tenant in tenants:
+        with tenant_context(tenant):
+            sources = set(Consent.objects.values_list("source", flat=True))
+            assert {"counter", "phone", "mobile_app", "online", "letter", "sms_reply"} <= sources
+            withdrawn = Consent.objects.filter(granted=False, source="sms_reply")
+            assert withdrawn.filter(channel="sms").exists()
+            assert Consent.objects.filter(purpose="data_sharing").exists()
+            assert ContactHold.objects.count() == 3
+            # The policy has real answers: some customers may be marketed to by SMS, not all.
+            contactable = contactable_customers(Customer.objects.all(), channel_kind="sms")
+            assert 0 < contactable.count() < Customer.objects.count()
