@@ -325,6 +325,31 @@ def consent_record(
     return consent
 
 
+def consents_record_many(
+    *, answers: Sequence[tuple[Customer, str, str, bool]], source: str, actor: Staff | None
+) -> int:
+    """Record the first answers of new customers (an import) in one statement: (customer,
+    purpose, channel, granted) each. The history triggers keep them as they do one by one."""
+    now = timezone.now()
+    Consent.objects.bulk_create(
+        [
+            Consent(
+                tenant_id=customer.tenant_id,
+                customer=customer,
+                purpose=purpose,
+                channel=channel,
+                granted=granted,
+                source=source,
+                recorded_by=actor,
+                recorded_at=now,
+            )
+            for customer, purpose, channel, granted in answers
+        ],
+        batch_size=WRITE_BATCH,
+    )
+    return len(answers)
+
+
 @transaction.atomic
 def relationship_add(
     *,

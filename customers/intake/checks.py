@@ -24,7 +24,7 @@ from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Branch, BranchQuerySet, Staff
 from customers import rules, selectors
 from customers.intake.models import ImportJob
-from customers.models import Customer, Holding, Product
+from customers.models import Consent, Customer, Holding, Product
 
 LOOKUP_BATCH = 1000
 # What a checked customer row gives ``customers.services.customer_build``.
@@ -81,6 +81,50 @@ CUSTOMER_COLUMNS = (
     Column("industry", gettext_lazy("industry"), False, ("行业",)),
     Column("legal_representative", gettext_lazy("legal representative"), False, ("法人",)),
 )
+
+# A customer's consents as the bank collected them on paper or in the old system: one column
+# per purpose and channel, "yes" or "no", empty for no answer (no answer means no).
+CONSENT_COLUMNS = {
+    "consent_marketing_sms": (Consent.Purpose.MARKETING, Consent.Channel.SMS),
+    "consent_marketing_phone": (Consent.Purpose.MARKETING, Consent.Channel.PHONE),
+    "consent_marketing_any": (Consent.Purpose.MARKETING, Consent.Channel.ANY),
+    "consent_personalised_offers": (Consent.Purpose.PERSONALISED_OFFERS, Consent.Channel.ANY),
+    "consent_data_sharing": (Consent.Purpose.DATA_SHARING, Consent.Channel.ANY),
+}
+CUSTOMER_COLUMNS += (
+    Column(
+        "consent_marketing_sms",
+        gettext_lazy("marketing consent: SMS"),
+        False,
+        ("短信营销授权", "短信营销"),
+    ),
+    Column(
+        "consent_marketing_phone",
+        gettext_lazy("marketing consent: phone"),
+        False,
+        ("电话营销授权", "电话营销"),
+    ),
+    Column(
+        "consent_marketing_any",
+        gettext_lazy("marketing consent: any channel"),
+        False,
+        ("营销授权", "营销同意"),
+    ),
+    Column(
+        "consent_personalised_offers",
+        gettext_lazy("personalised offers consent"),
+        False,
+        ("个性化推荐授权", "个性化推荐"),
+    ),
+    Column(
+        "consent_data_sharing",
+        gettext_lazy("data sharing consent"),
+        False,
+        ("数据共享授权", "数据共享"),
+    ),
+)
+YES_WORDS = frozenset({"是", "同意", "授权", "已授权", "y", "yes", "true", "1"})
+NO_WORDS = frozenset({"否", "不同意", "拒绝", "未授权", "撤回", "n", "no", "false", "0"})
 
 HOLDING_COLUMNS = (
     Column(
@@ -355,7 +399,29 @@ def _check_customer_row(row, *, add, kinds, id_types, genders, statuses, branche
         if problem := _too_long(text, limit, Customer._meta.get_field(key).verbose_name):
             add(problem)
         record[key] = text
+    record["consents"] = _check_consents(row, add=add)
     return record
+
+
+def _check_consents(row, *, add) -> list[tuple[str, str, bool]]:
+    """(purpose, channel, granted) of each consent column answered on the row."""
+    labels = {column.key: column.label for column in CUSTOMER_COLUMNS}
+    answers = []
+    for key, (purpose, channel) in CONSENT_COLUMNS.items():
+        text = row.get(key, "").strip()
+        if not text:
+            continue
+        word = text.casefold()
+        if word in YES_WORDS or word == str(_("Yes")).casefold():
+            answers.append((purpose, channel, True))
+        elif word in NO_WORDS or word == str(_("No")).casefold():
+            answers.append((purpose, channel, False))
+        else:
+            add(
+                _("“%(text)s” in the column “%(column)s” is not yes or no (是 / 否).")
+                % {"text": bounds.shown(text), "column": labels[key]}
+            )
+    return answers
 
 
 def _status_hint(text: str) -> dict:

@@ -67,6 +67,8 @@ def _customer_sheets(actor: Staff) -> tuple[list[dict[str, str]], list[Table]]:
             "relationship_manager": manager.username if manager else "",
             "status": str(Customer.Status.ACTIVE.label),
             "occupation": _("Teacher"),
+            "consent_marketing_sms": _("Yes"),
+            "consent_personalised_offers": _("No"),
         },
         {
             "number": EXAMPLE_CUSTOMER_NUMBERS[1],

@@ -24,8 +24,8 @@ from crm.uploads.services import stored_upload_content, stored_upload_delete
 from customers.api.upserts import HoldingValues, holdings_upsert
 from customers.intake.checks import COLUMNS, RECORD_VALUES, check_job
 from customers.intake.models import ImportJob
-from customers.models import Customer
-from customers.services import customer_build, customers_create_many
+from customers.models import Consent, Customer
+from customers.services import consents_record_many, customer_build, customers_create_many
 
 logger = logging.getLogger(__name__)
 
@@ -158,17 +158,33 @@ def _finish(
 # Preparing and writing, per kind of file --------------------------------------------------
 
 
-def _prepare_customers(records: list[dict], *, job: ImportJob) -> list[Customer]:
+def _prepare_customers(
+    records: list[dict], *, job: ImportJob
+) -> list[tuple[Customer, list[tuple[str, str, bool]]]]:
     # Encrypting and blind-indexing the numbers is the slow part: done batch by batch, with
     # progress, before the one transaction that writes.
-    return [customer_build(**{name: record[name] for name in RECORD_VALUES}) for record in records]
+    return [
+        (customer_build(**{name: record[name] for name in RECORD_VALUES}), record["consents"])
+        for record in records
+    ]
 
 
-def _write_customers(customers: list[Customer], *, job: ImportJob) -> tuple[int, int]:
+def _write_customers(
+    prepared: list[tuple[Customer, list[tuple[str, str, bool]]]], *, job: ImportJob
+) -> tuple[int, int]:
     created = customers_create_many(
-        customers=customers,
+        customers=[customer for customer, _consents in prepared],
         actor=job.created_by,
         reason=_("Imported from %(file)s") % {"file": job.name},
+    )
+    consents_record_many(
+        answers=[
+            (customer, purpose, channel, granted)
+            for customer, consents in prepared
+            for purpose, channel, granted in consents
+        ],
+        source=Consent.Source.IMPORT,
+        actor=job.created_by,
     )
     return len(created), 0
 

@@ -18,7 +18,7 @@ from crm.tenancy.roles import Role
 from crm.uploads.models import StoredUpload
 from customers.intake import jobs
 from customers.intake.models import ImportJob
-from customers.models import Assignment, Customer, Holding
+from customers.models import Assignment, Consent, Customer, Holding
 from customers.tasks import import_apply
 from tests.factories import CustomerFactory, HoldingFactory, ProductFactory
 from tests.sent_tasks import worker_runs_sent_tasks
@@ -598,3 +598,43 @@ def test_a_file_left_unapplied_for_a_day_cannot_be_applied_and_is_cleaned_up(
     # The next upload in the bank, by anyone, deletes it with the rows it holds.
     upload(client_for(bank_a[Role.TENANT_ADMIN]), customers_csv(*good_customer_rows(bank_a)))
     assert not ImportJob.objects.filter(pk=job.pk).exists()
+
+
+def test_consent_columns_record_the_customers_answers_and_refuse_other_words(
+    bank_a, manager, english, eager_tasks, django_capture_on_commit_callbacks
+):
+    header = CUSTOMER_HEADER + ",短信营销授权,个性化推荐授权,数据共享授权"
+    rows = [
+        row + extra
+        for row, extra in zip(
+            good_customer_rows(bank_a), [",是,否,", ",,,", ",N,Yes,同意"], strict=True
+        )
+    ]
+    wrong = upload(
+        english,
+        (
+            "\n".join([header, rows[0], rows[1] + "", rows[2].replace("同意", "maybe")]) + "\n"
+        ).encode(),
+    )
+    assert problems_of(english.get(wrong.url)) == {
+        4: ["“maybe” in the column “data sharing consent” is not yes or no (是 / 否)."]
+    }
+
+    job = job_of(upload(english, ("\n".join([header, *rows]) + "\n").encode()))
+    with django_capture_on_commit_callbacks(execute=True):
+        english.post(reverse("customers:import_apply", args=[job.pk]))
+
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.SUCCEEDED, job.error
+    answers = {
+        (consent.customer.number, consent.purpose, consent.channel): consent.granted
+        for consent in Consent.objects.select_related("customer")
+    }
+    assert answers == {
+        ("N1001", "marketing", "sms"): True,
+        ("N1001", "personalised_offers", "any"): False,
+        ("N1003", "marketing", "sms"): False,
+        ("N1003", "personalised_offers", "any"): True,
+        ("N1003", "data_sharing", "any"): True,
+    }
+    assert set(Consent.objects.values_list("source", "recorded_by")) == {("import", manager.pk)}
