@@ -34,23 +34,29 @@ def at_ten(bank) -> datetime:
     return datetime(2026, 12, 7, 10, 0, tzinfo=zoneinfo.ZoneInfo(bank.tenant.time_zone))
 
 
+def new_customers(bank, prefix: str, count: int) -> list[Customer]:
+    """``count`` bare customers numbered ``prefix``0, 1...: only the policy's rows matter."""
+    with bank.scope():
+        return Customer.objects.bulk_create(
+            Customer(
+                tenant=bank.tenant,
+                home_branch=bank.branch,
+                number=f"{prefix}{index:05d}",
+                name=f"客户{index}",
+                kind=Customer.Kind.INDIVIDUAL,
+                status=Customer.Status.ACTIVE,
+            )
+            for index in range(count)
+        )
+
+
 @pytest.fixture
 def matrix(bank_a):
     """One customer for each combination of preference, hours, hold and consent answers."""
     at = at_ten(bank_a)
     cases = list(itertools.product(PREFERENCES, HOURS, HOLDS, ANSWERS, ANSWERS))
+    customers = new_customers(bank_a, "M", len(cases))
     with bank_a.scope():
-        customers = Customer.objects.bulk_create(
-            Customer(
-                tenant=bank_a.tenant,
-                home_branch=bank_a.branch,
-                number=f"M{index:05d}",
-                name=f"客户{index}",
-                kind=Customer.Kind.INDIVIDUAL,
-                status=Customer.Status.ACTIVE,
-            )
-            for index in range(len(cases))
-        )
         preferences, holds, consents = [], [], []
         for customer, (preference, hours, hold, sms, any_channel) in zip(
             customers, cases, strict=True
@@ -151,18 +157,8 @@ def test_the_precedence_the_matrix_encodes(bank_a, matrix):
 def test_a_frequency_cap_leaves_out_customers_touched_often_enough(bank_a):
     catalog = standard_catalog(bank_a.tenant)
     at = at_ten(bank_a)
+    customers = new_customers(bank_a, "F", 3)
     with bank_a.scope():
-        customers = Customer.objects.bulk_create(
-            Customer(
-                tenant=bank_a.tenant,
-                home_branch=bank_a.branch,
-                number=f"F{index}",
-                name=f"客户{index}",
-                kind=Customer.Kind.INDIVIDUAL,
-                status=Customer.Status.ACTIVE,
-            )
-            for index in range(3)
-        )
         Consent.objects.bulk_create(
             Consent(
                 tenant=bank_a.tenant,
@@ -192,7 +188,7 @@ def test_a_frequency_cap_leaves_out_customers_touched_often_enough(bank_a):
             at=at,
             cap=FrequencyCap(limit=2, touches=recent),
         )
-        assert sorted(capped.values_list("number", flat=True)) == ["F0", "F1"]
+        assert sorted(capped.values_list("number", flat=True)) == ["F00000", "F00001"]
 
 
 def test_a_hold_stops_marketing_until_it_ends_or_is_lifted(bank_a):
