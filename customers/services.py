@@ -321,6 +321,19 @@ def consent_record(
         recorded_at = now
     elif recorded_at > now:
         raise DomainError(_("A consent cannot be dated in the future."), field="recorded_on")
+    else:
+        # An older answer arriving late (a letter) must not overturn a newer one.
+        current = (
+            Consent.objects.select_for_update()
+            .filter(customer=customer, purpose=purpose, channel=channel)
+            .values_list("recorded_at", flat=True)
+            .first()
+        )
+        if current is not None and current > recorded_at:
+            raise DomainError(
+                _("The customer gave a later answer for this purpose and channel."),
+                field="recorded_on",
+            )
     consent, _created = Consent.objects.update_or_create(
         tenant=customer.tenant,
         customer=customer,

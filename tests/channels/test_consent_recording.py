@@ -222,3 +222,17 @@ def test_the_form_page_takes_few_queries(
     for headers in (HTMX, {}):
         with django_assert_max_num_queries(8):
             assert client.get(record_url(bank_a.customer), headers=headers).status_code == 200
+
+
+def test_an_older_answer_does_not_overturn_a_newer_one(bank_a, channel, client_for):
+    client = client_for(bank_a[Role.TELLER])
+    assert client.post(record_url(bank_a.customer), answer()).status_code == 302
+    letter = answer(
+        decision="withdraw",
+        source="letter",
+        recorded_on=(today() - timedelta(days=2)).isoformat(),
+    )
+    response = client.post(record_url(bank_a.customer), letter)
+    assert response.status_code == 400
+    assert zh("The customer gave a later answer for this purpose and channel.") in response.text
+    assert consents_of(bank_a, bank_a.customer)[("marketing", "sms")].granted is True
