@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from django import forms
@@ -14,7 +15,7 @@ from crm import bounds
 from crm.forms import MarksInvalidFields, bootstrap, branch_label, manager_label
 from crm.tenancy.models import Branch, Staff
 from crm.tenancy.roles import Role
-from customers.models import Customer
+from customers.models import Consent, Customer
 
 OUT_OF_DATE = _("This page link is out of date: start again from the first page.")
 
@@ -390,3 +391,49 @@ class ChannelPreferenceForm(MarksInvalidFields, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["preferred_channel"].queryset = selectors.active_channels()
         bootstrap(self)
+
+
+# The sources a member of staff records an answer from; SMS replies, imports and partner
+# systems record their own answers, with their own source.
+STAFF_CONSENT_SOURCES = [
+    Consent.Source.COUNTER,
+    Consent.Source.PHONE,
+    Consent.Source.MOBILE_APP,
+    Consent.Source.ONLINE,
+    Consent.Source.LETTER,
+]
+GIVE, WITHDRAW = "give", "withdraw"
+
+
+class ConsentForm(MarksInvalidFields, forms.Form):
+    """A customer's answer for one purpose and channel, as staff record it."""
+
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=Consent.Purpose.choices)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Consent.Channel.choices)
+    decision = forms.ChoiceField(
+        label=_("Answer"),
+        choices=[(GIVE, _("Gives consent")), (WITHDRAW, _("Withdraws consent"))],
+        widget=forms.RadioSelect,
+    )
+    source = forms.ChoiceField(
+        label=_("Given through"),
+        choices=[(source.value, source.label) for source in STAFF_CONSENT_SOURCES],
+    )
+    recorded_on = forms.DateField(
+        label=_("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("When the customer gave the answer."),
+    )
+
+    def __init__(self, *args, today: date, **kwargs):
+        kwargs.setdefault("auto_id", "consent_%s")
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["recorded_on"].widget.attrs["max"] = today.isoformat()
+        bootstrap(self)
+
+    def clean_recorded_on(self) -> date:
+        recorded_on: date = self.cleaned_data["recorded_on"]
+        if recorded_on > self.today:
+            raise ValidationError(_("The date cannot be in the future."), code="future")
+        return recorded_on

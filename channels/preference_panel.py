@@ -9,17 +9,22 @@ consents, which staff otherwise read twice on the same page.
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from channels import contact_policy
+from crm.tenancy.context import require_tenant
 from customers.models import Consent, Customer
 from customers.panels import Panel
 
 CONSENT_CHANNEL_LABELS = dict(Consent.Channel.choices)
+# Recording an answer may create the consent or change it.
+CONSENT_PERMISSIONS = ("customers.add_consent", "customers.change_consent")
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,9 @@ def preference_context(request: HttpRequest, customer: Customer) -> dict:
         ],
         "within_hours_now": preferences.within_contact_hours(),
         "can_edit": request.user.has_perm("channels.change_channelpreference"),
+        "can_record": request.user.has_perms(CONSENT_PERMISSIONS),
+        # The bank's today, for the one-click "Withdraw" (the form refuses a later date).
+        "today": timezone.now().astimezone(zoneinfo.ZoneInfo(require_tenant().time_zone)).date(),
     }
 
 

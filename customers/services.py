@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -308,8 +309,31 @@ def consent_record(
     granted: bool,
     source: str,
     actor: Staff | None,
+    recorded_at: datetime | None = None,
 ) -> Consent:
-    """Record that a customer granted or withdrew consent (the history is kept by triggers)."""
+    """Record that a customer granted or withdrew consent (the history is kept by triggers).
+
+    ``recorded_at`` is when the customer gave the answer (a letter read days later), now
+    unless given; never in the future, where it would outrank answers still to come.
+    """
+    now = timezone.now()
+    if recorded_at is None:
+        recorded_at = now
+    elif recorded_at > now:
+        raise DomainError(_("A consent cannot be dated in the future."), field="recorded_on")
+    else:
+        # An older answer arriving late (a letter) must not overturn a newer one.
+        current = (
+            Consent.objects.select_for_update()
+            .filter(customer=customer, purpose=purpose, channel=channel)
+            .values_list("recorded_at", flat=True)
+            .first()
+        )
+        if current is not None and current > recorded_at:
+            raise DomainError(
+                _("The customer gave a later answer for this purpose and channel."),
+                field="recorded_on",
+            )
     consent, _created = Consent.objects.update_or_create(
         tenant=customer.tenant,
         customer=customer,
@@ -319,7 +343,7 @@ def consent_record(
             "granted": granted,
             "source": source,
             "recorded_by": actor,
-            "recorded_at": timezone.now(),
+            "recorded_at": recorded_at,
         },
     )
     return consent

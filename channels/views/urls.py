@@ -37,4 +37,9 @@ urlpatterns = [
         preferences.preferences_panel,
         name="preferences_panel",
     ),
+    path(
+        "customers/<int:customer_pk>/consents/",
+        preferences.consent_record,
+        name="consent_record",
+    ),
 ]
