@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -308,21 +309,40 @@ def consent_record(
     granted: bool,
     source: str,
     actor: Staff | None,
+    recorded_at: datetime | None = None,
 ) -> Consent:
-    """Record that a customer granted or withdrew consent (the history is kept by triggers)."""
-    consent, _created = Consent.objects.update_or_create(
-        tenant=customer.tenant,
-        customer=customer,
-        purpose=purpose,
-        channel=channel,
-        defaults={
-            "granted": granted,
-            "source": source,
-            "recorded_by": actor,
-            "recorded_at": timezone.now(),
-        },
+    """Record that a customer granted or withdrew consent (the history is kept by triggers).
+
+    ``recorded_at`` is when the customer answered (now when not given). An answer older
+    than the one stored does not replace it: apps and gateways deliver late and out of
+    order. The same answer (granted, source) given again changes nothing and keeps the time
+    it was first given, so that a replayed batch writes no history.
+    """
+    when = recorded_at or timezone.now()
+    current = (
+        Consent.objects.select_for_update()
+        .filter(customer=customer, purpose=purpose, channel=channel)
+        .first()
     )
-    return consent
+    if current is None:
+        return Consent.objects.create(
+            tenant=customer.tenant,
+            customer=customer,
+            purpose=purpose,
+            channel=channel,
+            granted=granted,
+            source=source,
+            recorded_by=actor,
+            recorded_at=when,
+        )
+    if when < current.recorded_at or (current.granted, current.source) == (granted, source):
+        return current
+    current.granted = granted
+    current.source = source
+    current.recorded_by = actor
+    current.recorded_at = when
+    current.save(update_fields=["granted", "source", "recorded_by", "recorded_at"])
+    return current
 
 
 @transaction.atomic
