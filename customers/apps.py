@@ -40,6 +40,10 @@ class CustomersConfig(AppConfig):
         register_scope(
             "relationships:write", _("Record, correct and end relationships between customers")
         )
+        register_scope("consents:read", _("Read customers' consents to contact and data use"))
+        register_scope(
+            "consents:write", _("Record consents customers give or withdraw in the app or online")
+        )
         register_nav_item(
             NavItem(
                 _("Customers"), "customers:list", permission="customers.view_customer", order=10

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -300,6 +300,10 @@ def customer_claim(*, customer: Customer, actor: Staff) -> None:
         raise DomainError(_("This customer is no longer in the pool."))
 
 
+# Partner systems' clocks run a little ahead of ours; their contacts allow the same margin.
+CONSENT_CLOCK_TOLERANCE = timedelta(minutes=15)
+
+
 @transaction.atomic
 def consent_record(
     *,
@@ -310,43 +314,51 @@ def consent_record(
     source: str,
     actor: Staff | None,
     recorded_at: datetime | None = None,
+    refuse_older: bool = False,
 ) -> Consent:
     """Record that a customer granted or withdrew consent (the history is kept by triggers).
 
-    ``recorded_at`` is when the customer gave the answer (a letter read days later), now
-    unless given; never in the future, where it would outrank answers still to come.
+    ``recorded_at`` is when the customer answered (now when not given); a time beyond the
+    clocks' tolerance is refused, where it would outrank every answer still to come. An
+    answer older than the one stored does not replace it: apps and gateways deliver late and
+    out of order, so it is ignored, or refused with the reason where a person is entering it
+    (``refuse_older``: a letter read days after the customer called). The same answer
+    (granted, source) given again changes nothing and keeps the time it was first given, so
+    that a replayed batch writes no history.
     """
     now = timezone.now()
-    if recorded_at is None:
-        recorded_at = now
-    elif recorded_at > now:
+    when = recorded_at or now
+    if when > now + CONSENT_CLOCK_TOLERANCE:
         raise DomainError(_("A consent cannot be dated in the future."), field="recorded_on")
-    else:
-        # An older answer arriving late (a letter) must not overturn a newer one.
-        current = (
-            Consent.objects.select_for_update()
-            .filter(customer=customer, purpose=purpose, channel=channel)
-            .values_list("recorded_at", flat=True)
-            .first()
-        )
-        if current is not None and current > recorded_at:
-            raise DomainError(
-                _("The customer gave a later answer for this purpose and channel."),
-                field="recorded_on",
-            )
-    consent, _created = Consent.objects.update_or_create(
-        tenant=customer.tenant,
-        customer=customer,
-        purpose=purpose,
-        channel=channel,
-        defaults={
-            "granted": granted,
-            "source": source,
-            "recorded_by": actor,
-            "recorded_at": recorded_at,
-        },
+    current = (
+        Consent.objects.select_for_update()
+        .filter(customer=customer, purpose=purpose, channel=channel)
+        .first()
     )
-    return consent
+    if current is None:
+        return Consent.objects.create(
+            tenant=customer.tenant,
+            customer=customer,
+            purpose=purpose,
+            channel=channel,
+            granted=granted,
+            source=source,
+            recorded_by=actor,
+            recorded_at=when,
+        )
+    if when < current.recorded_at and refuse_older:
+        raise DomainError(
+            _("The customer gave a later answer for this purpose and channel."),
+            field="recorded_on",
+        )
+    if when < current.recorded_at or (current.granted, current.source) == (granted, source):
+        return current
+    current.granted = granted
+    current.source = source
+    current.recorded_by = actor
+    current.recorded_at = when
+    current.save(update_fields=["granted", "source", "recorded_by", "recorded_at"])
+    return current
 
 
 def consents_record_many(

@@ -4,7 +4,8 @@ The call center, the mobile app, WeChat banking and core banking send up to 1,00
 a call. Every item is checked before anything is written; one bad item refuses the whole
 batch with each bad item's index, field and reason (``"attr": "items.3.channel"``), in the
 shape of the other bulk endpoints. A good batch is one set-based insert, answered with how
-many contacts were new and how many had been loaded before.
+many contacts were new and how many had been loaded before. An inbound SMS that is an
+unsubscribe reply withdraws the customer's marketing consent by SMS in the same transaction.
 
 Items are checked in plain Python rather than with a DRF serializer per item: at the
 thousands of contacts a second this endpoint must take, a serializer per item would cost
@@ -35,12 +36,14 @@ from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from channels.api.inputs import UNSTORABLE, shown
 from channels.ingest import InteractionValues, interactions_ingest
 from channels.models import Channel, Interaction, Outlet, ServiceRequest
+from channels.sms_replies import is_unsubscribe_reply
 from crm import bounds
 from crm.api import fields
 from crm.api.bulk import MAX_ITEMS, Batch, BatchCheck, FeedView
 from crm.api.inputs import MAX_UTC_OFFSET, UTC_OFFSET_MESSAGE, DateTimeInput, StrictInput
 from customers import selectors as customer_selectors
-from customers.models import Customer
+from customers import services as customer_services
+from customers.models import Consent, Customer
 
 SOURCE = re.compile(r"[-a-zA-Z0-9_]+")
 KINDS = frozenset(Interaction.Kind.values)
@@ -349,6 +352,38 @@ class InteractionBatchCheck(BatchCheck):
         ]
 
 
+def sms_unsubscribes_record(items) -> None:
+    """Withdraw marketing consent by SMS for each inbound SMS whose text (``summary``) is an
+    unsubscribe reply (``channels.sms_replies``), in the batch's transaction: the customer is
+    not texted again the same minute. A replayed batch records nothing new, and a reply older
+    than a consent given since (the app, the counter) does not undo it."""
+    replies = [
+        item
+        for item in items
+        if item["direction"] == Interaction.Direction.INBOUND
+        and is_unsubscribe_reply(item["summary"])
+    ]
+    if not replies:
+        return
+    sms_channels = set(
+        Channel.objects.filter(
+            pk__in={item["channel"] for item in replies}, kind=Channel.Kind.SMS
+        ).values_list("pk", flat=True)
+    )
+    replies = [item for item in replies if item["channel"] in sms_channels]
+    customers = Customer.objects.in_bulk({item["customer_number"] for item in replies})
+    for item in sorted(replies, key=lambda item: item["occurred_at"]):
+        customer_services.consent_record(
+            customer=customers[item["customer_number"]],
+            purpose=Consent.Purpose.MARKETING,
+            channel=Consent.Channel.SMS,
+            granted=False,
+            source=Consent.Source.SMS_REPLY,
+            actor=None,
+            recorded_at=item["occurred_at"],
+        )
+
+
 class InteractionItem(StrictInput):
     """One contact (for the schema; ``InteractionItemCheck`` applies the same rules)."""
 
@@ -367,7 +402,14 @@ class InteractionItem(StrictInput):
         choices=Interaction.Direction.choices, default=Interaction.Direction.INBOUND
     )
     occurred_at = DateTimeInput(help_text=_("ISO 8601 with its UTC offset."))
-    summary = fields.Text(max_length=max_length("summary"), required=False)
+    summary = fields.Text(
+        max_length=max_length("summary"),
+        required=False,
+        help_text=_(
+            "For an inbound SMS, its text: an unsubscribe reply (T, TD, 退订, 回T退订...) "
+            "withdraws the customer's consent to marketing by SMS."
+        ),
+    )
     outcome = fields.Text(max_length=max_length("outcome"), required=False)
     amount = fields.Amount(
         required=False,
@@ -420,5 +462,6 @@ class InteractionBulkView(FeedView):
         batch.check()
         batch.raise_if_refused()
         counts = interactions_ingest(interactions=batch.interactions())
+        sms_unsubscribes_record(batch.items)
         self.record_batch(created=counts.created, unchanged=counts.duplicates)
         return Response(IngestResult(asdict(counts)).data)

@@ -148,6 +148,7 @@ def consent_record(request: HttpRequest, customer_pk: int) -> HttpResponse:
                     source=data["source"],
                     actor=staff,
                     recorded_at=_answered_on(data["recorded_on"], today, zone),
+                    refuse_older=True,
                 )
             except DomainError as error:
                 add_to_form(form, error)

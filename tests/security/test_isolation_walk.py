@@ -112,10 +112,19 @@ def routes():
 
 @pytest.fixture(autouse=True)
 def foreign_relationship(bank_b):
-    """Bank B's customers are related, so that its relationship pages are walked with ids."""
-    from customers.services import relationship_add
+    """Bank B's customers are related, so that its relationship pages are walked with ids;
+    a customer of B has consented, so that the consents list has B's rows to leak."""
+    from customers.services import consent_record, relationship_add
 
     with bank_b.scope():
+        consent_record(
+            customer=bank_b.customer,
+            purpose="marketing",
+            channel="sms",
+            granted=True,
+            source="mobile_app",
+            actor=None,
+        )
         return relationship_add(
             from_customer=bank_b.other_customer, to_customer=bank_b.customer, kind="guarantor"
         )
