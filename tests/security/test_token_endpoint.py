@@ -47,29 +47,34 @@ def secret_checks(monkeypatch):
     return calls
 
 
-class _ShiftedClock:
-    """Stands for the ``time`` module where the throttle and the test cache read the time."""
+class _StoppedClock:
+    """Stands for the ``time`` module where the throttle and the test cache read the time.
+
+    It stands still unless a test moves it: a loaded machine may take longer than the first
+    wait (1 s) between two attempts, which would rightly let one through and make the
+    counts of these tests depend on the machine's speed.
+    """
 
     def __init__(self) -> None:
-        self.offset = 0.0
+        self.now = time.time()
 
     def time(self) -> float:
-        return time.time() + self.offset
+        return self.now
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def clock(monkeypatch):
     """Move time forward for the throttle and the cache's expiry alike, and for them only."""
     from django.core.cache.backends import base, locmem
 
     from crm.api import token_throttle
 
-    shifted = _ShiftedClock()
+    stopped = _StoppedClock()
     for module in (token_throttle, base, locmem):
-        monkeypatch.setattr(module, "time", shifted)
+        monkeypatch.setattr(module, "time", stopped)
 
     def advance(seconds: float) -> None:
-        shifted.offset += seconds
+        stopped.now += seconds
 
     return advance
 
