@@ -46,6 +46,16 @@ class Slug(_StringsOnly, serializers.SlugField):
     """A name of letters, digits, hyphens and underscores, given as a JSON string."""
 
 
+class Boolean(serializers.BooleanField):
+    """JSON true or false; the strings and numbers DRF would also read ("yes", 0) are refused:
+    a partner sending them has misread the schema, and guessing could record a "no" as given."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=bounds.shown(data))
+        return data
+
+
 class Amount(serializers.DecimalField):
     """An amount in CNY: 0 to ``MAX_AMOUNT``, two decimals, digits 0-9 only."""
 

@@ -51,7 +51,7 @@ class ConsentItem(StrictInput):
     customer_number = fields.Text(max_length=32)
     purpose = fields.Choice(choices=Consent.Purpose.choices)
     channel = fields.Choice(choices=Consent.Channel.choices)
-    granted = serializers.BooleanField(help_text=_("true: given; false: withdrawn."))
+    granted = fields.Boolean(help_text=_("true: given; false: withdrawn."))
     source = fields.Choice(choices=PARTNER_SOURCES)
     recorded_at = DateTimeInput(
         required=False,

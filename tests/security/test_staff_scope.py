@@ -31,6 +31,7 @@ from crm.tenancy.roles import Role
 from crm.tenancy.scoping import StaffScope
 from customers import selectors as customer_selectors
 from customers.models import Customer, CustomerRelationship
+from customers.services import consent_record
 from tests.conftest import ROLE_BRANCH
 from tests.factories import CustomerFactory
 from tests.factories.channels import standard_catalog
@@ -67,6 +68,14 @@ class World:
                 from_customer=bank.customer,
                 to_customer=bank.other_customer,
                 kind=CustomerRelationship.Kind.SPOUSE,
+            )
+            consent_record(
+                customer=bank.customer,
+                purpose="marketing",
+                channel="sms",
+                granted=True,
+                source="counter",
+                actor=None,
             )
             for customer in self.customers.values():
                 channel_services.service_request_open(
