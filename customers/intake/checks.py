@@ -123,6 +123,9 @@ CUSTOMER_COLUMNS += (
         ("数据共享授权", "数据共享"),
     ),
 )
+CONSENT_LABELS = {
+    column.key: column.label for column in CUSTOMER_COLUMNS if column.key in CONSENT_COLUMNS
+}
 YES_WORDS = frozenset({"是", "同意", "授权", "已授权", "y", "yes", "true", "1"})
 NO_WORDS = frozenset({"否", "不同意", "拒绝", "未授权", "撤回", "n", "no", "false", "0"})
 
@@ -405,7 +408,6 @@ def _check_customer_row(row, *, add, kinds, id_types, genders, statuses, branche
 
 def _check_consents(row, *, add) -> list[tuple[str, str, bool]]:
     """(purpose, channel, granted) of each consent column answered on the row."""
-    labels = {column.key: column.label for column in CUSTOMER_COLUMNS}
     answers = []
     for key, (purpose, channel) in CONSENT_COLUMNS.items():
         text = row.get(key, "").strip()
@@ -419,7 +421,7 @@ def _check_consents(row, *, add) -> list[tuple[str, str, bool]]:
         else:
             add(
                 _("“%(text)s” in the column “%(column)s” is not yes or no (是 / 否).")
-                % {"text": bounds.shown(text), "column": labels[key]}
+                % {"text": bounds.shown(text), "column": CONSENT_LABELS[key]}
             )
     return answers
 
