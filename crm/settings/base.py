@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "crm.two_factor",
     "customers",
     "channels",
+    "marketing",
     "rest_framework",
     "django_filters",
     "drf_spectacular",

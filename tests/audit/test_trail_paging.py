@@ -81,9 +81,13 @@ def test_the_default_view_and_its_pages_can_read_the_people_index(bank_a):
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute("SET LOCAL enable_bitmapscan = off")
+            # On tables this small every index costs the same; without a sort the planner
+            # must read an index in the trail's order, which the partial one gives.
+            cursor.execute("SET LOCAL enable_sort = off")
             cursor.execute(f"EXPLAIN {union}")
             plan = "\n".join(row[0] for row in cursor.fetchall())
             cursor.execute("RESET enable_seqscan")
             cursor.execute("RESET enable_bitmapscan")
+            cursor.execute("RESET enable_sort")
     assert "customer_people" in plan, plan
     assert "Seq Scan" not in plan, plan

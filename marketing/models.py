@@ -1,0 +1,1 @@
+"""Marketing's tables: each is tenant-owned, under row-level security."""
