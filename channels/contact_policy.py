@@ -1,4 +1,4 @@
-"""Whether the bank may contact a customer: do-not-contact, contact hours and consents.
+"""Whether the bank may contact a customer, now, this way, for this purpose: the one rule.
 
 One rule for everyone, written twice over the same precedence: for one customer
 (``contact_preferences`` / ``contact_allowed``: the customer page's "Contact preferences"
@@ -6,15 +6,24 @@ panel, a touch about to be made) and for a set (``contactable_customers``: one S
 any customer queryset, for a million customers at once). A test holds the two to the same
 answer on every combination of the cases below.
 
-- Do-not-contact wins over everything.
-- A contact hold (``ContactHold``: another app's temporary "do not market", e.g. while a
-  complaint is open) in force at the time stops marketing too.
-- Contact hours are times of day in the bank's time zone, from (inclusive) until
-  (exclusive); either end may be open, and no hours at all means any time.
-- Consent: the customer's answer for the channel wins over their "any channel" answer,
-  and no answer is no. Channel kinds with no
+Purposes (``ContactPurpose``):
+
+- Marketing needs the customer's marketing consent for the channel: the answer for the
+  channel wins over their "any channel" answer, and no answer is no. Channel kinds with no
   consent channel of their own (mobile or online banking messages...) follow the "any
   channel" answer alone.
+- Personalised offers (PIPL Art. 24: offers chosen by automated decisions from the customer's
+  personal characteristics) are marketing too, so they need the marketing consent for the
+  channel and, besides, the separate personalised-offers consent for it, read the same way.
+- For both: do-not-contact wins over everything; a contact hold (``ContactHold``: another
+  app's temporary "do not market", e.g. while a complaint is open) in force at the time stops
+  them; and the customer's contact hours must hold.
+- Service contact (a request's progress, a complaint's decision, a security alert) needs no
+  marketing consent and ignores do-not-contact and holds, which are about marketing; it keeps
+  to the customer's contact hours unless it is urgent.
+
+Contact hours are times of day in the bank's time zone, from (inclusive) until (exclusive);
+either end may be open, and no hours at all means any time.
 """
 
 from __future__ import annotations
@@ -24,9 +33,11 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import JSONObject
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from channels.models import Channel, ChannelPreference, ContactHold
 from crm.tenancy.context import require_tenant
@@ -35,6 +46,37 @@ from customers.models import Consent, Customer
 ANY_CHANNEL = Consent.Channel.ANY
 # The channels a customer answers consent for one by one, in the order staff read them.
 CONSENT_CHANNELS = [channel for channel in Consent.Channel.values if channel != ANY_CHANNEL]
+
+
+class ContactPurpose(models.TextChoices):
+    """Why the bank contacts a customer; the rule differs by purpose (see above)."""
+
+    MARKETING = Consent.Purpose.MARKETING.value, _("Marketing")
+    PERSONALISED_OFFERS = Consent.Purpose.PERSONALISED_OFFERS.value, _("Personalised offers")
+    SERVICE = "service", _("Service")
+
+
+# The consents a purpose needs, each of them for the channel of the contact.
+CONSENTS_NEEDED: dict[str, tuple[str, ...]] = {
+    ContactPurpose.MARKETING: (Consent.Purpose.MARKETING,),
+    ContactPurpose.PERSONALISED_OFFERS: (
+        Consent.Purpose.MARKETING,
+        Consent.Purpose.PERSONALISED_OFFERS,
+    ),
+    ContactPurpose.SERVICE: (),
+}
+
+
+def consents_needed(purpose: str, *, urgent: bool = False) -> tuple[str, ...]:
+    """The consent purposes contact for ``purpose`` needs; refuses what is no contact purpose
+    (data sharing is a consent, not a reason to call) and urgency outside service."""
+    try:
+        needed = CONSENTS_NEEDED[purpose]
+    except KeyError:
+        raise ValueError(f"Not a contact purpose: {purpose!r}") from None
+    if urgent and needed:
+        raise ValueError("Only service contact can be urgent.")
+    return needed
 
 
 def consent_channel_for(channel_kind: str) -> str | None:
@@ -80,22 +122,27 @@ class ContactPreferences:
     preferred_channel_kind: str = ""
     preferred_channel_active: bool = False
     updated_at: datetime | None = None
-    answers: dict[str, ConsentAnswer] | None = None  # by consent channel, "any" included
+    # By (consent purpose, consent channel), "any channel" included, for every purpose.
+    answers: dict[tuple[str, str], ConsentAnswer] | None = None
     holds: tuple[HoldInForce, ...] = ()  # the contact holds standing at the time read
 
     @property
     def on_hold(self) -> bool:
         return bool(self.holds)
 
-    def answer(self, consent_channel: str) -> ConsentAnswer | None:
-        return (self.answers or {}).get(consent_channel)
+    def answer(
+        self, consent_channel: str, consent_purpose: str = Consent.Purpose.MARKETING
+    ) -> ConsentAnswer | None:
+        return (self.answers or {}).get((consent_purpose, consent_channel))
 
-    def consent_for(self, channel_kind: str) -> bool:
-        """Whether the customer consents to this purpose through ``channel_kind``."""
+    def consent_for(
+        self, channel_kind: str, consent_purpose: str = Consent.Purpose.MARKETING
+    ) -> bool:
+        """Whether the customer consents to ``consent_purpose`` through ``channel_kind``."""
         specific = consent_channel_for(channel_kind)
-        answer = self.answer(specific) if specific else None
+        answer = self.answer(specific, consent_purpose) if specific else None
         if answer is None:
-            answer = self.answer(ANY_CHANNEL)
+            answer = self.answer(ANY_CHANNEL, consent_purpose)
         return answer is not None and answer.granted
 
     def local_time(self, at: datetime | None = None) -> time:
@@ -113,28 +160,40 @@ class ContactPreferences:
             return False
         return self.contact_until is None or now < self.contact_until
 
-    def allows(self, channel_kind: str, at: datetime | None = None) -> bool:
+    def allows(
+        self, channel_kind: str, at: datetime | None = None, *, urgent: bool = False
+    ) -> bool:
         """Whether the bank may contact the customer for the purpose, this way, at ``at``."""
+        needed = consents_needed(self.purpose, urgent=urgent)
+        consent_channel_for(channel_kind)  # an unknown channel kind is refused for every purpose
+        if not needed:  # service
+            return urgent or self.within_contact_hours(at)
         if self.do_not_contact or self.on_hold:
             return False
         if not self.within_contact_hours(at):
             return False
-        return self.consent_for(channel_kind)
+        return all(self.consent_for(channel_kind, consent) for consent in needed)
 
 
 def contact_preferences(
-    customer: Customer, *, purpose: str = Consent.Purpose.MARKETING, at: datetime | None = None
+    customer: Customer, *, purpose: str = ContactPurpose.MARKETING, at: datetime | None = None
 ) -> ContactPreferences:
-    """Read the customer's channel preference, consents for ``purpose`` and whether a contact
-    hold stands at ``at`` (default: now), in one query.
+    """Read the customer's channel preference, consents (every purpose's) and whether a
+    contact hold stands at ``at`` (default: now), in one query; ``purpose`` is the contact
+    purpose ``allows`` answers for.
 
     The customer page is held to a query budget, so the optional preference row comes
     through a left join and the consents as an array of the same row.
     """
+    consents_needed(purpose)
     consents = (
-        Consent.objects.filter(customer_id=OuterRef("pk"), purpose=purpose)
+        Consent.objects.filter(customer_id=OuterRef("pk"))
         .order_by()
-        .values(answer=JSONObject(channel="channel", granted="granted", at="recorded_at"))
+        .values(
+            answer=JSONObject(
+                purpose="purpose", channel="channel", granted="granted", at="recorded_at"
+            )
+        )
     )
     row = (
         Customer.objects.filter(pk=customer.pk)
@@ -157,7 +216,7 @@ def contact_preferences(
         .get()
     )
     answers = {
-        answer["channel"]: ConsentAnswer(
+        (answer["purpose"], answer["channel"]): ConsentAnswer(
             granted=answer["granted"], recorded_at=datetime.fromisoformat(answer["at"])
         )
         for answer in row["consent_answers"]
@@ -186,15 +245,18 @@ def contact_allowed(
     customer: Customer,
     *,
     channel_kind: str,
-    purpose: str = Consent.Purpose.MARKETING,
+    purpose: str = ContactPurpose.MARKETING,
     at: datetime | None = None,
+    urgent: bool = False,
 ) -> bool:
     """Whether the bank may contact ``customer`` for ``purpose`` through ``channel_kind`` at ``at``.
 
     ``at`` defaults to now; ``channel_kind`` is a ``Channel.Kind`` or a consent channel
-    (e-mail). One query.
+    (e-mail); ``urgent`` (service contact only: a security alert) lifts the contact hours.
+    One query.
     """
-    return contact_preferences(customer, purpose=purpose, at=at).allows(channel_kind, at)
+    preferences = contact_preferences(customer, purpose=purpose, at=at)
+    return preferences.allows(channel_kind, at, urgent=urgent)
 
 
 def holds_in_force(at: datetime) -> QuerySet[ContactHold]:
@@ -219,8 +281,9 @@ def contactable_customers(
     customers: QuerySet[Customer],
     *,
     channel_kind: str,
-    purpose: str = Consent.Purpose.MARKETING,
+    purpose: str = ContactPurpose.MARKETING,
     at: datetime | None = None,
+    urgent: bool = False,
     cap: FrequencyCap | None = None,
 ) -> QuerySet[Customer]:
     """Those of ``customers`` the bank may contact for ``purpose`` through ``channel_kind`` at
@@ -230,25 +293,28 @@ def contactable_customers(
     with the per-customer indexes of preferences, holds and consents (semi- and anti-joins),
     whatever else the queryset filters on.
     """
+    needed = consents_needed(purpose, urgent=urgent)
+    specific = consent_channel_for(channel_kind)
     at = at or timezone.now()
     local = timezone.localtime(at, zoneinfo.ZoneInfo(require_tenant().time_zone))
     now = local.time().replace(tzinfo=None)
-    # A preference row keeps the customer out when it says "do not contact", or when the
-    # time of day lies outside the hours it gives (either end open).
-    barred = ChannelPreference.objects.filter(customer_id=OuterRef("pk")).filter(
-        Q(do_not_contact=True) | Q(contact_from__gt=now) | Q(contact_until__lte=now)
-    )
-    answers = Consent.objects.filter(customer_id=OuterRef("pk"), purpose=purpose)
-    any_granted = Exists(answers.filter(channel=ANY_CHANNEL, granted=True))
-    specific = consent_channel_for(channel_kind)
-    if specific is None:
-        consented = any_granted
-    else:
-        # The answer for the channel wins; without one, the "any channel" answer speaks.
-        consented = Exists(answers.filter(channel=specific, granted=True)) | (
-            ~Exists(answers.filter(channel=specific)) & any_granted
+    outside_hours = Q(contact_from__gt=now) | Q(contact_until__lte=now)
+    preference = ChannelPreference.objects.filter(customer_id=OuterRef("pk"))
+    if not needed:  # service: the contact hours alone, and not even those when urgent
+        allowed = (
+            customers.all()
+            if urgent
+            else customers.filter(~Exists(preference.filter(outside_hours)))
         )
-    allowed = customers.filter(~Exists(barred), ~Exists(holds_in_force(at)), consented)
+    else:
+        # A preference row keeps the customer out when it says "do not contact", or when
+        # the time of day lies outside the hours it gives (either end open).
+        barred = preference.filter(Q(do_not_contact=True) | outside_hours)
+        allowed = customers.filter(
+            ~Exists(barred),
+            ~Exists(holds_in_force(at)),
+            *(_consented(consent, specific) for consent in needed),
+        )
     if cap is not None:
         over_cap = (
             cap.touches.filter(customer_id=OuterRef("pk"))
@@ -259,3 +325,16 @@ def contactable_customers(
         )
         allowed = allowed.filter(~Exists(over_cap))
     return allowed
+
+
+def _consented(consent_purpose: str, specific: str | None) -> Q | Exists:
+    """The customer of the outer query consents to ``consent_purpose`` through the channel
+    whose consent channel is ``specific`` (None: only "any channel" speaks for it)."""
+    answers = Consent.objects.filter(customer_id=OuterRef("pk"), purpose=consent_purpose)
+    any_granted = Exists(answers.filter(channel=ANY_CHANNEL, granted=True))
+    if specific is None:
+        return any_granted
+    # The answer for the channel wins; without one, the "any channel" answer speaks.
+    return Exists(answers.filter(channel=specific, granted=True)) | (
+        ~Exists(answers.filter(channel=specific)) & any_granted
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -330,22 +330,28 @@ def consent_record(
     when = recorded_at or now
     if when > now + CONSENT_CLOCK_TOLERANCE:
         raise DomainError(_("A consent cannot be dated in the future."), field="recorded_on")
-    current = (
-        Consent.objects.select_for_update()
-        .filter(customer=customer, purpose=purpose, channel=channel)
-        .first()
+    answers = Consent.objects.select_for_update().filter(
+        customer=customer, purpose=purpose, channel=channel
     )
+    current = answers.first()
     if current is None:
-        return Consent.objects.create(
-            tenant=customer.tenant,
-            customer=customer,
-            purpose=purpose,
-            channel=channel,
-            granted=granted,
-            source=source,
-            recorded_by=actor,
-            recorded_at=when,
-        )
+        try:
+            # A savepoint: the app and the counter may give the first answer at once.
+            with transaction.atomic():
+                return Consent.objects.create(
+                    tenant=customer.tenant,
+                    customer=customer,
+                    purpose=purpose,
+                    channel=channel,
+                    granted=granted,
+                    source=source,
+                    recorded_by=actor,
+                    recorded_at=when,
+                )
+        except IntegrityError:
+            # The other answer committed first (the insert waited for it): weigh this one
+            # against it as against any stored answer.
+            current = answers.get()
     if when < current.recorded_at and refuse_older:
         raise DomainError(
             _("The customer gave a later answer for this purpose and channel."),

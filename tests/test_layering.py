@@ -28,6 +28,7 @@ PUBLIC_MODULES = {
     "list_columns",
     "handover",
     "search_providers",
+    "contact_policy",  # channels' one rule for whether a customer may be contacted
 }
 # The project's wiring, which names every app by design.
 WIRING = {"crm.settings", "crm.urls", "crm.api.urls", "crm.celery"}

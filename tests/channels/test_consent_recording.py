@@ -124,7 +124,9 @@ def test_withdrawal_is_one_click_and_stops_marketing(bank_a, channel, client_for
     assert consent.granted is False and consent.recorded_by_id == rm.pk
     with bank_a.scope():
         assert not contact_allowed(customer, channel_kind="sms")
-        assert contact_allowed(customer, channel_kind="sms", purpose="personalised_offers")
+        # Personalised offers are marketing too: their own consent stands, but is not enough.
+        assert consents_of(bank_a, customer)[("personalised_offers", "any")].granted
+        assert not contact_allowed(customer, channel_kind="sms", purpose="personalised_offers")
         events = Consent.pgh_event_model.objects.filter(pgh_obj_id=consent.pk)
         assert list(events.order_by("pgh_id").values_list("granted", flat=True)) == [True, False]
     panel = panel_of(customer_page(client, detail_url(customer)))
@@ -190,7 +192,18 @@ def test_the_service_refuses_a_future_date(bank_a, channel):
         )
 
 
-@pytest.mark.parametrize("role", [Role.AUDITOR, Role.MARKETING_MANAGER, Role.RISK_OFFICER])
+def test_a_marketing_manager_records_a_letters_answer(bank_a, channel, client_for):
+    """Campaigns bring answers back (letters, replies): marketing records them too."""
+    client = client_for(bank_a[Role.MARKETING_MANAGER])
+    panel = panel_of(customer_page(client, detail_url(bank_a.customer)))
+    assert 'data-testid="record-consent"' in panel
+    response = client.post(record_url(bank_a.customer), answer(channel="any"))
+    assert response.status_code == 302
+    consent = consents_of(bank_a, bank_a.customer)[("marketing", "any")]
+    assert consent.granted and consent.recorded_by_id == bank_a[Role.MARKETING_MANAGER].pk
+
+
+@pytest.mark.parametrize("role", [Role.AUDITOR, Role.RISK_OFFICER])
 def test_staff_without_the_permission_cannot_record(role, bank_a, channel, client_for):
     client = client_for(bank_a[role])
     panel = panel_of(customer_page(client, detail_url(bank_a.customer)))

@@ -2,13 +2,16 @@
 
 import itertools
 import zoneinfo
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 
 import pytest
 
 from channels.contact_policy import (
+    ContactPurpose,
     FrequencyCap,
     contact_allowed,
+    contact_preferences,
     contactable_customers,
 )
 from channels.models import ChannelPreference, ContactHold, Interaction
@@ -27,6 +30,15 @@ HOURS = {
 HOLDS = ["none", "in_force", "ended", "not_yet"]
 ANSWERS = [None, True, False]
 PREFERENCES = ["none", "contact", "do_not_contact"]
+# The personalised-offers consent: none, "yes" for any channel, or "no" for SMS alone.
+PERSONALISED = ["none", "any_yes", "sms_no"]
+CASES = list(itertools.product(PREFERENCES, HOURS, HOLDS, ANSWERS, ANSWERS, PERSONALISED))
+PURPOSES = [
+    (ContactPurpose.MARKETING, False),
+    (ContactPurpose.PERSONALISED_OFFERS, False),
+    (ContactPurpose.SERVICE, False),
+    (ContactPurpose.SERVICE, True),  # urgent
+]
 
 
 def at_ten(bank) -> datetime:
@@ -50,16 +62,26 @@ def new_customers(bank, prefix: str, count: int) -> list[Customer]:
         )
 
 
+def consent(bank, customer, purpose, channel, granted) -> Consent:
+    return Consent(
+        tenant=bank.tenant,
+        customer=customer,
+        purpose=purpose,
+        channel=channel,
+        granted=granted,
+        source=Consent.Source.COUNTER,
+    )
+
+
 @pytest.fixture
 def matrix(bank_a):
     """One customer for each combination of preference, hours, hold and consent answers."""
     at = at_ten(bank_a)
-    cases = list(itertools.product(PREFERENCES, HOURS, HOLDS, ANSWERS, ANSWERS))
-    customers = new_customers(bank_a, "M", len(cases))
+    customers = new_customers(bank_a, "M", len(CASES))
     with bank_a.scope():
         preferences, holds, consents = [], [], []
-        for customer, (preference, hours, hold, sms, any_channel) in zip(
-            customers, cases, strict=True
+        for customer, (preference, hours, hold, sms, any_channel, personalised) in zip(
+            customers, CASES, strict=True
         ):
             if preference != "none" or HOURS[hours]:
                 start, end = HOURS[hours] or (None, None)
@@ -90,68 +112,110 @@ def matrix(bank_a):
                 )
             for channel, granted in [("sms", sms), ("any", any_channel)]:
                 if granted is not None:
-                    consents.append(
-                        Consent(
-                            tenant=bank_a.tenant,
-                            customer=customer,
-                            purpose=Consent.Purpose.MARKETING,
-                            channel=channel,
-                            granted=granted,
-                            source=Consent.Source.COUNTER,
-                        )
-                    )
+                    consents.append(consent(bank_a, customer, "marketing", channel, granted))
+            if personalised == "any_yes":
+                consents.append(consent(bank_a, customer, "personalised_offers", "any", True))
+            elif personalised == "sms_no":
+                consents.append(consent(bank_a, customer, "personalised_offers", "sms", False))
         ChannelPreference.objects.bulk_create(preferences)
         ContactHold.objects.bulk_create(holds)
         Consent.objects.bulk_create(consents)
     return customers
 
 
-@pytest.mark.parametrize("channel_kind", ["sms", "mobile", "email"])
-@pytest.mark.parametrize("purpose", ["marketing", "personalised_offers"])
-def test_the_set_answers_as_the_one_on_every_case(bank_a, matrix, channel_kind, purpose):
+def test_the_set_answers_as_the_one_on_every_case(bank_a, matrix):
+    """For every purpose (urgent service too) and channel kind, the SQL filter keeps exactly
+    the customers ``contact_allowed`` allows one by one."""
     at = at_ten(bank_a)
     with bank_a.scope():
-        one_by_one = {
-            customer.pk
-            for customer in matrix
-            if contact_allowed(customer, channel_kind=channel_kind, purpose=purpose, at=at)
-        }
-        as_a_set = set(
+        # contact_allowed is contact_preferences(...).allows(...): read each customer once.
+        read = {customer.pk: contact_preferences(customer, at=at) for customer in matrix}
+        for (purpose, urgent), channel_kind in itertools.product(
+            PURPOSES, ["sms", "mobile", "email"]
+        ):
+            one_by_one = {
+                pk
+                for pk, preferences in read.items()
+                if replace(preferences, purpose=purpose).allows(channel_kind, at, urgent=urgent)
+            }
+            as_a_set = set(
+                contactable_customers(
+                    Customer.objects.filter(number__startswith="M"),
+                    channel_kind=channel_kind,
+                    purpose=purpose,
+                    at=at,
+                    urgent=urgent,
+                ).values_list("pk", flat=True)
+            )
+            assert as_a_set == one_by_one, (purpose, urgent, channel_kind)
+            if urgent:
+                assert len(as_a_set) == len(matrix)
+            else:
+                # Not an empty agreement: some, not all, may be contacted.
+                assert 0 < len(as_a_set) < len(matrix), (purpose, channel_kind)
+        assert contact_allowed(matrix[0], channel_kind="sms", at=at) is read[matrix[0].pk].allows(
+            "sms", at
+        )
+
+
+def allowed_by_case(bank, purpose, at, urgent=False) -> dict[tuple, bool]:
+    with bank.scope():
+        allowed = set(
             contactable_customers(
                 Customer.objects.filter(number__startswith="M"),
-                channel_kind=channel_kind,
+                channel_kind="sms",
                 purpose=purpose,
                 at=at,
+                urgent=urgent,
             ).values_list("pk", flat=True)
         )
-    assert as_a_set == one_by_one
-    if purpose == "personalised_offers":
-        assert not as_a_set  # nobody gave that consent: no answer is no
-    else:
-        # Not an empty agreement: some, not all, may be contacted.
-        assert 0 < len(as_a_set) < len(matrix)
+    numbers = [f"M{index:05d}" for index in range(len(CASES))]
+    with bank.scope():
+        pks = dict(Customer.objects.filter(number__in=numbers).values_list("number", "pk"))
+    return {case: pks[number] in allowed for number, case in zip(numbers, CASES, strict=True)}
 
 
 def test_the_precedence_the_matrix_encodes(bank_a, matrix):
     """Spot checks, so that the two could not agree on a wrong rule."""
     at = at_ten(bank_a)
-    cases = list(itertools.product(PREFERENCES, HOURS, HOLDS, ANSWERS, ANSWERS))
+    answer = allowed_by_case(bank_a, ContactPurpose.MARKETING, at)
+    assert answer[("contact", "none", "none", True, None, "none")]
+    assert answer[("none", "starts_at_ten", "ended", None, True, "none")]  # "any", hold over
+    assert not answer[("contact", "none", "none", False, True, "none")]  # the channel's no wins
+    assert not answer[("do_not_contact", "none", "none", True, True, "none")]
+    assert not answer[("contact", "none", "in_force", True, True, "none")]
+    assert answer[("contact", "none", "not_yet", True, True, "none")]
+    assert not answer[("contact", "starts_later", "none", True, True, "none")]
+    assert not answer[("contact", "ended_at_ten", "none", True, True, "none")]
+    assert not answer[("none", "none", "none", None, None, "none")]  # no answer is no
+
+    offers = allowed_by_case(bank_a, ContactPurpose.PERSONALISED_OFFERS, at)
+    assert offers[("contact", "none", "none", True, None, "any_yes")]
+    assert not offers[("contact", "none", "none", True, None, "none")]  # no answer is no
+    assert not offers[("contact", "none", "none", True, None, "sms_no")]  # the channel's no
+    assert not offers[("contact", "none", "none", False, True, "any_yes")]  # marketing's no
+    assert not offers[("contact", "none", "in_force", True, True, "any_yes")]
+
+    service = allowed_by_case(bank_a, ContactPurpose.SERVICE, at)
+    assert service[("do_not_contact", "none", "in_force", False, False, "sms_no")]
+    assert service[("none", "none", "none", None, None, "none")]
+    assert not service[("contact", "starts_later", "none", True, True, "any_yes")]
+    assert not service[("none", "ended_at_ten", "none", True, True, "any_yes")]
+    urgent = allowed_by_case(bank_a, ContactPurpose.SERVICE, at, urgent=True)
+    assert urgent[("do_not_contact", "starts_later", "in_force", False, False, "none")]
+
+
+def test_what_is_no_contact_purpose_is_refused(bank_a):
     with bank_a.scope():
-        allowed = set(
-            contactable_customers(
-                Customer.objects.filter(number__startswith="M"), channel_kind="sms", at=at
-            ).values_list("pk", flat=True)
-        )
-    answer = {case: customer.pk in allowed for customer, case in zip(matrix, cases, strict=True)}
-    assert answer[("contact", "none", "none", True, None)]
-    assert answer[("none", "starts_at_ten", "ended", None, True)]  # "any" speaks, hold over
-    assert not answer[("contact", "none", "none", False, True)]  # the channel's no wins
-    assert not answer[("do_not_contact", "none", "none", True, True)]
-    assert not answer[("contact", "none", "in_force", True, True)]
-    assert answer[("contact", "none", "not_yet", True, True)]
-    assert not answer[("contact", "starts_later", "none", True, True)]
-    assert not answer[("contact", "ended_at_ten", "none", True, True)]
-    assert not answer[("none", "none", "none", None, None)]  # no answer is no
+        for purpose, urgent in [("data_sharing", False), ("marketing", True)]:
+            with pytest.raises(ValueError):
+                contactable_customers(
+                    Customer.objects.all(), channel_kind="sms", purpose=purpose, urgent=urgent
+                )
+            with pytest.raises(ValueError):
+                contact_allowed(bank_a.customer, channel_kind="sms", purpose=purpose, urgent=urgent)
+        with pytest.raises(ValueError):
+            contact_allowed(bank_a.customer, channel_kind="pigeon", purpose="service")
 
 
 def test_a_frequency_cap_leaves_out_customers_touched_often_enough(bank_a):

@@ -407,6 +407,12 @@ def test_contact_allowed_asks_about_the_given_purpose(bank_a, channel):
     consent(bank_a, bank_a.customer, "any", True, purpose="personalised_offers")
     with bank_a.scope():
         assert not contact_allowed(bank_a.customer, channel_kind="sms", at=shanghai(10))
+        # Personalised offers are marketing: without the marketing consent, still no.
+        assert not contact_allowed(
+            bank_a.customer, channel_kind="sms", purpose="personalised_offers", at=shanghai(10)
+        )
+    consent(bank_a, bank_a.customer, "sms", True)
+    with bank_a.scope():
         assert contact_allowed(
             bank_a.customer, channel_kind="sms", purpose="personalised_offers", at=shanghai(10)
         )
