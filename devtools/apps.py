@@ -26,6 +26,10 @@ class DevtoolsConfig(AppConfig):
             "devtools.channels.generation.generate_channels",
             arguments=channels.GENERATION_ARGUMENTS,
         )
+        register_generation_step(
+            "channels: contact preferences",
+            "devtools.channels.contact_policy.generate_contact_preferences",
+        )
         register_benchmark_section(
             "customers",
             "devtools.customers.benchmark.benchmark_section",
@@ -42,4 +46,10 @@ class DevtoolsConfig(AppConfig):
             "channels: timeline",
             "devtools.channels.timeline_benchmark.benchmark_section",
             title="timeline of a customer with 10,000 contacts",
+        )
+        register_benchmark_section(
+            "channels: contact policy",
+            "devtools.channels.contact_policy.benchmark_section",
+            title="contact policy: the contactable among every customer, counted",
+            tables=("channels_channelpreference", "channels_contacthold", "customers_consent"),
         )
