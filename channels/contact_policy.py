@@ -327,14 +327,20 @@ def contactable_customers(
     return allowed
 
 
-def _consented(consent_purpose: str, specific: str | None) -> Q | Exists:
+def _consented(consent_purpose: str, specific: str | None) -> Exists:
     """The customer of the outer query consents to ``consent_purpose`` through the channel
-    whose consent channel is ``specific`` (None: only "any channel" speaks for it)."""
-    answers = Consent.objects.filter(customer_id=OuterRef("pk"), purpose=consent_purpose)
-    any_granted = Exists(answers.filter(channel=ANY_CHANNEL, granted=True))
+    whose consent channel is ``specific`` (None: only "any channel" speaks for it).
+
+    One EXISTS over the granted answers that decide: the channel's own, or "any channel"
+    where the channel has no answer of its own. PostgreSQL makes it one semi-join (a hash
+    of the bank's granted answers), where an OR of EXISTS would probe every customer.
+    """
+    answers = Consent.objects.filter(purpose=consent_purpose)
+    granted = answers.filter(customer_id=OuterRef("pk"), granted=True)
     if specific is None:
-        return any_granted
+        return Exists(granted.filter(channel=ANY_CHANNEL))
     # The answer for the channel wins; without one, the "any channel" answer speaks.
-    return Exists(answers.filter(channel=specific, granted=True)) | (
-        ~Exists(answers.filter(channel=specific)) & any_granted
+    own_answer = answers.filter(customer_id=OuterRef("customer_id"), channel=specific)
+    return Exists(
+        granted.filter(Q(channel=specific) | Q(channel=ANY_CHANNEL) & ~Exists(own_answer))
     )
