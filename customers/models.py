@@ -202,6 +202,9 @@ class Customer(TenantOwned):
         MGC = "mgc", _("Most growable (MGC)")
         ORDINARY = "ordinary", _("Ordinary")
         BZ = "bz", _("Below zero (BZ)")
+        # Customers of less than the rules' few months: too new for their contribution to
+        # say anything yet (it comes first in the tier rules' precedence).
+        NEW = "new", _("New customer")
 
     class RiskGrade(models.TextChoices):
         LOW = "low", _("Low")
