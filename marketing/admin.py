@@ -6,7 +6,7 @@ from marketing.models import ManualTier, TierRuleSet
 
 # Both are written only through maker-checker (the marketing pages): read-only here.
 @admin.register(TierRuleSet)
-class TierRuleSetAdmin(ReadOnlyAdmin, TenantScopedAdmin):
+class TierRuleSetAdmin(ReadOnlyAdmin[TierRuleSet], TenantScopedAdmin[TierRuleSet]):
     list_display = [
         "kind",
         "version",
@@ -24,7 +24,7 @@ class TierRuleSetAdmin(ReadOnlyAdmin, TenantScopedAdmin):
 
 
 @admin.register(ManualTier)
-class ManualTierAdmin(ReadOnlyAdmin, TenantScopedAdmin):
+class ManualTierAdmin(ReadOnlyAdmin[ManualTier], TenantScopedAdmin[ManualTier]):
     list_display = ["customer", "tier", "starts_on", "expires_on", "requested_by", "withdrawn_at"]
     list_filter = ["tier"]
     search_fields = ["=customer__number"]

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from crm.forms import MarksInvalidFields, bootstrap
@@ -11,11 +12,11 @@ from marketing.models import ManualTier, TierRuleSet
 from marketing.services import MANUAL_TIERS, MONTHS_LIMIT
 
 
-def _label(model: type, name: str) -> Any:
+def _label(model: type[models.Model], name: str) -> Any:
     return model._meta.get_field(name).verbose_name
 
 
-def _help(model: type, name: str) -> Any:
+def _help(model: type[models.Model], name: str) -> Any:
     return model._meta.get_field(name).help_text
 
 

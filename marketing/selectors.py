@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -30,7 +31,7 @@ def rule_set_for(kind: str, month: date) -> TierRuleSet:
     return rule_set
 
 
-def rule_sets_overview(month: date | None = None) -> list[dict]:
+def rule_sets_overview(month: date | None = None) -> list[dict[str, Any]]:
     """Per kind of customer: the version in force this month, those scheduled after it, and
     the earlier ones (newest first)."""
     month = (month or timezone.localdate()).replace(day=1)

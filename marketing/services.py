@@ -85,7 +85,9 @@ def ensure_default_rule_sets(tenant: Tenant) -> None:
         )
 
 
-def _whole(payload: dict, name: str, low: int, high: int, problems: list[DomainError]) -> int:
+def _whole(
+    payload: dict[str, Any], name: str, low: int, high: int, problems: list[DomainError]
+) -> int:
     value = payload.get(name)
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
@@ -100,7 +102,7 @@ def _whole(payload: dict, name: str, low: int, high: int, problems: list[DomainE
     return value
 
 
-def _amount(payload: dict, name: str, problems: list[DomainError]) -> Decimal | None:
+def _amount(payload: dict[str, Any], name: str, problems: list[DomainError]) -> Decimal | None:
     value = payload.get(name)
     if value in (None, ""):
         return None
@@ -258,7 +260,9 @@ MANUAL_TIERS = [tier for tier in Customer.Tier.values if tier != Customer.Tier.N
 
 
 def _customer(pk: Any, actor: Staff) -> Customer:
-    customer = Customer.objects.in_scope(actor).filter(pk=pk).first() if pk else None
+    customer: Customer | None = (
+        Customer.objects.in_scope(actor).filter(pk=pk).first() if pk else None
+    )
     if customer is None:
         raise DomainError(_("No customer of yours has this number."), field="customer_number")
     return customer

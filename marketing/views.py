@@ -1,5 +1,7 @@
 """Pages of customer value: the bank's tier rules and the tiers set by hand."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
@@ -16,10 +18,10 @@ from marketing import selectors, services
 from marketing.forms import ManualTierForm, TierRulesForm
 
 
-def _tier_rules_initial(kind: str) -> dict:
+def _tier_rules_initial(kind: str) -> dict[str, Any]:
     """The form starts from the newest version of the kind: a change is usually small."""
     latest = selectors.latest_rule_set(kind)
-    initial: dict = {"kind": kind}
+    initial: dict[str, Any] = {"kind": kind}
     if latest is not None:
         for name in (
             "new_customer_months",
