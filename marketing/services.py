@@ -213,9 +213,27 @@ def tier_rules_check(payload: dict[str, Any], *, actor: Staff | None = None) -> 
 
 
 def tier_rules_describe(payload: dict[str, Any]) -> str:
-    return _("New tier rules for %(kind)s from %(month)s") % {
+    """The summary approvers read: every parameter, since they approve the numbers."""
+    mvc = []
+    if payload["mvc_top_percent"] is not None:
+        mvc.append(_("top %(share)s %%") % {"share": payload["mvc_top_percent"]})
+    if payload["mvc_min_contribution"] is not None:
+        mvc.append(
+            _("at least %(amount)s CNY")
+            % {"amount": f"{Decimal(payload['mvc_min_contribution']):,.2f}"}
+        )
+    return _(
+        "New tier rules for %(kind)s from %(month)s: new below %(new)d months; BZ after "
+        "%(bz)d months below zero; MVC %(mvc)s; MGC from potential %(mgc)d; downgrade after "
+        "%(down)d months"
+    ) % {
         "kind": Customer.Kind(payload["kind"]).label,
         "month": payload["effective_from"],
+        "new": payload["new_customer_months"],
+        "bz": payload["bz_months"],
+        "mvc": _(" or ").join(mvc),
+        "mgc": payload["mgc_min_potential"],
+        "down": payload["downgrade_months"],
     }
 
 
@@ -319,11 +337,13 @@ def manual_tier_check(payload: dict[str, Any], *, actor: Staff) -> dict[str, Any
 
 
 def manual_tier_describe(payload: dict[str, Any]) -> str:
-    return _("Manual tier %(tier)s for %(number)s %(name)s until %(date)s") % {
+    """The summary approvers read, with the reason they weigh."""
+    return _("Manual tier %(tier)s for %(number)s %(name)s until %(date)s: %(reason)s") % {
         "tier": Customer.Tier(payload["tier"]).label,
         "number": payload["customer_number"],
         "name": payload["customer_name"],
         "date": payload["expires_on"],
+        "reason": payload["reason"],
     }
 
 

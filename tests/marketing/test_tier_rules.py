@@ -76,6 +76,9 @@ def test_a_proposal_changes_nothing_until_another_administrator_approves_it(
     assert response.status_code == 302
     assert response.url == reverse("approvals:detail", args=[proposal.pk])
     assert proposal.status == Proposal.Status.PENDING
+    # The approver reads the numbers they approve.
+    for shown in ("new below 6 months", "BZ after 4 months", "top 10 % or at least 50,000.00 CNY"):
+        assert shown in proposal.summary
     with bank_a.scope():
         assert TierRuleSet.objects.of_kind(INDIVIDUAL).count() == 1
     assert proposal.summary in maker.get(TIER_RULES).content.decode()
