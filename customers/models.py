@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.db.models.functions import Collate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm import bounds, pii
 from crm.tenancy.managers import ScopedManager, ScopedQuerySet
@@ -202,6 +203,10 @@ class Customer(TenantOwned):
         MGC = "mgc", _("Most growable (MGC)")
         ORDINARY = "ordinary", _("Ordinary")
         BZ = "bz", _("Below zero (BZ)")
+        # Customers of less than the rules' few months: too new for their contribution to
+        # say anything yet (it comes first in the tier rules' precedence).
+        # "New customer" alone is the button that creates one (新建客户); the tier is 新客户.
+        NEW = "new", pgettext_lazy("tier", "New customer")
 
     class RiskGrade(models.TextChoices):
         LOW = "low", _("Low")

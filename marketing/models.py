@@ -1,139 +1,226 @@
-"""Marketing's tables: each is tenant-owned, under row-level security."""
+"""Customer value: the bank's tier rules, by version, and the tiers set by hand."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Self
+
+import pghistory
+import pgtrigger
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.tenancy.models import Staff, TenantOwned
+from crm.tenancy.managers import ScopedManager, ScopedQuerySet
+from crm.tenancy.models import Staff, TenantOwned, event_indexes, every_change
 from customers.models import Customer
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
+# Contribution thresholds are monthly amounts in CNY, within one customer's total.
+THRESHOLD_DIGITS = 16
 
 
-class ScoringRun(TenantOwned):
-    """One scoring of a bank's month: the scheduled one (version 1) or a re-run an
-    administrator asked for (2, 3...), each recorded with what it did."""
+class TierRuleSetQuerySet(ScopedQuerySet["TierRuleSet"]):
+    def of_kind(self, kind: str) -> Self:
+        return self.filter(kind=kind)
 
-    class Status(models.TextChoices):
-        RUNNING = "running", _("Running")
-        FINISHED = "finished", _("Finished")
-        FAILED = "failed", _("Failed")
+    def in_force_for(self, month: date) -> Self:
+        """The versions that had started by ``month``, the one in force first."""
+        return self.filter(effective_from__lte=month.replace(day=1)).order_by(
+            "-effective_from", "-version"
+        )
 
-    month = models.DateField(_("month"), help_text=_("The first day of the month."))
-    version = models.PositiveSmallIntegerField(_("version"))
-    status = models.CharField(
-        _("status"), max_length=16, choices=Status.choices, default=Status.RUNNING
+
+_TierRuleSetManagerBase = ScopedManager.from_queryset(TierRuleSetQuerySet)
+
+
+class TierRuleSetManager(_TierRuleSetManagerBase["TierRuleSet"]):
+    pass
+
+
+@pghistory.track(*every_change(), meta=event_indexes("tier_rule_set_event_trail"))
+class TierRuleSet(TenantOwned):
+    """One version of a bank's tier rules for individuals or for companies.
+
+    A version is written once, when a second administrator approves it (maker-checker), and
+    never changed afterwards (a trigger refuses updates): the scores of a month name the
+    version they were computed with, and a new version applies from its effective month on,
+    so that a rule edit never changes a month already scored.
+    """
+
+    kind = models.CharField(_("customers"), max_length=16, choices=Customer.Kind.choices)
+    version = models.PositiveIntegerField(_("version"))
+    effective_from = models.DateField(
+        _("effective from"), help_text=_("The first month the rules apply to.")
     )
-    started_at = models.DateTimeField(_("started at"))
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    customers = models.PositiveIntegerField(_("customers scored"), default=0)
-    tier_changes = models.PositiveIntegerField(_("tier changes"), default=0)
-    requested_by = models.ForeignKey(
+    new_customer_months = models.PositiveSmallIntegerField(
+        _("new customers (months)"),
+        default=3,
+        help_text=_("Customers of fewer months than this are new customers."),
+    )
+    bz_months = models.PositiveSmallIntegerField(
+        _("BZ after (months)"),
+        default=3,
+        help_text=_("BZ: a contribution below zero in each of this many last months."),
+    )
+    mvc_top_percent = models.DecimalField(
+        _("MVC: top share of the bank (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("The customers with the highest contribution; ties at the edge included."),
+    )
+    mvc_min_contribution = models.DecimalField(
+        _("MVC: monthly contribution of at least (CNY)"),
+        max_digits=THRESHOLD_DIGITS,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    mgc_min_potential = models.PositiveSmallIntegerField(
+        _("MGC: growth potential of at least (0–100)"), default=70
+    )
+    downgrade_months = models.PositiveSmallIntegerField(
+        _("downgrade after (months)"),
+        default=3,
+        help_text=_("A customer leaves a tier after this many consecutive months below it."),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    proposed_by = models.ForeignKey(
         Staff,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("requested by"),
+        verbose_name=_("proposed by"),
     )
-    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    approved_by = models.ForeignKey(
+        Staff,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    created_at = models.DateTimeField(_("approved at"), default=timezone.now)
+
+    objects = TierRuleSetManager()
 
     class Meta:
-        verbose_name = _("scoring run")
-        verbose_name_plural = _("scoring runs")
+        verbose_name = _("tier rule set")
+        verbose_name_plural = _("tier rule sets")
+        ordering = ["kind", "-version"]
         constraints = [
             models.UniqueConstraint(
-                fields=["tenant", "month", "version"], name="scoring_run_version_once"
-            )
+                fields=["tenant", "kind", "version"], name="tier_rule_set_version_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(mvc_top_percent__isnull=False)
+                | models.Q(mvc_min_contribution__isnull=False),
+                name="tier_rule_set_has_an_mvc_rule",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(mvc_top_percent__gt=0, mvc_top_percent__lte=100)
+                | models.Q(mvc_top_percent__isnull=True),
+                name="tier_rule_set_mvc_share_is_a_share",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(mgc_min_potential__lte=100), name="tier_rule_set_mgc_score"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(effective_from__day=1), name="tier_rule_set_starts_a_month"
+            ),
+        ]
+        triggers = [
+            # Scores name the version they were computed with: it must stay what it was.
+            pgtrigger.Protect(name="tier_rule_set_append_only", operation=pgtrigger.Update)
         ]
 
     def __str__(self) -> str:
-        return f"{self.month:%Y-%m} v{self.version}"
+        return f"{self.get_kind_display()} v{self.version}"
 
 
-class Reason(models.TextChoices):
-    """Why a customer holds their tier for a month: the explanation staff read."""
+class ManualTierQuerySet(ScopedQuerySet["ManualTier"]):
+    # Whoever sees the customer sees the tier set on them.
+    scope_follows = "customer"
 
-    NEW = "new", _("A customer for less than the rules' months")
-    BELOW_ZERO = "below_zero", _("Contribution below zero in each of the rules' months")
-    TOP_SHARE = "top_share", _("Contribution in the bank's top share")
-    THRESHOLD = "threshold", _("Contribution above the rules' threshold")
-    POTENTIAL = "potential", _("Growth potential above the rules' threshold")
-    ORDINARY = "ordinary", _("None of the other tiers' conditions")
-    HELD = "held", _("Kept: not yet the rules' months below the tier held")
-    MANUAL = "manual", _("Set by hand")
+    def in_force(self, on: date | None = None) -> Self:
+        """Tiers approved, not withdrawn, and not expired on ``on`` (today by default)."""
+        on = on or timezone.localdate()
+        return self.filter(withdrawn_at__isnull=True, starts_on__lte=on, expires_on__gte=on)
+
+    def expired(self, on: date | None = None) -> Self:
+        """Tiers that ran out or were withdrawn."""
+        on = on or timezone.localdate()
+        return self.filter(models.Q(withdrawn_at__isnull=False) | models.Q(expires_on__lt=on))
 
 
-class CustomerValue(TenantOwned):
-    """A customer's value for one month: the contribution and its components, the growth
-    potential and its parts, and the tier they earn, written by the scoring job.
+_ManualTierManagerBase = ScopedManager.from_queryset(ManualTierQuerySet)
 
-    One row per customer and month; a re-run of the month replaces it and names its run.
+
+class ManualTierManager(_ManualTierManagerBase["ManualTier"]):
+    pass
+
+
+@pghistory.track(*every_change(), meta=event_indexes("manual_tier_event_trail"))
+class ManualTier(TenantOwned):
+    """A tier a marketing manager set by hand (a strategic customer), approved by a second
+    person, in force from its approval until its expiry date (inclusive) or withdrawal.
+
+    The scoring job gives the customer this tier instead of the computed one while it is in
+    force; it then ends by itself, and the computed tier comes back.
     """
 
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="+", verbose_name=_("customer")
     )
-    month = models.DateField(_("month"))
-    run = models.ForeignKey(
-        ScoringRun, on_delete=models.PROTECT, related_name="+", verbose_name=_("run")
-    )
-    deposit_interest = models.DecimalField(_("net interest income, deposits"), **MONEY)
-    loan_interest = models.DecimalField(_("net interest income, loans"), **MONEY)
-    fee_income = models.DecimalField(_("fee income"), **MONEY)
-    other_income = models.DecimalField(_("other income"), **MONEY)
-    income_estimated = models.BooleanField(_("income estimated"))
-    cost_to_serve = models.DecimalField(_("cost to serve"), **MONEY)
-    risk_cost = models.DecimalField(_("risk cost"), **MONEY)
-    contribution = models.DecimalField(_("contribution"), **MONEY)
-    life_stage = models.DecimalField(_("life stage"), max_digits=5, decimal_places=2)
-    means = models.DecimalField(_("means"), max_digits=5, decimal_places=2)
-    trend = models.DecimalField(_("AUM trend"), max_digits=5, decimal_places=2)
-    gap = models.DecimalField(_("product gap"), max_digits=5, decimal_places=2)
-    potential = models.DecimalField(_("growth potential"), max_digits=5, decimal_places=2)
-    # What this month's figures alone earn, and what the customer holds after hysteresis
-    # and manual tiers: the next months' hysteresis reads the first.
-    earned_tier = models.CharField(_("tier earned"), max_length=16, choices=Customer.Tier.choices)
     tier = models.CharField(_("tier"), max_length=16, choices=Customer.Tier.choices)
-    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+    reason = models.CharField(_("reason"), max_length=300)
+    starts_on = models.DateField(_("from"))
+    expires_on = models.DateField(_("expires on"), help_text=_("The last day it applies."))
+    requested_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    approved_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, related_name="+", verbose_name=_("approved by")
+    )
+    created_at = models.DateTimeField(_("approved at"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        Staff,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("withdrawn by"),
+    )
+
+    objects = ManualTierManager()
 
     class Meta:
-        verbose_name = _("customer value")
-        verbose_name_plural = _("customer values")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["tenant", "customer", "month"], name="customer_value_month_once"
-            )
-        ]
-        indexes = [models.Index(fields=["tenant", "month", "tier"], name="customer_value_tier")]
-
-    def __str__(self) -> str:
-        return f"{self.customer_id} {self.month:%Y-%m}: {self.tier}"
-
-
-class TierChange(TenantOwned):
-    """A change of a customer's tier: from what, to what, by which run (and so which rules)."""
-
-    customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="+", verbose_name=_("customer")
-    )
-    month = models.DateField(_("month"))
-    from_tier = models.CharField(_("from"), max_length=16, blank=True)
-    to_tier = models.CharField(_("to"), max_length=16)
-    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
-    run = models.ForeignKey(
-        ScoringRun, on_delete=models.PROTECT, related_name="+", verbose_name=_("run")
-    )
-    changed_at = models.DateTimeField(_("changed at"))
-
-    class Meta:
-        verbose_name = _("tier change")
-        verbose_name_plural = _("tier changes")
+        verbose_name = _("manual tier")
+        verbose_name_plural = _("manual tiers")
+        ordering = ["-created_at", "-pk"]
         indexes = [
-            models.Index(fields=["tenant", "customer", "-changed_at"], name="tier_change_customer"),
-            models.Index(fields=["tenant", "month"], name="tier_change_month"),
+            models.Index(fields=["tenant", "customer", "expires_on"], name="manual_tier_customer"),
+            models.Index(fields=["tenant", "expires_on"], name="manual_tier_expiry"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_on__gte=models.F("starts_on")),
+                name="manual_tier_expires_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(tier=Customer.Tier.NEW), name="manual_tier_is_not_new"
+            ),
+        ]
+        permissions = [
+            ("approve_manualtier", _("Can approve manual tiers requested by others")),
         ]
 
     def __str__(self) -> str:
-        return f"{self.customer_id}: {self.from_tier or '-'} → {self.to_tier}"
+        return f"{self.customer_id}: {self.tier}"
+
+    def is_in_force(self, on: date | None = None) -> bool:
+        on = on or timezone.localdate()
+        return self.withdrawn_at is None and self.starts_on <= on <= self.expires_on

@@ -113,10 +113,24 @@ def routes():
 @pytest.fixture(autouse=True)
 def foreign_relationship(bank_b):
     """Bank B's customers are related, so that its relationship pages are walked with ids;
-    a customer of B has consented, so that the consents list has B's rows to leak."""
+    a customer of B has consented, so that the consents list has B's rows to leak; a
+    customer of B has a manual tier, so that the manual tiers page has B's rows to leak."""
+    from django.utils import timezone
+
+    from crm.tenancy.roles import Role
     from customers.services import consent_record, relationship_add
+    from marketing.models import ManualTier
 
     with bank_b.scope():
+        ManualTier.objects.create(
+            customer=bank_b.customer,
+            tier="mvc",
+            reason=f"{bank_b.marker}战略客户",
+            starts_on=timezone.localdate(),
+            expires_on=timezone.localdate(),
+            requested_by=bank_b[Role.MARKETING_MANAGER],
+            approved_by=bank_b[Role.TENANT_ADMIN],
+        )
         consent_record(
             customer=bank_b.customer,
             purpose="marketing",

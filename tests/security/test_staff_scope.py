@@ -1,4 +1,5 @@
-"""One rule of who sees what: the customer list, the request queues and the channel figures.
+"""One rule of who sees what: the customer list, the request queues, the channel figures and
+the manual tiers.
 
 Every role is put before the same bank, with a customer, an open service request and a day
 of channel figures at each of its four branches. What each role sees is then read through
@@ -32,6 +33,8 @@ from crm.tenancy.scoping import StaffScope
 from customers import selectors as customer_selectors
 from customers.models import Customer, CustomerRelationship
 from customers.services import consent_record
+from marketing import selectors as marketing_selectors
+from marketing.models import ManualTier
 from tests.conftest import ROLE_BRANCH
 from tests.factories import CustomerFactory
 from tests.factories.channels import standard_catalog
@@ -78,6 +81,15 @@ class World:
                 actor=None,
             )
             for customer in self.customers.values():
+                ManualTier.objects.create(
+                    customer=customer,
+                    tier=Customer.Tier.MVC,
+                    reason=f"{bank.marker}战略客户",
+                    starts_on=timezone.localdate(),
+                    expires_on=timezone.localdate(),
+                    requested_by=bank[Role.MARKETING_MANAGER],
+                    approved_by=bank[Role.TENANT_ADMIN],
+                )
                 channel_services.service_request_open(
                     request_type=catalog["request_types"]["CARD_REPLACEMENT"],
                     customer=customer,
@@ -115,6 +127,7 @@ class World:
                 staff=staff, date_from=THE_DAY, date_to=THE_DAY, grouping=Grouping.DAY
             )
             contacts = set(Interaction.objects.in_scope(staff).values_list("customer", flat=True))
+            manual_tiers = marketing_selectors.manual_tiers_for(staff)
         return {
             "customers": {customer.number for customer in customers},
             "requests": {customer.number for customer in request_customers},
@@ -127,6 +140,7 @@ class World:
             },
             "population": set(figures.population),
             "contacts": contacts,
+            "manual tiers": {manual.customer.number for manual in manual_tiers},
         }
 
 
@@ -150,6 +164,7 @@ def test_each_role_sees_the_same_branches_in_the_list_the_queues_and_the_figures
     expected = {c.number for c in world.customers.values() if world.home(c) in branches}
     assert seen["customers"] == expected
     assert seen["requests"] == expected
+    assert seen["manual tiers"] == expected
     assert seen["branches of customers"] == branches
     assert seen["branches of figures"] == branches
     assert seen["branches of outlets"] == branches
@@ -164,13 +179,14 @@ def test_a_relationship_manager_limited_to_their_book_sees_it_everywhere(role, w
     if role == Role.RELATIONSHIP_MANAGER:
         # Their book, its requests and contacts; no branch totals, which sum up other books.
         assert seen["customers"] == seen["requests"] == {world.bank.customer.number}
+        assert seen["manual tiers"] == {world.bank.customer.number}
         assert seen["branches of figures"] == seen["branches of outlets"] == set()
         assert seen["population"] == set()
     else:
         # Everyone else keeps the branches of their place in the tree.
         branches = SEES[ROLE_BRANCH[role]]
         assert seen["branches of customers"] == seen["branches of figures"] == branches
-        assert seen["customers"] == seen["requests"]
+        assert seen["customers"] == seen["requests"] == seen["manual tiers"]
 
 
 def test_contacts_follow_their_customers_scope(world):

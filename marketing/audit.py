@@ -1,0 +1,31 @@
+"""Put changes of marketing data in the auditors' trail."""
+
+from crm.audit.selectors import register_audited_model
+from marketing.models import ManualTier, TierRuleSet
+
+
+def register() -> None:
+    """Put marketing's audited tables in the trail (MarketingConfig.ready() calls this)."""
+    register_audited_model(
+        TierRuleSet,
+        [
+            "kind",
+            "version",
+            "effective_from",
+            "new_customer_months",
+            "bz_months",
+            "mvc_top_percent",
+            "mvc_min_contribution",
+            "mgc_min_potential",
+            "downgrade_months",
+            "proposed_by",
+            "approved_by",
+        ],
+    )
+    # Who set a customer's tier by hand, who approved it, until when, and who ended it.
+    register_audited_model(
+        ManualTier,
+        ["customer", "tier", "reason", "expires_on", "approved_by", "withdrawn_by"],
+        customer=["customer"],
+        subject="customer",
+    )

@@ -1,0 +1,423 @@
+"""Actions on customer value: tier rules and manual tiers, both through maker-checker.
+
+Proposing only validates and records a proposal (``crm.approvals``); the row is written
+when a second person approves, by ``tier_rule_set_create`` and ``manual_tier_create``
+inside the approval's transaction. Validation is one function per payload, run when the
+maker proposes and again, against the data as it is then, when the approver approves.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm import bounds
+from crm.approvals.models import Proposal
+from crm.approvals.services import proposal_submit
+from crm.domain import DomainError
+from crm.tenancy.context import tenant_context
+from crm.tenancy.models import Staff, Tenant
+from customers.models import Customer
+from marketing import selectors
+from marketing.models import ManualTier, TierRuleSet
+
+# The first version of every bank's rules applies to any month it may be asked about
+# (balances and contributions are loaded for months long before the bank's first login).
+DEFAULT_EFFECTIVE_FROM = date(2000, 1, 1)
+DEFAULT_RULES: dict[str, Any] = {
+    "new_customer_months": 3,
+    "bz_months": 3,
+    "mvc_top_percent": Decimal("5.00"),
+    "mvc_min_contribution": None,
+    "mgc_min_potential": 70,
+    "downgrade_months": 3,
+}
+MONTHS_LIMIT = 36  # new-customer, BZ and downgrade months: three years at most
+MVC_TOP_PERCENT_LIMIT = Decimal("50")  # more than half the bank "most valuable" says nothing
+RULES_AHEAD_MONTHS = 12  # how far ahead a version may be scheduled
+MANUAL_TIER_LONGEST = timedelta(days=366)  # a strategic tier is reviewed at least yearly
+
+
+class ProposalRefused(DomainError):
+    """Every problem of a proposal at once; the first one is the error's own."""
+
+    def __init__(self, errors: list[DomainError]):
+        super().__init__(errors[0].message, field=errors[0].field)
+        self.problems = errors
+
+    @property
+    def errors(self) -> list[DomainError]:
+        return self.problems
+
+
+def _month_start(today: date) -> date:
+    return today.replace(day=1)
+
+
+def _add_months(month: date, months: int) -> date:
+    index = month.year * 12 + month.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+# --- tier rules -----------------------------------------------------------------------
+
+
+def ensure_default_rule_sets(tenant: Tenant) -> None:
+    """Give ``tenant`` a first version of the tier rules for each kind it has none of."""
+    with tenant_context(tenant):
+        have = set(TierRuleSet.objects.values_list("kind", flat=True).distinct())
+        TierRuleSet.objects.bulk_create(
+            TierRuleSet(
+                tenant=tenant,
+                kind=kind,
+                version=1,
+                effective_from=DEFAULT_EFFECTIVE_FROM,
+                note=_("Standard rules"),
+                **DEFAULT_RULES,
+            )
+            for kind in Customer.Kind.values
+            if kind not in have
+        )
+
+
+def _whole(
+    payload: dict[str, Any], name: str, low: int, high: int, problems: list[DomainError]
+) -> int:
+    value = payload.get(name)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        problems.append(
+            DomainError(
+                _("Enter a whole number from %(low)d to %(high)d.") % {"low": low, "high": high},
+                field=name,
+            )
+        )
+        return low
+    return value
+
+
+def _amount(payload: dict[str, Any], name: str, problems: list[DomainError]) -> Decimal | None:
+    value = payload.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        amount = Decimal("NaN")
+    if not amount.is_finite() or bounds.PLAIN_NUMBER.fullmatch(str(value).strip()) is None:
+        problems.append(DomainError(_("Enter a number."), field=name))
+        return None
+    return amount
+
+
+def _effective_month(value: Any, kind: str, problems: list[DomainError]) -> date | None:
+    try:
+        month = datetime.strptime(str(value), "%Y-%m").date()
+    except ValueError:
+        problems.append(DomainError(_("Enter a month as YYYY-MM."), field="effective_from"))
+        return None
+    this_month = _month_start(timezone.localdate())
+    if month < this_month:
+        problems.append(
+            DomainError(
+                _("Rules apply from this month on at the earliest: past months keep theirs."),
+                field="effective_from",
+            )
+        )
+    elif month > _add_months(this_month, RULES_AHEAD_MONTHS):
+        problems.append(
+            DomainError(
+                _("Schedule rules at most %(months)d months ahead.")
+                % {"months": RULES_AHEAD_MONTHS},
+                field="effective_from",
+            )
+        )
+    latest = selectors.latest_rule_set(kind) if kind in Customer.Kind.values else None
+    if latest is not None and month < latest.effective_from:
+        problems.append(
+            DomainError(
+                _("Version %(version)d already applies from %(month)s: start on or after it.")
+                % {"version": latest.version, "month": f"{latest.effective_from:%Y-%m}"},
+                field="effective_from",
+            )
+        )
+    return month
+
+
+def tier_rules_check(payload: dict[str, Any], *, actor: Staff | None = None) -> dict[str, Any]:
+    """Validate a proposed version of the tier rules; return it cleaned (JSON-safe).
+
+    Raises ``ProposalRefused`` with every problem at once.
+    """
+    problems: list[DomainError] = []
+    kind = payload.get("kind")
+    if kind not in Customer.Kind.values:
+        problems.append(DomainError(_("Choose individuals or companies."), field="kind"))
+    month = _effective_month(payload.get("effective_from"), str(kind), problems)
+    cleaned: dict[str, Any] = {
+        "kind": kind,
+        "effective_from": f"{month:%Y-%m}" if month else None,
+        "new_customer_months": _whole(payload, "new_customer_months", 0, MONTHS_LIMIT, problems),
+        "bz_months": _whole(payload, "bz_months", 1, MONTHS_LIMIT, problems),
+        "mgc_min_potential": _whole(payload, "mgc_min_potential", 0, 100, problems),
+        "downgrade_months": _whole(payload, "downgrade_months", 1, MONTHS_LIMIT, problems),
+    }
+    top = _amount(payload, "mvc_top_percent", problems)
+    if top is not None and not Decimal("0") < top <= MVC_TOP_PERCENT_LIMIT:
+        problems.append(
+            DomainError(
+                _("Enter a share above 0 and at most %(limit)s %%.")
+                % {"limit": MVC_TOP_PERCENT_LIMIT},
+                field="mvc_top_percent",
+            )
+        )
+    elif top is not None and top != top.quantize(Decimal("0.01")):
+        problems.append(DomainError(_("Use at most two decimal places."), field="mvc_top_percent"))
+    threshold = _amount(payload, "mvc_min_contribution", problems)
+    if threshold is not None and not Decimal("0") < threshold <= bounds.MAX_AMOUNT:
+        problems.append(
+            DomainError(
+                _("Enter an amount above 0 and at most %(limit)s CNY.")
+                % {"limit": f"{bounds.MAX_AMOUNT:,.0f}"},
+                field="mvc_min_contribution",
+            )
+        )
+    elif threshold is not None and threshold != threshold.quantize(Decimal("0.01")):
+        problems.append(
+            DomainError(_("Use at most two decimal places."), field="mvc_min_contribution")
+        )
+    if payload.get("mvc_top_percent") in (None, "") and payload.get("mvc_min_contribution") in (
+        None,
+        "",
+    ):
+        problems.append(
+            DomainError(
+                _("Give the MVC rule: a top share of the bank, a contribution threshold, or both.")
+            )
+        )
+    note = str(payload.get("note") or "").strip()
+    if len(note) > 300:
+        problems.append(DomainError(_("Keep the note within 300 characters."), field="note"))
+    if problems:
+        raise ProposalRefused(problems)
+    cleaned["mvc_top_percent"] = str(top) if top is not None else None
+    cleaned["mvc_min_contribution"] = str(threshold) if threshold is not None else None
+    cleaned["note"] = note
+    return cleaned
+
+
+def tier_rules_describe(payload: dict[str, Any]) -> str:
+    """The summary approvers read: every parameter, since they approve the numbers."""
+    mvc = []
+    if payload["mvc_top_percent"] is not None:
+        mvc.append(_("top %(share)s %%") % {"share": payload["mvc_top_percent"]})
+    if payload["mvc_min_contribution"] is not None:
+        mvc.append(
+            _("at least %(amount)s CNY")
+            % {"amount": f"{Decimal(payload['mvc_min_contribution']):,.2f}"}
+        )
+    return _(
+        "New tier rules for %(kind)s from %(month)s: new below %(new)d months; BZ after "
+        "%(bz)d months below zero; MVC %(mvc)s; MGC from potential %(mgc)d; downgrade after "
+        "%(down)d months"
+    ) % {
+        "kind": Customer.Kind(payload["kind"]).label,
+        "month": payload["effective_from"],
+        "new": payload["new_customer_months"],
+        "bz": payload["bz_months"],
+        "mvc": _(" or ").join(mvc),
+        "mgc": payload["mgc_min_potential"],
+        "down": payload["downgrade_months"],
+    }
+
+
+def tier_rules_propose(*, actor: Staff, **parameters: Any) -> Proposal:
+    """Propose a new version of the tier rules; another administrator approves it."""
+    return proposal_submit(action_key=selectors.TIER_RULES_ACTION, payload=parameters, actor=actor)
+
+
+@transaction.atomic
+def tier_rule_set_create(payload: dict[str, Any], *, maker: Staff, approver: Staff) -> str:
+    """Write the approved version (``payload`` checked again by the approval)."""
+    kind = payload["kind"]
+    # The versions of a kind are numbered in the order of approval: lock the kind's
+    # rows so that two approvals at once cannot take the same number.
+    versions = list(
+        TierRuleSet.objects.of_kind(kind).select_for_update().values_list("version", flat=True)
+    )
+    rule_set = TierRuleSet.objects.create(
+        kind=kind,
+        version=max(versions, default=0) + 1,
+        effective_from=datetime.strptime(payload["effective_from"], "%Y-%m").date(),
+        new_customer_months=payload["new_customer_months"],
+        bz_months=payload["bz_months"],
+        mvc_top_percent=payload["mvc_top_percent"],
+        mvc_min_contribution=payload["mvc_min_contribution"],
+        mgc_min_potential=payload["mgc_min_potential"],
+        downgrade_months=payload["downgrade_months"],
+        note=payload["note"],
+        proposed_by=maker,
+        approved_by=approver,
+    )
+    return _("Version %(version)d of the tier rules for %(kind)s applies from %(month)s.") % {
+        "version": rule_set.version,
+        "kind": rule_set.get_kind_display(),
+        "month": payload["effective_from"],
+    }
+
+
+# --- manual tiers ---------------------------------------------------------------------
+
+MANUAL_TIERS = [tier for tier in Customer.Tier.values if tier != Customer.Tier.NEW]
+
+
+def _customer(pk: Any, actor: Staff) -> Customer:
+    customer: Customer | None = (
+        Customer.objects.in_scope(actor).filter(pk=pk).first() if pk else None
+    )
+    if customer is None:
+        raise DomainError(_("No customer of yours has this number."), field="customer_number")
+    return customer
+
+
+def manual_tier_check(payload: dict[str, Any], *, actor: Staff) -> dict[str, Any]:
+    """Validate a requested manual tier against today's data; return it cleaned."""
+    problems: list[DomainError] = []
+    customer = None
+    try:
+        customer = _customer(payload.get("customer"), actor)
+    except DomainError as error:
+        problems.append(error)
+    tier = payload.get("tier")
+    if tier not in MANUAL_TIERS:
+        problems.append(DomainError(_("Choose a tier."), field="tier"))
+    reason = str(payload.get("reason") or "").strip()
+    if not reason:
+        problems.append(DomainError(_("Give the reason for this tier."), field="reason"))
+    elif len(reason) > 300:
+        problems.append(DomainError(_("Keep the reason within 300 characters."), field="reason"))
+    today = timezone.localdate()
+    try:
+        expires_on = date.fromisoformat(str(payload.get("expires_on")))
+    except ValueError:
+        expires_on = None
+        problems.append(DomainError(_("Enter a date."), field="expires_on"))
+    if expires_on is not None and expires_on < today:
+        problems.append(DomainError(_("Choose a day from today on."), field="expires_on"))
+    elif expires_on is not None and expires_on > today + MANUAL_TIER_LONGEST:
+        problems.append(
+            DomainError(
+                _("A manual tier lasts a year at most: choose an earlier day."), field="expires_on"
+            )
+        )
+    if customer is not None and selectors.manual_tier_of(customer) is not None:
+        problems.append(
+            DomainError(
+                _("This customer already has a manual tier: withdraw it first."),
+                field="customer_number",
+            )
+        )
+    if problems:
+        raise ProposalRefused(problems)
+    assert customer is not None and expires_on is not None  # no problems: both were found
+    return {
+        "customer": customer.pk,
+        "customer_number": customer.number,
+        "customer_name": customer.name,
+        "tier": tier,
+        "reason": reason,
+        "expires_on": expires_on.isoformat(),
+    }
+
+
+def manual_tier_describe(payload: dict[str, Any]) -> str:
+    """The summary approvers read, with the reason they weigh."""
+    return _("Manual tier %(tier)s for %(number)s %(name)s until %(date)s: %(reason)s") % {
+        "tier": Customer.Tier(payload["tier"]).label,
+        "number": payload["customer_number"],
+        "name": payload["customer_name"],
+        "date": payload["expires_on"],
+        "reason": payload["reason"],
+    }
+
+
+def manual_tier_request(
+    *, customer_number: str, tier: str, reason: str, expires_on: date, actor: Staff
+) -> Proposal:
+    """Ask for a manual tier on the customer numbered ``customer_number``; another
+    marketing manager or an administrator approves it."""
+    customer = (
+        Customer.objects.in_scope(actor)
+        .filter(tenant_id=actor.tenant_id, number=customer_number.strip())
+        .first()
+    )
+    if customer is None:
+        raise DomainError(_("No customer of yours has this number."), field="customer_number")
+    waiting = selectors.pending_proposals(selectors.MANUAL_TIER_ACTION, actor).filter(
+        payload__customer=customer.pk
+    )
+    if waiting.exists():
+        raise DomainError(
+            _("A manual tier for this customer is already waiting for approval."),
+            field="customer_number",
+        )
+    return proposal_submit(
+        action_key=selectors.MANUAL_TIER_ACTION,
+        payload={
+            "customer": customer.pk,
+            "tier": tier,
+            "reason": reason,
+            "expires_on": expires_on.isoformat(),
+        },
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def manual_tier_create(payload: dict[str, Any], *, maker: Staff, approver: Staff) -> str:
+    """Put the approved manual tier in force from today."""
+    # One manual tier in force per customer: the customer's row is the lock two approvals
+    # at once queue on, and the check ran again just before, under the approval's lock.
+    customer = Customer.objects.select_for_update().get(pk=payload["customer"])
+    if selectors.manual_tier_of(customer) is not None:
+        raise DomainError(_("This customer already has a manual tier: withdraw it first."))
+    manual = ManualTier.objects.create(
+        customer=customer,
+        tier=payload["tier"],
+        reason=payload["reason"],
+        starts_on=timezone.localdate(),
+        expires_on=date.fromisoformat(payload["expires_on"]),
+        requested_by=maker,
+        approved_by=approver,
+    )
+    return _("%(customer)s is %(tier)s until %(date)s.") % {
+        "customer": customer.number,
+        "tier": manual.get_tier_display(),
+        "date": payload["expires_on"],
+    }
+
+
+@transaction.atomic
+def manual_tier_withdraw(*, manual_tier: ManualTier, actor: Staff) -> ManualTier:
+    """End a manual tier now; the scoring job's tier applies again from the next run."""
+    locked = ManualTier.objects.select_for_update().get(pk=manual_tier.pk)
+    if not locked.is_in_force():
+        raise DomainError(_("This manual tier is no longer in force."))
+    locked.withdrawn_at = timezone.now()
+    locked.withdrawn_by = actor
+    locked.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    return locked
+
+
+def default_rule_sets_for_new_bank(
+    sender: type[Tenant], instance: Tenant, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
+    """Give a bank its first tier rules the moment it is created (a post_save receiver)."""
+    if created and not raw:
+        ensure_default_rule_sets(instance)
