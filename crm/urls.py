@@ -18,6 +18,7 @@ urlpatterns = [
     path("approvals/", include("crm.approvals.urls")),
     path("customers/", include("customers.urls")),
     path("channels/", include("channels.urls")),
+    path("marketing/", include("marketing.urls")),
     path("admin/", admin.site.urls),
     path("o/token/", PartnerTokenView.as_view(), name="oauth2-token"),
     path("o/revoke_token/", PartnerRevokeTokenView.as_view(), name="oauth2-revoke-token"),

@@ -11,3 +11,29 @@ class MarketingConfig(AppConfig):
 
     name = "marketing"
     verbose_name = _("Marketing")
+
+    def ready(self) -> None:
+        # Registrations happen here and nowhere else (importing a module registers nothing).
+        from crm.shell.navigation import NavItem, register_nav_item
+        from customers.panels import register_panel
+        from marketing import audit, panels, signals
+
+        audit.register()
+        signals.connect()
+        register_panel(panels.SERVICE_LEVEL_PANEL)
+        register_nav_item(
+            NavItem(
+                _("Tier service policy"),
+                "marketing:service_policy",
+                permission="marketing.view_tierservicepolicy",
+                order=40,
+            )
+        )
+        register_nav_item(
+            NavItem(
+                _("Service coverage"),
+                "marketing:without_manager",
+                permission="marketing.view_service_coverage",
+                order=41,
+            )
+        )

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from marketing.views import coverage, service_policy
+
+app_name = "marketing"
+urlpatterns = [
+    path("service-policy/", service_policy.service_policy, name="service_policy"),
+    path(
+        "service-policy/<slug:tier>/",
+        service_policy.service_policy_edit,
+        name="service_policy_edit",
+    ),
+    path("coverage/without-manager/", coverage.without_manager, name="without_manager"),
+    path(
+        "coverage/without-manager.csv",
+        coverage.without_manager_export,
+        name="without_manager_export",
+    ),
+    path("coverage/over-book-caps/", coverage.over_book_caps, name="over_book_caps"),
+    path(
+        "coverage/over-book-caps.csv",
+        coverage.over_book_caps_export,
+        name="over_book_caps_export",
+    ),
+]
