@@ -14,11 +14,13 @@ class MarketingConfig(AppConfig):
 
     def ready(self) -> None:
         # Registrations happen here and nowhere else (importing a module registers nothing).
+        from crm.shell.demo import register_demo_loader
         from crm.shell.navigation import NavItem, register_nav_item
         from customers.panels import register_panel
-        from marketing import audit, panels, signals
+        from marketing import audit, demo, panels, signals
 
         audit.register()
+        register_demo_loader(demo.load_service_policy)
         signals.connect()
         register_panel(panels.SERVICE_LEVEL_PANEL)
         register_nav_item(

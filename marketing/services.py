@@ -34,6 +34,16 @@ def service_policies_ensure(*, tenant: Tenant) -> int:
     )
 
 
+def default_channel_ids(tier: str) -> list[int]:
+    """The bank's active electronic channels of the kinds the default policy of ``tier``
+    suggests (none for most tiers)."""
+    kinds = policy_defaults.default_for(tier).channel_kinds
+    if not kinds:
+        return []
+    channels = Channel.objects.filter(kind__in=kinds, is_electronic=True, is_active=True)
+    return list(channels.order_by("code").values_list("pk", flat=True))
+
+
 def _check_privileges(privileges: Sequence[str]) -> list[str]:
     names = [name.strip() for name in privileges if name.strip()]
     if len(names) > MAX_PRIVILEGES:

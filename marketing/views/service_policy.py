@@ -37,7 +37,8 @@ def service_policy_edit(request: HttpRequest, tier: str) -> HttpResponse:
         raise Http404
     policy = selectors.service_policy_for(tier)
     assert policy is not None  # a tier value always has a policy, stored or default
-    form = ServicePolicyForm(request.POST or None, policy=policy)
+    data = request.POST if request.method == "POST" else None
+    form = ServicePolicyForm(data, policy=policy)
     if request.method == "POST" and form.is_valid():
         try:
             services.service_policy_update(

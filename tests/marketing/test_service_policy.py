@@ -10,7 +10,7 @@ from crm.tenancy.context import tenant_context
 from crm.tenancy.roles import Role
 from customers.models import Customer
 from marketing import selectors, services
-from marketing.models import ServicePrivilege, TierServicePolicy
+from marketing.models import ServicePrivilege, SuggestedChannel, TierServicePolicy
 from marketing.policy_defaults import DEFAULTS
 from tests.factories import TenantFactory
 from tests.factories.channels import standard_catalog
@@ -169,3 +169,17 @@ def test_the_administrator_finds_the_page_in_the_menu(bank_a, client_for):
     assert URL in home.content.decode()
     home = client_for(bank_a[Role.TELLER]).get("/")
     assert URL not in home.content.decode()
+
+
+def test_the_demo_steers_bz_to_the_catalog_s_channels_once(bank_a):
+    from crm.shell.demo import DEMO_BANKS
+    from marketing.demo import load_service_policy
+
+    standard_catalog(bank_a.tenant)
+    with bank_a.scope():
+        load_service_policy(bank_a.tenant, DEMO_BANKS[0])
+        kinds = {channel.kind for channel in selectors.service_policy_for("bz").suggested_channels}
+        rows = set(SuggestedChannel.objects.values_list("pk", flat=True))
+        load_service_policy(bank_a.tenant, DEMO_BANKS[0])
+        assert set(SuggestedChannel.objects.values_list("pk", flat=True)) == rows
+    assert kinds == {"mobile", "online", "wechat"}
