@@ -13,36 +13,36 @@ class MarketingConfig(AppConfig):
     verbose_name = _("Marketing")
 
     def ready(self) -> None:
-        # Every registration of the app, here and nowhere else.
-        from django.db.models.signals import post_save
-
+        # Every registration of the app, here and nowhere else (importing a module of
+        # marketing registers nothing).
         from crm.approvals.registry import register_approval_action
+        from crm.shell.demo import register_demo_loader
         from crm.shell.navigation import NavItem, register_nav_item
-        from crm.tenancy.models import Tenant
-        from marketing import approvals, audit, services
+        from customers.panels import register_panel
+        from marketing import approvals, audit, demo, panels, signals
 
         register_approval_action(approvals.TIER_RULES)
         register_approval_action(approvals.MANUAL_TIER)
         audit.register()
-        # Every bank has tier rules from its first day (existing banks: migration 0002).
-        post_save.connect(
-            services.default_rule_sets_for_new_bank,
-            sender=Tenant,
-            dispatch_uid="marketing.default_rule_sets",
-        )
-        register_nav_item(
-            NavItem(
-                _("Tier rules"),
-                "marketing:tier_rules",
-                permission="marketing.view_tierruleset",
-                order=40,
-            )
-        )
-        register_nav_item(
-            NavItem(
-                _("Manual tiers"),
-                "marketing:manual_tiers",
-                permission="marketing.view_manualtier",
-                order=41,
-            )
-        )
+        register_demo_loader(demo.load_service_policy)
+        # Every bank has tier rules and a service policy from its first day (existing
+        # banks: the migrations).
+        signals.connect()
+        register_panel(panels.SERVICE_LEVEL_PANEL)
+        for title, url, permission, order in [
+            (_("Tier rules"), "marketing:tier_rules", "marketing.view_tierruleset", 40),
+            (_("Manual tiers"), "marketing:manual_tiers", "marketing.view_manualtier", 41),
+            (
+                _("Tier service policy"),
+                "marketing:service_policy",
+                "marketing.view_tierservicepolicy",
+                42,
+            ),
+            (
+                _("Service coverage"),
+                "marketing:without_manager",
+                "marketing.view_service_coverage",
+                43,
+            ),
+        ]:
+            register_nav_item(NavItem(title, url, permission=permission, order=order))

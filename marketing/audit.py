@@ -1,7 +1,13 @@
 """Put changes of marketing data in the auditors' trail."""
 
 from crm.audit.selectors import register_audited_model
-from marketing.models import ManualTier, TierRuleSet
+from marketing.models import (
+    ManualTier,
+    ServicePrivilege,
+    SuggestedChannel,
+    TierRuleSet,
+    TierServicePolicy,
+)
 
 
 def register() -> None:
@@ -29,3 +35,9 @@ def register() -> None:
         customer=["customer"],
         subject="customer",
     )
+    register_audited_model(
+        TierServicePolicy,
+        ["tier", "contact_cadence_days", "requires_relationship_manager", "max_book_size"],
+    )
+    register_audited_model(ServicePrivilege, ["policy", "name", "position"], subject="policy")
+    register_audited_model(SuggestedChannel, ["policy", "channel"], subject="policy")

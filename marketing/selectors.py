@@ -1,17 +1,27 @@
-"""Reads of customer value: the tier rules in force, the tiers set by hand."""
+"""Reads of customer value: the tier rules in force, the tiers set by hand, the tier
+service policy and the coverage it asks for."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
 from crm.approvals.models import Proposal
 from crm.tenancy.models import Staff
 from customers.models import Customer
-from marketing.models import ManualTier, TierRuleSet
+from marketing import policy_defaults
+from marketing.models import (
+    ManualTier,
+    ServicePrivilege,
+    SuggestedChannel,
+    TierRuleSet,
+    TierServicePolicy,
+    tier_label,
+)
 
 # The maker-checker actions of this app (see marketing.approvals).
 TIER_RULES_ACTION = "marketing.tier_rules"
@@ -98,3 +108,220 @@ def get_manual_tier_in_force_or_404(staff: Staff, pk: int) -> ManualTier:
     from django.shortcuts import get_object_or_404
 
     return get_object_or_404(ManualTier.objects.in_scope(staff).in_force(), pk=pk)
+
+
+@dataclass(frozen=True)
+class SuggestedChannelView:
+    id: int
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class ServicePolicy:
+    """How the current bank serves the customers of one tier, as plain values.
+
+    ``contact_cadence_days`` and ``max_book_size`` are None where the bank set none.
+    ``is_default`` says no row was ever stored for the tier (a tier customers added since).
+    """
+
+    tier: str
+    tier_label: str
+    contact_cadence_days: int | None
+    requires_relationship_manager: bool
+    max_book_size: int | None
+    privileges: tuple[str, ...]
+    suggested_channels: tuple[SuggestedChannelView, ...]
+    is_default: bool = False
+
+    @classmethod
+    def of(cls, policy: TierServicePolicy) -> ServicePolicy:
+        return cls(
+            tier=policy.tier,
+            tier_label=tier_label(policy.tier),
+            contact_cadence_days=policy.contact_cadence_days,
+            requires_relationship_manager=policy.requires_relationship_manager,
+            max_book_size=policy.max_book_size,
+            privileges=tuple(privilege.name for privilege in policy.privileges.all()),
+            suggested_channels=tuple(
+                SuggestedChannelView(id=s.channel.pk, name=s.channel.name, kind=s.channel.kind)
+                for s in policy.suggested_channels.all()
+            ),
+        )
+
+    @classmethod
+    def default(cls, tier: str) -> ServicePolicy:
+        """The starting policy of ``tier``, for a bank that has stored none for it."""
+        default = policy_defaults.default_for(tier)
+        return cls(
+            tier=tier,
+            tier_label=tier_label(tier),
+            contact_cadence_days=default.cadence_days,
+            requires_relationship_manager=default.requires_relationship_manager,
+            max_book_size=default.max_book_size,
+            privileges=tuple(str(name) for name in default.privileges),
+            suggested_channels=(),
+            is_default=True,
+        )
+
+
+def _policies() -> QuerySet[TierServicePolicy]:
+    return TierServicePolicy.objects.prefetch_related(
+        Prefetch("privileges", queryset=ServicePrivilege.objects.order_by("position", "id")),
+        Prefetch(
+            "suggested_channels",
+            queryset=SuggestedChannel.objects.select_related("channel").order_by("channel__code"),
+        ),
+    )
+
+
+def service_policy_for(tier: str) -> ServicePolicy | None:
+    """Return the current bank's service policy for customers of ``tier``; None for no tier.
+
+    For the follow-ups issue's cadence reminders and for every page that shows a customer's
+    service level: ``contact_cadence_days`` is the days between planned contacts (None: no
+    cadence for the tier), ``requires_relationship_manager`` and ``max_book_size`` the RM
+    coverage rule, ``privileges`` the bank's list in its order, ``suggested_channels`` the
+    electronic channels the bank steers the tier to (set for BZ). Any tier value works: one
+    the bank has no row for reads the defaults (``is_default``). Three queries at most (the
+    policy, its privileges, its channels); needs a current tenant.
+    """
+    if not tier:
+        return None
+    policy = _policies().filter(tier=tier).first()
+    return ServicePolicy.of(policy) if policy is not None else ServicePolicy.default(tier)
+
+
+def service_policies() -> list[ServicePolicy]:
+    """Every tier's policy for the current bank, in the tiers' order (three queries).
+
+    A job that plans contacts per tier reads this once per bank, not once per customer.
+    """
+    stored = {policy.tier: ServicePolicy.of(policy) for policy in _policies()}
+    return [stored.get(tier) or ServicePolicy.default(tier) for tier in Customer.Tier.values]
+
+
+def tiers_requiring_manager() -> list[str]:
+    """The tiers whose customers must have a relationship manager (one query)."""
+    return [policy.tier for policy in _stored_or_default_rules() if policy.requires]
+
+
+def book_caps() -> dict[str, int]:
+    """The book cap per relationship manager of each capped tier (one query)."""
+    return {rule.tier: rule.cap for rule in _stored_or_default_rules() if rule.cap is not None}
+
+
+@dataclass(frozen=True)
+class _Rule:
+    tier: str
+    requires: bool
+    cap: int | None
+
+
+def _stored_or_default_rules() -> list[_Rule]:
+    stored = {
+        tier: _Rule(tier, requires, cap)
+        for tier, requires, cap in TierServicePolicy.objects.values_list(
+            "tier", "requires_relationship_manager", "max_book_size"
+        )
+    }
+    rules = []
+    for tier in Customer.Tier.values:
+        default = policy_defaults.default_for(tier)
+        rules.append(
+            stored.get(tier)
+            or _Rule(tier, default.requires_relationship_manager, default.max_book_size)
+        )
+    return rules
+
+
+# --- coverage reports ------------------------------------------------------------------------
+
+
+def customers_without_manager(staff: Staff, *, tiers: list[str]) -> QuerySet[Customer]:
+    """Customers in ``staff``'s scope, of ``tiers``, whom no relationship manager looks after.
+
+    Closed customers need no manager and are left out. Read page by page newest first
+    (``customers.selectors.customer_page``), never counted. The existing indexes serve it:
+    ``customer_tier`` (tenant, tier, id) read backwards for one tier, or
+    ``customer_branch_tier`` (tenant, home_branch, tier, id) for a branch manager's subtree,
+    checking the manager and status of each row until a page is full; or ``customer_rm``
+    (tenant, relationship_manager, id), whose ``IS NULL`` range is the pool, filtered by
+    tier. All are equalities or null tests on text and bigint, index conditions under
+    row-level security. Not measured at a million customers yet: where few customers of
+    a tier lack a manager, a page may read most of that tier (a partial index on
+    ``(tenant, tier, id) WHERE relationship_manager_id IS NULL`` in customers would fix it).
+    """
+    return (
+        Customer.objects.in_scope(staff)
+        .filter(tier__in=tiers, relationship_manager__isnull=True)
+        .exclude(status=Customer.Status.CLOSED)
+        .select_related("home_branch")
+        .only("number", "name", "kind", "tier", "aum_fen", "status", "home_branch__name")
+    )
+
+
+@dataclass(frozen=True)
+class BookOverCap:
+    manager_id: int
+    manager_name: str
+    branch_name: str
+    tier: str
+    tier_label: str
+    book_size: int
+    cap: int
+
+    @property
+    def over_by(self) -> int:
+        return self.book_size - self.cap
+
+
+def managers_over_book_caps(staff: Staff) -> list[BookOverCap]:
+    """Relationship managers whose book holds more customers of a tier than its cap.
+
+    One row per manager and tier, the largest excess first. A manager's book is counted
+    whole, wherever its customers are homed (a book spans branches), but only the managers
+    ``staff`` may see are listed: a branch manager sees their subtree's managers.
+
+    Three queries: the caps, one GROUP BY over the customers of the capped tiers (read
+    through ``customer_tier`` (tenant, tier, id), one index range per capped tier; its cost
+    grows with those tiers' customers, not with the bank), and the managers' names.
+    """
+    caps = book_caps()
+    if not caps:
+        return []
+    counts = (
+        Customer.objects.filter(tier__in=list(caps), relationship_manager__isnull=False)
+        .exclude(status=Customer.Status.CLOSED)
+        .values_list("relationship_manager_id", "tier")
+        .annotate(book_size=Count("id"))
+        .order_by()
+    )
+    over = [
+        (manager_id, tier, book_size)
+        for manager_id, tier, book_size in counts
+        if book_size > caps[tier]
+    ]
+    if not over:
+        return []
+    managers = {
+        manager.pk: manager
+        for manager in Staff.objects.in_scope(staff)
+        .filter(pk__in={manager_id for manager_id, _tier, _size in over})
+        .select_related("branch")
+        .only("name", "branch__name")
+    }
+    rows = [
+        BookOverCap(
+            manager_id=manager_id,
+            manager_name=managers[manager_id].name,
+            branch_name=managers[manager_id].branch.name if managers[manager_id].branch else "",
+            tier=tier,
+            tier_label=tier_label(tier),
+            book_size=book_size,
+            cap=caps[tier],
+        )
+        for manager_id, tier, book_size in over
+        if manager_id in managers
+    ]
+    return sorted(rows, key=lambda row: (-row.over_by, row.manager_name, row.tier))

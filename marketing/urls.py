@@ -1,12 +1,30 @@
 from django.urls import path
 
-from marketing import views
+from marketing.views import coverage, service_policy, tiers
 
 app_name = "marketing"
 urlpatterns = [
-    path("tier-rules/", views.tier_rules, name="tier_rules"),
-    path("manual-tiers/", views.manual_tiers, name="manual_tiers"),
+    path("tier-rules/", tiers.tier_rules, name="tier_rules"),
+    path("manual-tiers/", tiers.manual_tiers, name="manual_tiers"),
     path(
-        "manual-tiers/<int:pk>/withdraw/", views.manual_tier_withdraw, name="manual_tier_withdraw"
+        "manual-tiers/<int:pk>/withdraw/", tiers.manual_tier_withdraw, name="manual_tier_withdraw"
+    ),
+    path("service-policy/", service_policy.service_policy, name="service_policy"),
+    path(
+        "service-policy/<slug:tier>/",
+        service_policy.service_policy_edit,
+        name="service_policy_edit",
+    ),
+    path("coverage/without-manager/", coverage.without_manager, name="without_manager"),
+    path(
+        "coverage/without-manager.csv",
+        coverage.without_manager_export,
+        name="without_manager_export",
+    ),
+    path("coverage/over-book-caps/", coverage.over_book_caps, name="over_book_caps"),
+    path(
+        "coverage/over-book-caps.csv",
+        coverage.over_book_caps_export,
+        name="over_book_caps_export",
     ),
 ]

@@ -110,6 +110,32 @@ def routes():
     return list(iter_routes())
 
 
+def foreign_service_coverage(bank) -> None:
+    """The bank's tier service policy names a privilege with its marker, an MVC customer of
+    its pool lacks a manager and its manager is over the MVC cap: every marketing page of
+    the bank has the bank's rows to leak."""
+    from customers.models import Customer
+    from marketing.services import service_policy_update
+    from tests.factories import CustomerFactory
+
+    CustomerFactory(
+        home_branch=bank.sub_branch,
+        relationship_manager=bank.customer.relationship_manager,
+        tier=Customer.Tier.MVC,
+    )
+    with bank.scope():
+        Customer.objects.filter(pk__in=[bank.customer.pk, bank.other_customer.pk]).update(
+            tier=Customer.Tier.MVC
+        )
+        service_policy_update(
+            tier=Customer.Tier.MVC,
+            contact_cadence_days=30,
+            requires_relationship_manager=True,
+            max_book_size=1,
+            privileges=[f"{bank.marker}贵宾窗口"],
+        )
+
+
 @pytest.fixture(autouse=True)
 def foreign_relationship(bank_b):
     """Bank B's customers are related, so that its relationship pages are walked with ids;
@@ -121,6 +147,7 @@ def foreign_relationship(bank_b):
     from customers.services import consent_record, relationship_add
     from marketing.models import ManualTier
 
+    foreign_service_coverage(bank_b)
     with bank_b.scope():
         ManualTier.objects.create(
             customer=bank_b.customer,

@@ -67,6 +67,10 @@ class World:
                 home_branch=bank.sub_branch, number=f"{bank.marker}-pool"
             )
             self.customers["sub_branch_pool"] = self.pool_customer
+            # Every customer MVC: the ones nobody looks after are in the coverage report.
+            Customer.objects.filter(pk__in=[c.pk for c in self.customers.values()]).update(
+                tier=Customer.Tier.MVC
+            )
             CustomerRelationship.objects.create(
                 from_customer=bank.customer,
                 to_customer=bank.other_customer,
@@ -128,6 +132,9 @@ class World:
             )
             contacts = set(Interaction.objects.in_scope(staff).values_list("customer", flat=True))
             manual_tiers = marketing_selectors.manual_tiers_for(staff)
+            uncovered = set(
+                marketing_selectors.customers_without_manager(staff, tiers=[Customer.Tier.MVC])
+            )
         return {
             "customers": {customer.number for customer in customers},
             "requests": {customer.number for customer in request_customers},
@@ -141,6 +148,7 @@ class World:
             "population": set(figures.population),
             "contacts": contacts,
             "manual tiers": {manual.customer.number for manual in manual_tiers},
+            "without manager": {customer.number for customer in uncovered},
         }
 
 
@@ -168,6 +176,11 @@ def test_each_role_sees_the_same_branches_in_the_list_the_queues_and_the_figures
     assert seen["branches of customers"] == branches
     assert seen["branches of figures"] == branches
     assert seen["branches of outlets"] == branches
+    assert seen["without manager"] == {
+        c.number
+        for c in world.customers.values()
+        if world.home(c) in branches and c.relationship_manager_id is None
+    }
 
 
 @pytest.mark.parametrize("role", Role.values)
@@ -180,6 +193,7 @@ def test_a_relationship_manager_limited_to_their_book_sees_it_everywhere(role, w
         # Their book, its requests and contacts; no branch totals, which sum up other books.
         assert seen["customers"] == seen["requests"] == {world.bank.customer.number}
         assert seen["manual tiers"] == {world.bank.customer.number}
+        assert seen["without manager"] == set()  # the pool is no one's book
         assert seen["branches of figures"] == seen["branches of outlets"] == set()
         assert seen["population"] == set()
     else:
