@@ -34,6 +34,14 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('tenant', 'month', 'customer'), name='risk_cost_unique'), models.CheckConstraint(condition=models.Q(('month__day', 1)), name='risk_cost_month_first_day'), models.CheckConstraint(condition=models.Q(('month__gte', datetime.date(1900, 1, 1))), name='risk_cost_month_bounds'), models.CheckConstraint(condition=models.Q(('amount__gte', 0), ('amount__lte', Decimal('10000000000000.00'))), name='risk_cost_amount_bounds')],
             },
         ),
+        migrations.RemoveIndex(
+            model_name='holding',
+            name='holding_customer',
+        ),
+        migrations.AddIndex(
+            model_name='holding',
+            index=models.Index(fields=['tenant', 'customer', 'opened_on'], name='holding_customer_opened'),
+        ),
         crm.tenancy.rls.EnableRowLevelSecurity('monthlyriskcost'),
         crm.tenancy.rls.SameTenantForeignKey('monthlyriskcost', 'customer'),
     ]
