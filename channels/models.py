@@ -582,3 +582,48 @@ class DailyOutletRollup(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.day} {self.outlet_id}"
+
+
+class CustomerFiguresQuerySet(ScopedQuerySet):
+    # A customer's figures are seen by whoever sees the customer.
+    scope_follows = "customer"
+
+
+class MonthlyServiceCost(TenantOwned):
+    """What serving one customer cost in one month: each of their contacts that month at its
+    channel's cost per transaction (the catalog's cost when the month was last rolled up).
+
+    Written only by the channel roll-up (``channels.rollup``), set-based; value scoring
+    reads it through ``channels.selectors.monthly_service_cost_sql``. A customer without a
+    contact in a month has no row: their cost to serve is 0.
+    """
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", verbose_name=_("customer")
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    contacts = models.PositiveIntegerField(_("contacts"))
+    # A month's contacts at a channel's cost each: as wide as the daily roll-ups' sums.
+    cost = models.DecimalField(
+        _("cost to serve (CNY)"), max_digits=bounds.ROLLUP_DIGITS, decimal_places=2
+    )
+
+    objects = ScopedManager.from_queryset(CustomerFiguresQuerySet)()
+
+    class Meta:
+        verbose_name = _("monthly cost to serve")
+        verbose_name_plural = _("monthly costs to serve")
+        constraints = [
+            # Month first: the roll-up's upsert and the scoring job's read of one month (by
+            # ranges of customer ids) both walk this index.
+            models.UniqueConstraint(
+                fields=["tenant", "month", "customer"], name="service_cost_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(month__day=1), name="service_cost_month_first_day"
+            ),
+            models.CheckConstraint(condition=models.Q(cost__gte=0), name="service_cost_bounds"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.month:%Y-%m}"

@@ -11,6 +11,9 @@ statements rewrite that day's figures:
 - ``DailyTierPopulation``: active customers per home branch and tier when the roll-up runs,
   the base of cost-to-serve per customer.
 
+A fourth brings each customer's cost to serve of the month up to date
+(``MonthlyServiceCost``, which value scoring reads): see ``service_costs`` below.
+
 Each statement aggregates with one GROUP BY, upserts on the table's unique key (leaving
 unchanged rows untouched) and deletes the rows of that day that no longer have anything
 behind them, so running a day again yields exactly the same rows. The customers table keeps
@@ -35,10 +38,12 @@ from django.db import connection
 from django.utils import timezone
 
 from channels.models import (
+    Channel,
     DailyChannelRollup,
     DailyOutletRollup,
     DailyTierPopulation,
     Interaction,
+    MonthlyServiceCost,
     Outlet,
 )
 from crm.jobs.models import JobRun
@@ -163,6 +168,89 @@ SELECT day, count(*) FROM (SELECT day FROM written UNION ALL SELECT day FROM rem
 """
 
 
+# A customer's cost to serve of a month: every contact of theirs in the bank's local month,
+# at its channel's cost per transaction. Two statements, for two amounts of work:
+#
+# The whole month, all customers at once: one range read of the month's contacts on
+# ``interaction_time`` and one GROUP BY, with the rows of customers who no longer have a
+# contact that month deleted. A backfill runs it once per month (never once per day), and
+# the nightly run of a month's last day runs it too, so that the month scoring reads is
+# complete whatever arrived late.
+# Measured as the application role on a generated bank of 50,000 customers with 20 contacts
+# each (1,000,000 contacts over a year), on a busy machine: a month 0.6 s, a night 0.1 s, the
+# year's backfill 12 s; the month's read grows with its contacts (a million customers: about
+# 1.7 million a month), a night's with the day's customers.
+SERVICE_COST_MONTH_SQL = """
+WITH per_channel AS MATERIALIZED (
+    SELECT i.customer_id, i.channel_id, count(*) AS contacts
+      FROM {interaction} i
+     WHERE i.tenant_id = %(tenant)s
+       AND i.occurred_at >= %(month_start)s AND i.occurred_at < %(month_end)s
+     GROUP BY 1, 2
+),
+facts AS ({costed}),
+written AS (
+    INSERT INTO {cost} AS r (tenant_id, month, customer_id, contacts, cost)
+    SELECT %(tenant)s, %(month)s, customer_id, contacts, cost
+      FROM facts
+    ON CONFLICT (tenant_id, month, customer_id) DO UPDATE
+       SET contacts = EXCLUDED.contacts, cost = EXCLUDED.cost
+     WHERE (r.contacts, r.cost) IS DISTINCT FROM (EXCLUDED.contacts, EXCLUDED.cost)
+    RETURNING 1
+),
+removed AS (
+    DELETE FROM {cost} r
+     WHERE r.tenant_id = %(tenant)s AND r.month = %(month)s
+       AND NOT EXISTS (SELECT FROM facts f WHERE f.customer_id = r.customer_id)
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM written) + (SELECT count(*) FROM removed)
+"""
+
+# The contacts are counted per customer and channel first and priced after: joined to the
+# channels inside the scan, PostgreSQL (which expects one channel row under row-level
+# security) read the month once per channel.
+COSTED_SQL = """
+    SELECT p.customer_id, sum(p.contacts)::integer AS contacts,
+           sum(p.contacts * ch.cost_per_transaction) AS cost
+      FROM per_channel p
+      JOIN {channel} ch ON ch.tenant_id = %(tenant)s AND ch.id = p.channel_id
+     GROUP BY 1
+"""
+
+# One day of a month: only the customers with a contact that day, each re-added from their
+# own contacts of the month through ``interaction_timeline`` (tenant, customer, time), so a
+# night reads about a day's contacts and their customers' month, never the whole month.
+# Every customer it rewrites has a contact that month, so there is nothing to delete.
+SERVICE_COST_DAY_SQL = """
+WITH touched AS (
+    SELECT DISTINCT i.customer_id
+      FROM {interaction} i
+     WHERE i.tenant_id = %(tenant)s
+       AND i.occurred_at >= %(day_start)s AND i.occurred_at < %(day_end)s
+),
+per_channel AS MATERIALIZED (
+    SELECT i.customer_id, i.channel_id, count(*) AS contacts
+      FROM touched t
+      JOIN {interaction} i
+        ON i.tenant_id = %(tenant)s AND i.customer_id = t.customer_id
+       AND i.occurred_at >= %(month_start)s AND i.occurred_at < %(month_end)s
+     GROUP BY 1, 2
+),
+facts AS ({costed}),
+written AS (
+    INSERT INTO {cost} AS r (tenant_id, month, customer_id, contacts, cost)
+    SELECT %(tenant)s, %(month)s, customer_id, contacts, cost
+      FROM facts
+    ON CONFLICT (tenant_id, month, customer_id) DO UPDATE
+       SET contacts = EXCLUDED.contacts, cost = EXCLUDED.cost
+     WHERE (r.contacts, r.cost) IS DISTINCT FROM (EXCLUDED.contacts, EXCLUDED.cost)
+    RETURNING 1
+)
+SELECT count(*) FROM written
+"""
+
+
 def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
@@ -188,12 +276,78 @@ def yesterday(tenant: Tenant) -> date:
     return timezone.localdate(timezone=zoneinfo.ZoneInfo(tenant.time_zone)) - timedelta(days=1)
 
 
+def first_of_month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def service_cost_passes(first_day: date, last_day: date) -> list[tuple[date, date | None]]:
+    """How ``service_costs`` covers ``first_day`` to ``last_day``: (month, day) pairs.
+
+    ``day`` None recomputes the whole month for everyone: a month whose last day lies in the
+    range (the month is over: scoring reads it next), and a month with several days in it
+    (a backfill: one read of the month beats a read per day). A single day inside a month
+    recomputes only that day's customers.
+    """
+    passes: list[tuple[date, date | None]] = []
+    month = first_of_month(first_day)
+    while month <= last_day:
+        month_last = next_month(month) - timedelta(days=1)
+        covered_first, covered_last = max(first_day, month), min(last_day, month_last)
+        if covered_last == month_last or covered_first != covered_last:
+            passes.append((month, None))
+        else:
+            passes.append((month, covered_first))
+        month = next_month(month)
+    return passes
+
+
+def service_costs(*, first_day: date, last_day: date) -> int:
+    """Bring the current bank's customers' costs to serve up to date for the contacts of
+    ``first_day`` to ``last_day``; return the rows written or deleted.
+
+    Idempotent: rows are recomputed from all of the month's contacts, so running a day again
+    writes nothing, and a contact that arrived late is counted when any day of its
+    customer's month is rolled up again, at the latest by the month's last day.
+    """
+    tenant = require_tenant()
+    tables = {
+        "interaction": _table(Interaction),
+        "cost": _table(MonthlyServiceCost),
+        "costed": COSTED_SQL.format(channel=_table(Channel)),
+    }
+    touched = 0
+    with connection.cursor() as cursor:
+        for month, day in service_cost_passes(first_day, last_day):
+            month_start, _ = day_bounds(tenant, month)
+            month_end, _ = day_bounds(tenant, next_month(month))
+            params = {
+                "tenant": tenant.pk,
+                "month": month,
+                "month_start": month_start,
+                "month_end": month_end,
+            }
+            if day is None:
+                cursor.execute(SERVICE_COST_MONTH_SQL.format(**tables), params)
+            else:
+                day_start, day_end = day_bounds(tenant, day)
+                params |= {"day_start": day_start, "day_end": day_end}
+                cursor.execute(SERVICE_COST_DAY_SQL.format(**tables), params)
+            touched += cursor.fetchone()[0]
+    return touched
+
+
 def rollup_days(*, first_day: date, last_day: date) -> dict[date, int]:
     """Rewrite the current bank's figures of ``first_day`` to ``last_day``, in one pass.
 
-    Returns the rows written or deleted per day (days with none are left out). Runs in the
-    caller's transaction, as the current tenant. The nightly job rolls up one day; a
-    backfill of a year reads its contacts once instead of once per day.
+    Returns the rows of the daily figures written or deleted per day (days with none are
+    left out); the customers' monthly costs to serve are brought up to date too
+    (``service_costs``). Runs in the caller's transaction, as the current tenant. The
+    nightly job rolls up one day; a backfill of a year reads its contacts once instead of
+    once per day.
     """
     tenant = require_tenant()
     start, _ = day_bounds(tenant, first_day)
@@ -223,6 +377,9 @@ def rollup_days(*, first_day: date, last_day: date) -> dict[date, int]:
             cursor.execute(statement, params)
             for day, count in cursor.fetchall():
                 touched[day] = touched.get(day, 0) + count
+    # Not in the days' counts: a cost row belongs to a month, which every day of it (and a
+    # range or its days one by one) may rewrite, so its count would differ by how one ran.
+    service_costs(first_day=first_day, last_day=last_day)
     return touched
 
 

@@ -9,7 +9,7 @@ keyset pages too: no OFFSET, no COUNT.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import (
@@ -27,12 +27,21 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from channels.models import Channel, Interaction, Outlet, ServiceRequest, ServiceRequestStep
+from channels.models import (
+    Channel,
+    Interaction,
+    MonthlyServiceCost,
+    Outlet,
+    ServiceRequest,
+    ServiceRequestStep,
+)
 from crm.api.inputs import MAX_UTC_OFFSET
 from crm.paging import InvalidCursor, decode_cursor, encode_cursor
+from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Staff
 from crm.tenancy.roles import Role
 from customers.models import Customer
+from customers.selectors import MonthlyFigureSql, monthly_figure_sql
 
 TIMELINE_PAGE_SIZE = 20
 QUEUE_PAGE_SIZE = 25
@@ -572,3 +581,33 @@ def workplace_of(staff: Staff) -> Workplace:
 def default_channel(workplace: Workplace, channels: list[Channel]) -> Channel | None:
     """The channel a staff member acts in by default: the one of their workplace."""
     return channel_of_kind(channels, workplace.channel_kind) or (channels[0] if channels else None)
+
+
+# --- cost to serve, for value scoring -----------------------------------------------------
+
+
+def monthly_service_costs(month: date) -> QuerySet[MonthlyServiceCost]:
+    """The current bank's costs to serve of ``month`` (its first day), one row per customer
+    with a contact that month; a customer without a row cost nothing to serve.
+
+    Complete once the roll-up of the month's last day has run (``channels.rollup``).
+    """
+    return MonthlyServiceCost.objects.filter(tenant_id=require_tenant().pk, month=month)
+
+
+def monthly_service_cost_sql(
+    month: date, *, alias: str = "c", name: str = "service_cost"
+) -> MonthlyFigureSql:
+    """Each customer's cost to serve of ``month`` (0 without a contact) as parts of a
+    set-based statement over customers ``alias``, e.g. value scoring's::
+
+        figure = monthly_service_cost_sql(month)
+        INSERT INTO scores (...)
+        SELECT c.id, ..., {figure.value} AS cost_to_serve
+          FROM customers_customer c {figure.join}
+         WHERE c.tenant_id = %(tenant)s AND c.id BETWEEN %(low)s AND %(high)s
+
+    executed with ``{**params, **figure.params}``. Each customer is one probe of the unique
+    index (tenant, month, customer), so a pass over a range of ids reads only its rows.
+    """
+    return monthly_figure_sql(MonthlyServiceCost, "cost", month, alias=alias, name=name)

@@ -557,7 +557,11 @@ class Holding(TenantOwned):
             bounds.amount_check("balance", name="holding_balance_bounds"),
             bounds.date_check("opened_on", name="holding_opened_on_bounds"),
         ]
-        indexes = [models.Index(fields=["tenant", "customer"], name="holding_customer")]
+        indexes = [
+            # A customer's holdings; and their earliest opening ("customer since", which
+            # value scoring reads for a million customers) from the index alone.
+            models.Index(fields=["tenant", "customer", "opened_on"], name="holding_customer_opened")
+        ]
 
     def __str__(self) -> str:
         return f"{self.product} {self.account_number}"
@@ -756,6 +760,54 @@ class CustomerSettings(TenantOwned):
     def current(cls) -> CustomerSettings:
         settings = cls.objects.first()
         return settings if settings is not None else cls(pool_claim_limit=30)
+
+
+class CustomerFiguresQuerySet(ScopedQuerySet):
+    # A customer's figures are seen by whoever sees the customer.
+    scope_follows = "customer"
+
+
+class MonthlyRiskCost(TenantOwned):
+    """What a customer's credit risk cost the bank in one month (expected loss, provisions).
+
+    Credit risk fills it (``customers.services.monthly_risk_costs_record``); value scoring
+    reads it (``customers.selectors.monthly_risk_cost_sql``) without importing risk. A
+    customer without a row has a risk cost of 0.
+    """
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", verbose_name=_("customer")
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    amount = models.DecimalField(
+        _("risk cost (CNY)"),
+        max_digits=18,
+        decimal_places=2,
+        validators=TOTAL_VALIDATORS,
+    )
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    objects = ScopedManager.from_queryset(CustomerFiguresQuerySet)()
+
+    class Meta:
+        verbose_name = _("monthly risk cost")
+        verbose_name_plural = _("monthly risk costs")
+        constraints = [
+            # Month first: the scoring job reads one month by ranges of customer ids.
+            models.UniqueConstraint(
+                fields=["tenant", "month", "customer"], name="risk_cost_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(month__day=1), name="risk_cost_month_first_day"
+            ),
+            bounds.date_check("month", name="risk_cost_month_bounds"),
+            bounds.amount_check(
+                "amount", name="risk_cost_amount_bounds", largest=bounds.MAX_CUSTOMER_TOTAL
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.month:%Y-%m}"
 
 
 from customers.intake.models import CustomerExport, ImportJob  # noqa: E402,F401

@@ -10,14 +10,16 @@ is a ``^@`` prefix on ``COLLATE "C"``, ranges are on ``bigint`` and pages are ke
 from __future__ import annotations
 
 import re
+import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Subquery, Sum, Window
-from django.db.models.functions import Collate
+from django.db import connection, models
+from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery, Sum, Window
+from django.db.models.functions import Coalesce, Collate, TruncDate
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -38,6 +40,7 @@ from customers.models import (
     CustomerRelationship,
     CustomerSettings,
     Holding,
+    MonthlyRiskCost,
     Product,
 )
 
@@ -614,6 +617,7 @@ class CurrentHoldings:
     shown: list[Holding]
     more: bool
     figures: dict[str, Decimal | int]
+    first_opened_on: date | None = None
 
 
 def current_holdings(customer: Customer) -> CurrentHoldings:
@@ -641,6 +645,8 @@ def current_holdings(customer: Customer) -> CurrentHoldings:
             loans_total=total(Product.LIABILITY_CATEGORIES),
             wealth_total=total(wealth),
             products_total=Window(Count("pk", filter=current)),
+            # Closed holdings too: the customer has been with the bank since the first.
+            first_opened_on=Window(Min("opened_on")),
         )
         .order_by("status", "product__category", "-opened_on", "pk")[: HOLDINGS_SHOWN + 1]
     )
@@ -653,7 +659,10 @@ def current_holdings(customer: Customer) -> CurrentHoldings:
     figures["aum"] = figures["deposits"] + figures["wealth"]
     figures["products"] = getattr(totals, "products_total", 0)
     customer._current_holdings = CurrentHoldings(
-        shown=holdings[:HOLDINGS_SHOWN], more=len(holdings) > HOLDINGS_SHOWN, figures=figures
+        shown=holdings[:HOLDINGS_SHOWN],
+        more=len(holdings) > HOLDINGS_SHOWN,
+        figures=figures,
+        first_opened_on=getattr(totals, "first_opened_on", None),
     )
     return customer._current_holdings
 
@@ -664,6 +673,16 @@ def key_figures(customer: Customer) -> dict[str, Decimal | int]:
     Read by the holdings panel's query, so the customer page reads the holdings once.
     """
     return current_holdings(customer).figures
+
+
+def customer_since(customer: Customer) -> date:
+    """The day ``customer`` became the bank's customer: their earliest holding's opening.
+
+    A customer without any holding (a prospect) counts from the day their record was made.
+    Read with the holdings panel's query (``current_holdings``): no query of its own.
+    """
+    first = current_holdings(customer).first_opened_on
+    return first if first is not None else timezone.localdate(customer.created_at)
 
 
 def holdings_panel(request, customer: Customer) -> dict:
@@ -855,3 +874,116 @@ def customer_total_refusal() -> str:
         "This customer's balances would add up to more than %(total)s yuan, "
         "more than any customer of a bank holds."
     ) % {"total": f"{bounds.MAX_CUSTOMER_TOTAL:,.0f}"}
+
+
+# --- figures for value scoring ------------------------------------------------------------
+#
+# Value scoring (marketing) reads a whole bank's customers in a few set-based statements
+# (INSERT ... SELECT over ranges of customer ids). These give it the customers' tenure and
+# risk costs as SQL to put into such a statement, and as querysets for everything else.
+
+
+def customers_since(customers: QuerySet[Customer]) -> QuerySet[Customer]:
+    """``customers`` annotated with ``customer_since`` (see ``customer_since``), for lists.
+
+    One index-only probe of ``holding_customer_opened`` per customer: fine for a page or a
+    report; a statement over a million customers uses ``customer_since_sql``.
+    """
+    zone = zoneinfo.ZoneInfo(require_tenant().time_zone)
+    first_opened = (
+        Holding.objects.filter(customer_id=OuterRef("pk"))
+        .order_by()
+        .values("customer_id")
+        .annotate(first=Min("opened_on"))
+        .values("first")
+    )
+    return customers.annotate(
+        customer_since=Coalesce(Subquery(first_opened), TruncDate("created_at", tzinfo=zone))
+    )
+
+
+@dataclass(frozen=True)
+class MonthlyFigureSql:
+    """A per-customer figure as parts of a set-based statement over customers ``alias``.
+
+    ``join`` is a LEFT JOIN LATERAL to put after ``FROM <customers table> <alias>``;
+    ``value`` the figure's expression (never null) for the SELECT list; ``params`` the named
+    parameters both use (prefixed, so that they merge into the statement's own).
+    """
+
+    join: str
+    value: str
+    params: dict[str, object]
+
+
+CUSTOMER_SINCE_JOIN = """LEFT JOIN LATERAL (
+    SELECT h.opened_on AS first_opened_on FROM {holding} h
+     WHERE h.tenant_id = {alias}.tenant_id AND h.customer_id = {alias}.id
+     ORDER BY h.opened_on LIMIT 1) {name} ON true"""
+CUSTOMER_SINCE_VALUE = (
+    "COALESCE({name}.first_opened_on, ({alias}.created_at AT TIME ZONE %({name}_zone)s)::date)"
+)
+
+
+def _identifiers(*names: str) -> None:
+    # Aliases are the caller's code, never input; this keeps them to plain SQL names.
+    if not all(name.isidentifier() and name.isascii() for name in names):
+        raise ValueError(f"Not SQL aliases: {names!r}")
+
+
+def customer_since_sql(*, alias: str = "c", name: str = "since") -> MonthlyFigureSql:
+    """Each customer's ``customer_since`` date, for a statement over customers ``alias``.
+
+    Per customer, the earliest opening is the first entry of its range of the index
+    ``holding_customer_opened`` (tenant, customer, opened_on): an index-only probe, which
+    a statement over a range of ids pays only for the customers in the range (a GROUP BY
+    over the holdings would read all of them on every pass).
+    """
+    _identifiers(alias, name)
+    names = {"alias": alias, "name": name}
+    return MonthlyFigureSql(
+        join=CUSTOMER_SINCE_JOIN.format(
+            holding=connection.ops.quote_name(Holding._meta.db_table), **names
+        ),
+        value=CUSTOMER_SINCE_VALUE.format(**names),
+        params={f"{name}_zone": require_tenant().time_zone},
+    )
+
+
+# A figure kept per customer and month, in a table unique on (tenant, month, customer).
+MONTHLY_FIGURE_JOIN = """LEFT JOIN {table} {name}
+       ON {name}.tenant_id = {alias}.tenant_id AND {name}.month = %({name}_month)s
+      AND {name}.customer_id = {alias}.id"""
+MONTHLY_FIGURE_VALUE = "COALESCE({name}.{column}, 0)"
+
+
+def monthly_risk_costs(month: date) -> QuerySet[MonthlyRiskCost]:
+    """The current bank's recorded risk costs of ``month`` (its first day), one per customer.
+
+    A customer without a row has a risk cost of 0.
+    """
+    return MonthlyRiskCost.objects.filter(tenant_id=require_tenant().pk, month=month)
+
+
+def monthly_risk_cost_sql(
+    month: date, *, alias: str = "c", name: str = "risk_cost"
+) -> MonthlyFigureSql:
+    """Each customer's risk cost of ``month`` (0 without a row), for a statement over
+    customers ``alias``: one probe of the table's unique index (tenant, month, customer).
+    """
+    return monthly_figure_sql(MonthlyRiskCost, "amount", month, alias=alias, name=name)
+
+
+def monthly_figure_sql(
+    model: type[models.Model], column: str, month: date, *, alias: str, name: str
+) -> MonthlyFigureSql:
+    """``column`` of ``model`` (a table unique on tenant, month and customer) for ``month``,
+    0 where a customer has no row, for a statement over customers ``alias``."""
+    _identifiers(alias, name, column)
+    return MonthlyFigureSql(
+        join=MONTHLY_FIGURE_JOIN.format(
+            table=connection.ops.quote_name(model._meta.db_table), alias=alias, name=name
+        ),
+        value=MONTHLY_FIGURE_VALUE.format(name=name, column=column),
+        params={f"{name}_month": month},
+    )

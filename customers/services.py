@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -23,6 +24,7 @@ from customers.models import (
     Customer,
     CustomerRelationship,
     CustomerSettings,
+    MonthlyRiskCost,
     Product,
 )
 from customers.selectors import SearchKind, WalkInCard, claims_this_month
@@ -543,3 +545,84 @@ def recompute_aum(customer_ids: Iterable[int]) -> None:
                 "largest": bounds.MAX_CUSTOMER_TOTAL_FEN,
             },
         )
+
+
+RISK_COST_UPSERT_SQL = """
+WITH given AS (
+    SELECT * FROM unnest(%(customers)s::bigint[], %(amounts)s::numeric[]) AS g(customer_id, amount)
+),
+written AS (
+    INSERT INTO {table} AS r (tenant_id, month, customer_id, amount, updated_at)
+    SELECT %(tenant)s, %(month)s, customer_id, amount, %(now)s FROM given
+    ON CONFLICT (tenant_id, month, customer_id) DO UPDATE
+       SET amount = EXCLUDED.amount, updated_at = EXCLUDED.updated_at
+     WHERE r.amount IS DISTINCT FROM EXCLUDED.amount
+    RETURNING 1
+),
+removed AS (
+    DELETE FROM {table} r
+     WHERE %(whole_month)s AND r.tenant_id = %(tenant)s AND r.month = %(month)s
+       AND NOT EXISTS (SELECT FROM given g WHERE g.customer_id = r.customer_id)
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM written) + (SELECT count(*) FROM removed)
+"""
+
+UNKNOWN_CUSTOMERS_SQL = """
+SELECT g.id FROM unnest(%(customers)s::bigint[]) AS g(id)
+ WHERE NOT EXISTS (
+       SELECT FROM customers_customer c WHERE c.tenant_id = %(tenant)s AND c.id = g.id)
+ LIMIT 10
+"""
+
+
+@transaction.atomic
+def monthly_risk_costs_record(
+    *, month: date, amounts: Iterable[tuple[int, Decimal]], whole_month: bool = False
+) -> int:
+    """Record the current bank's risk costs of ``month`` (its first day): (customer id,
+    amount in CNY) pairs, in one statement whatever their number; return the rows written.
+
+    Credit risk calls this once a month (value scoring then reads the figures without
+    importing risk). Recording the same figures again writes nothing; a changed figure
+    replaces the old one. ``whole_month``: the pairs are the month's complete figures, and
+    the rows of customers left out are deleted (their risk cost is 0 again). Refuses the
+    whole batch if one pair is wrong.
+    """
+    tenant = require_tenant()
+    if month.day != 1 or month < bounds.EARLIEST_DATE or month > bounds.today():
+        raise DomainError(_("Give the first day of a month that has begun."), field="month")
+    customers: list[int] = []
+    figures: list[Decimal] = []
+    for customer_id, amount in amounts:
+        if not isinstance(amount, Decimal) or not amount.is_finite():
+            raise DomainError(_("Risk costs are amounts in CNY."), field="amounts")
+        if amount < 0 or amount > bounds.MAX_CUSTOMER_TOTAL or amount != round(amount, 2):
+            raise DomainError(
+                _("A risk cost lies between 0 and %(largest)s CNY, in fen at most.")
+                % {"largest": f"{bounds.MAX_CUSTOMER_TOTAL:,.0f}"},
+                field="amounts",
+            )
+        customers.append(customer_id)
+        figures.append(amount)
+    if len(set(customers)) != len(customers):
+        raise DomainError(_("Give each customer's risk cost once."), field="amounts")
+    params = {
+        "tenant": tenant.pk,
+        "month": month,
+        "customers": customers,
+        "amounts": figures,
+        "now": timezone.now(),
+        "whole_month": whole_month,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(UNKNOWN_CUSTOMERS_SQL, params)
+        unknown = [row[0] for row in cursor.fetchall()]
+        if unknown:
+            raise DomainError(
+                _("Not customers of this bank: %(ids)s") % {"ids": ", ".join(map(str, unknown))},
+                field="amounts",
+            )
+        table = connection.ops.quote_name(MonthlyRiskCost._meta.db_table)
+        cursor.execute(RISK_COST_UPSERT_SQL.format(table=table), params)
+        return cursor.fetchone()[0]

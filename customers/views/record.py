@@ -43,6 +43,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "customer": customer,
             "figures": selectors.key_figures(customer),
+            "customer_since": selectors.customer_since(customer),
             "panels": panels,
             "can_reveal": staff.has_perm("customers.reveal_personal_data"),
             "can_edit": staff.has_perm("customers.change_customer"),

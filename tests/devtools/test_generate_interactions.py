@@ -21,6 +21,7 @@ from channels.models import (
     DailyOutletRollup,
     DailyTierPopulation,
     Interaction,
+    MonthlyServiceCost,
     Outlet,
     ServiceRequest,
     ServiceRequestStep,
@@ -218,6 +219,10 @@ def test_the_generated_months_are_rolled_up_as_the_nightly_job_would(bank_a):
             run = rollup.rollup_day_once(day=yesterday - timedelta(days=days_back), force=True)
             assert run.rows_touched == 0, days_back
         assert DailyTierPopulation.objects.filter(day=yesterday).exists()
+        # Each customer's months' costs to serve: every contact, at its channel's cost.
+        costs = MonthlyServiceCost.objects.aggregate(contacts=Sum("contacts"), cost=Sum("cost"))
+        contact_costs = Interaction.objects.aggregate(cost=Sum("channel__cost_per_transaction"))
+        assert costs == {"contacts": 1000, "cost": contact_costs["cost"]}
     # Every contact is of a complete day (up to yesterday), so each one is counted.
     assert rolled_up == 1000
     assert outlets == at_outlets > 0
