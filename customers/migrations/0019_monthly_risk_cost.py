@@ -13,7 +13,7 @@ import crm.tenancy.rls
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0016_consent_purposes_and_sources'),
+        ('customers', '0018_tier_new'),
         ('tenancy', '0012_two_factor_reset_permission'),
     ]
 
