@@ -11,3 +11,16 @@ class MarketingConfig(AppConfig):
 
     name = "marketing"
     verbose_name = _("Marketing")
+
+    def ready(self) -> None:
+        # Every registration of the app, here and nowhere else.
+        from crm.api.scopes import register_scope
+        from crm.shell.demo import register_demo_loader
+        from marketing import audit, demo
+
+        audit.register()
+        register_demo_loader(demo.load_marketing)
+        register_scope(
+            "contributions:write",
+            _("Load customers' monthly income (contribution) from the finance system"),
+        )
