@@ -6,6 +6,7 @@ import pghistory
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
 from django.contrib.postgres.fields.ranges import BigIntegerRangeField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Func, Q
 from django.utils import timezone
@@ -141,6 +142,7 @@ class ProductSpread(TenantOwned):
             models.CheckConstraint(
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
                 name="product_spread_ends_after_it_starts",
+                violation_error_code="ends_before_start",
                 violation_error_message=_("The period cannot end before it starts."),
             ),
             ExclusionConstraint(
@@ -149,6 +151,7 @@ class ProductSpread(TenantOwned):
                     (_PRODUCT_POINT, RangeOperators.OVERLAPS),
                     (_VALIDITY, RangeOperators.OVERLAPS),
                 ],
+                violation_error_code="overlap",
                 violation_error_message=_(
                     "This product already has a spread for part of this period."
                 ),
@@ -158,3 +161,12 @@ class ProductSpread(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.product} {self.valid_from:%Y-%m-%d}"
+
+    def clean(self) -> None:
+        # Said on the field, so that the overlap check (which cannot build a reversed
+        # range) is left out rather than failing.
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise ValidationError(
+                {"valid_until": _("The period cannot end before it starts.")},
+                code="ends_before_start",
+            )

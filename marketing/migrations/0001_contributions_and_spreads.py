@@ -188,11 +188,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='productspread',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_until__isnull', True), ('valid_until__gte', models.F('valid_from')), _connector='OR'), name='product_spread_ends_after_it_starts', violation_error_message='The period cannot end before it starts.'),
+            constraint=models.CheckConstraint(condition=models.Q(('valid_until__isnull', True), ('valid_until__gte', models.F('valid_from')), _connector='OR'), name='product_spread_ends_after_it_starts', violation_error_code='ends_before_start', violation_error_message='The period cannot end before it starts.'),
         ),
         migrations.AddConstraint(
             model_name='productspread',
-            constraint=django.contrib.postgres.constraints.ExclusionConstraint(expressions=[(models.Func(models.F('product'), models.F('product'), django.contrib.postgres.fields.ranges.RangeBoundary(inclusive_lower=True, inclusive_upper=True), function='int8range', output_field=django.contrib.postgres.fields.ranges.BigIntegerRangeField()), '&&'), (models.Func(models.F('valid_from'), models.F('valid_until'), django.contrib.postgres.fields.ranges.RangeBoundary(inclusive_lower=True, inclusive_upper=True), function='daterange', output_field=django.contrib.postgres.fields.ranges.DateRangeField()), '&&')], name='product_spread_periods_apart', violation_error_message='This product already has a spread for part of this period.'),
+            constraint=django.contrib.postgres.constraints.ExclusionConstraint(expressions=[(models.Func(models.F('product'), models.F('product'), django.contrib.postgres.fields.ranges.RangeBoundary(inclusive_lower=True, inclusive_upper=True), function='int8range', output_field=django.contrib.postgres.fields.ranges.BigIntegerRangeField()), '&&'), (models.Func(models.F('valid_from'), models.F('valid_until'), django.contrib.postgres.fields.ranges.RangeBoundary(inclusive_lower=True, inclusive_upper=True), function='daterange', output_field=django.contrib.postgres.fields.ranges.DateRangeField()), '&&')], name='product_spread_periods_apart', violation_error_code='overlap', violation_error_message='This product already has a spread for part of this period.'),
         ),
         pgtrigger.migrations.AddTrigger(
             model_name='productspread',
