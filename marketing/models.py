@@ -121,7 +121,7 @@ class ProductSpread(TenantOwned):
         max_digits=bounds.SPREAD_RATE_DIGITS,
         decimal_places=bounds.SPREAD_RATE_PLACES,
         validators=bounds.signed_validators(bounds.MAX_SPREAD_RATE),
-        help_text=_("A share of the balance per year: 0.015 is 1.5 % a year."),
+        help_text=_("A share of the balance per year: 0.015 is 1.5 percent a year."),
     )
     valid_from = models.DateField(_("valid from"), validators=bounds.date_validators(past=False))
     valid_until = models.DateField(
@@ -167,6 +167,9 @@ class ProductSpread(TenantOwned):
         # range) is left out rather than failing.
         if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
             raise ValidationError(
-                {"valid_until": _("The period cannot end before it starts.")},
-                code="ends_before_start",
+                {
+                    "valid_until": ValidationError(
+                        _("The period cannot end before it starts."), code="ends_before_start"
+                    )
+                }
             )

@@ -95,7 +95,7 @@ class Migration(migrations.Migration):
             name='ProductSpread',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('annual_rate', models.DecimalField(decimal_places=6, help_text='A share of the balance per year: 0.015 is 1.5 % a year.', max_digits=7, validators=[django.core.validators.MinValueValidator(Decimal('-1.000000')), django.core.validators.MaxValueValidator(Decimal('1.000000'))], verbose_name='annual spread')),
+                ('annual_rate', models.DecimalField(decimal_places=6, help_text='A share of the balance per year: 0.015 is 1.5 percent a year.', max_digits=7, validators=[django.core.validators.MinValueValidator(Decimal('-1.000000')), django.core.validators.MaxValueValidator(Decimal('1.000000'))], verbose_name='annual spread')),
                 ('valid_from', models.DateField(validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1))], verbose_name='valid from')),
                 ('valid_until', models.DateField(blank=True, help_text='The last day it applies; leave empty while it has no end.', null=True, verbose_name='valid until')),
                 ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='customers.product', verbose_name='product')),
@@ -115,7 +115,7 @@ class Migration(migrations.Migration):
                 ('pgh_context', pghistory.utils.JSONField(null=True)),
                 ('pgh_context_id', models.UUIDField(null=True)),
                 ('id', models.BigIntegerField()),
-                ('annual_rate', models.DecimalField(decimal_places=6, help_text='A share of the balance per year: 0.015 is 1.5 % a year.', max_digits=7, validators=[django.core.validators.MinValueValidator(Decimal('-1.000000')), django.core.validators.MaxValueValidator(Decimal('1.000000'))], verbose_name='annual spread')),
+                ('annual_rate', models.DecimalField(decimal_places=6, help_text='A share of the balance per year: 0.015 is 1.5 percent a year.', max_digits=7, validators=[django.core.validators.MinValueValidator(Decimal('-1.000000')), django.core.validators.MaxValueValidator(Decimal('1.000000'))], verbose_name='annual spread')),
                 ('valid_from', models.DateField(validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1))], verbose_name='valid from')),
                 ('valid_until', models.DateField(blank=True, help_text='The last day it applies; leave empty while it has no end.', null=True, verbose_name='valid until')),
                 ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='marketing.productspread')),
