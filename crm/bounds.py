@@ -11,6 +11,10 @@ daily channel roll-up sums a day's transactions.
 - The total of one customer's balances (AUM, and each figure of a monthly balance): at
   most ten trillion yuan (10^13 CNY, 10^15 fen), far inside a ``bigint`` of fen (9.2 *
   10^18) and the API's 18 digits.
+- A customer's monthly income figure (interest earned on their deposits or loans, fees,
+  other income, as the finance system reports it) may be negative (a loss, a refund) and
+  lies within ±10^12 CNY, like a single amount.
+- A product's funds-transfer-pricing spread lies within ±100 % a year.
 - Amounts and balances are never negative: a loan's or a card's balance is what the
   customer owes, stored as a positive amount (liability products), as core banking
   reports it.
@@ -42,6 +46,12 @@ AMOUNT_DIGITS = 15
 MAX_CUSTOMER_TOTAL = Decimal("10000000000000.00")
 CUSTOMER_TOTAL_DIGITS = 16
 MAX_CUSTOMER_TOTAL_FEN = int(MAX_CUSTOMER_TOTAL * 100)
+# One customer's income of one kind in one month, in CNY, either sign: ±10^12.
+MAX_MONTHLY_INCOME = MAX_AMOUNT
+# A product's annual spread (0.015 is 1.5 % a year), either sign; six places.
+MAX_SPREAD_RATE = Decimal("1.000000")
+SPREAD_RATE_PLACES = 6
+SPREAD_RATE_DIGITS = 7
 # The daily roll-ups add up a day's transactions: numeric(28, 2) holds 10^26, the sum of
 # 10^14 maximal transactions, more than any day can bring.
 ROLLUP_DIGITS = 28
@@ -100,6 +110,11 @@ def amount_validators(largest: Decimal = MAX_AMOUNT) -> list[Callable[[Any], Non
     return [MinValueValidator(Decimal(0)), MaxValueValidator(largest)]
 
 
+def signed_validators(largest: Decimal) -> list[Callable[[Any], None]]:
+    """Between ``-largest`` and ``largest``."""
+    return [MinValueValidator(-largest), MaxValueValidator(largest)]
+
+
 def not_after_today(value: date) -> None:
     if value > today():
         raise ValidationError(_("This date has not come yet."), code="future")
@@ -115,6 +130,11 @@ def amount_check(
 ) -> CheckConstraint:
     """A CHECK that ``field`` lies between 0 and ``largest`` (or is null, if it may be)."""
     return _check(field, Q(**{f"{field}__gte": 0, f"{field}__lte": largest}), name, nullable)
+
+
+def signed_check(field: str, *, name: str, largest: Decimal) -> CheckConstraint:
+    """A CHECK that ``field`` lies between ``-largest`` and ``largest``."""
+    return _check(field, Q(**{f"{field}__gte": -largest, f"{field}__lte": largest}), name, False)
 
 
 def date_check(field: str, *, name: str, nullable: bool = False) -> CheckConstraint:

@@ -14,6 +14,7 @@ class DevtoolsConfig(AppConfig):
     def ready(self) -> None:
         from devtools.channels import options as channels
         from devtools.customers import options as customers
+        from devtools.marketing import options as marketing
         from devtools.registry import register_benchmark_section, register_generation_step
 
         register_generation_step(
@@ -29,6 +30,11 @@ class DevtoolsConfig(AppConfig):
         register_generation_step(
             "channels: contact preferences",
             "devtools.channels.contact_policy.generate_contact_preferences",
+        )
+        register_generation_step(
+            "marketing",
+            "devtools.marketing.generation.generate_marketing",
+            arguments=marketing.GENERATION_ARGUMENTS,
         )
         register_benchmark_section(
             "customers",

@@ -1,7 +1,9 @@
+"""Marketing's tables in the bank administrators' admin site."""
+
 from django.contrib import admin
 
 from crm.tenancy.admin_site import ReadOnlyAdmin, TenantScopedAdmin
-from marketing.models import ManualTier, TierRuleSet
+from marketing.models import ManualTier, ProductSpread, TierRuleSet
 
 
 # Both are written only through maker-checker (the marketing pages): read-only here.
@@ -30,3 +32,14 @@ class ManualTierAdmin(ReadOnlyAdmin[ManualTier], TenantScopedAdmin[ManualTier]):
     search_fields = ["=customer__number"]
     list_select_related = ["customer", "requested_by"]
     show_full_result_count = False
+
+
+@admin.register(ProductSpread)
+class ProductSpreadAdmin(TenantScopedAdmin):
+    """The bank's funds-transfer-pricing spreads, one period after another per product."""
+
+    list_display = ["product", "annual_rate", "valid_from", "valid_until"]
+    list_filter = ["product__category"]
+    search_fields = ["product__code", "product__name"]
+    list_select_related = ["product"]
+    ordering = ["product__code", "-valid_from"]

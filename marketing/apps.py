@@ -15,6 +15,7 @@ class MarketingConfig(AppConfig):
     def ready(self) -> None:
         # Every registration of the app, here and nowhere else (importing a module of
         # marketing registers nothing).
+        from crm.api.scopes import register_scope
         from crm.approvals.registry import register_approval_action
         from crm.shell.demo import register_demo_loader
         from crm.shell.navigation import NavItem, register_nav_item
@@ -25,6 +26,11 @@ class MarketingConfig(AppConfig):
         register_approval_action(approvals.MANUAL_TIER)
         audit.register()
         register_demo_loader(demo.load_service_policy)
+        register_demo_loader(demo.load_marketing)
+        register_scope(
+            "contributions:write",
+            _("Load customers' monthly income (contribution) from the finance system"),
+        )
         # Every bank has tier rules and a service policy from its first day (existing
         # banks: the migrations).
         signals.connect()

@@ -2,7 +2,9 @@
 
 from crm.audit.selectors import register_audited_model
 from marketing.models import (
+    Contribution,
     ManualTier,
+    ProductSpread,
     ServicePrivilege,
     SuggestedChannel,
     TierRuleSet,
@@ -41,3 +43,11 @@ def register() -> None:
     )
     register_audited_model(ServicePrivilege, ["policy", "name", "position"], subject="policy")
     register_audited_model(SuggestedChannel, ["policy", "channel"], subject="policy")
+    # The administrators' spreads: an estimate of past months changes with them.
+    register_audited_model(ProductSpread, ["product", "annual_rate", "valid_from", "valid_until"])
+    # Figures as the finance system sent or replaced them (its batches are in the trail too).
+    register_audited_model(
+        Contribution,
+        ["customer", "month", "deposit_interest", "loan_interest", "fee_income", "other_income"],
+        customer=["customer"],
+    )

@@ -19,6 +19,7 @@ from tests.factories import (
     HoldingFactory,
     PartnerApplicationFactory,
     PlatformAdminFactory,
+    ProductFactory,
     StaffFactory,
     TenantFactory,
     access_token_for,
@@ -179,6 +180,34 @@ def add_platform_records(bank: Bank) -> None:
             items=1,
             created=1,
         )
+        add_marketing_records(bank)
+
+
+def add_marketing_records(bank: Bank) -> None:
+    """A product spread (its product named with the marker) and a month of contribution."""
+    from datetime import date
+
+    from marketing.models import Contribution, ProductSpread
+
+    product = ProductFactory(
+        tenant=bank.tenant, code=f"{bank.marker}-DEP", name=f"{bank.marker}存款"
+    )
+    ProductSpread.objects.create(
+        tenant=bank.tenant,
+        product=product,
+        annual_rate=Decimal("0.015"),
+        valid_from=date(2024, 1, 1),
+    )
+    Contribution.objects.create(
+        tenant=bank.tenant,
+        customer=bank.customer,
+        month=date(2026, 1, 1),
+        deposit_interest=Decimal("12.50"),
+        loan_interest=Decimal("0.00"),
+        fee_income=Decimal("3.00"),
+        other_income=Decimal("-1.00"),
+        partner=bank.partner,
+    )
 
 
 @pytest.fixture

@@ -166,3 +166,36 @@ def test_demo_banks_have_consents_from_every_source_some_withdrawn_and_a_few_hol
             # The policy has real answers: some customers may be marketed to by SMS, not all.
             contactable = contactable_customers(Customer.objects.all(), channel_kind="sms")
             assert 0 < contactable.count() < Customer.objects.count()
+
+
+def test_demo_banks_have_spreads_and_a_year_of_contribution_some_below_zero(db):
+    from django.db.models import F
+
+    from crm.tenancy.context import tenant_context
+    from customers.models import Customer, Product
+    from marketing.models import Contribution, ProductSpread
+    from marketing.selectors import monthly_income_rows
+
+    call_command("load_demo")
+    call_command("load_demo")  # idempotent: nothing twice
+    with platform_wide():
+        tenants = list(Tenant.objects.filter(code__in=[bank.code for bank in DEMO_BANKS]))
+    for tenant in tenants:
+        with tenant_context(tenant):
+            priced = Product.objects.exclude(category=Product.Category.E_BANKING).count()
+            assert ProductSpread.objects.count() == priced
+            customers = Customer.objects.count()
+            fed = Contribution.objects.values("customer").distinct().count()
+            assert 0.5 * customers < fed < 0.9 * customers
+            months = sorted(set(Contribution.objects.values_list("month", flat=True)))
+            assert len(months) == 12
+            totals = Contribution.objects.annotate(
+                total=F("deposit_interest")
+                + F("loan_interest")
+                + F("fee_income")
+                + F("other_income")
+            )
+            assert totals.filter(total__lt=0).exists()
+            rows = monthly_income_rows(months[-1])
+            assert any(row.estimated for row in rows.values())
+            assert any(not row.estimated for row in rows.values())

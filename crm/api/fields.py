@@ -5,7 +5,8 @@ what no bank would send (the bounds are ``crm.bounds``'s):
   a mistake in the sender's mapping, not an identifier.
 - ``Amount``/``CustomerTotal``: written with the digits 0-9 (no full-width or
   Arabic-Indic digits, no exponents), never negative, at most ``MAX_AMOUNT`` (one balance
-  or payment) or ``MAX_CUSTOMER_TOTAL`` (one customer's figures).
+  or payment) or ``MAX_CUSTOMER_TOTAL`` (one customer's figures); ``Income``: either
+  sign, within ±``MAX_MONTHLY_INCOME`` (a customer's income of one kind in a month).
 - ``Date``/``Month``: written with the digits 0-9, from 1900 on, not after today for what
   has happened (``past=True``), else not more than a year ahead.
 - ``Choice``: repeats at most ``ECHO_LIMIT`` characters of a refused value.
@@ -86,6 +87,17 @@ class CustomerTotal(Amount):
 
     largest = bounds.MAX_CUSTOMER_TOTAL
     digits = bounds.CUSTOMER_TOTAL_DIGITS
+
+
+class Income(Amount):
+    """A customer's income of one kind in one month, in CNY: a loss or a refund makes it
+    negative; within ±``MAX_MONTHLY_INCOME``."""
+
+    largest = bounds.MAX_MONTHLY_INCOME
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", -self.largest)
+        super().__init__(**kwargs)
 
 
 DATE_ERRORS: dict[str, StrOrPromise] = {

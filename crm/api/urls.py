@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include(router.urls)),
     path("", include("customers.api.urls")),
     path("", include("channels.api.urls")),
+    path("", include("marketing.api")),
 ]

@@ -18,6 +18,7 @@ EVERY_APP_SCOPE = {
     "interactions:write": "channels",
     "service_requests:read": "channels",
     "service_requests:write": "channels",
+    "contributions:write": "marketing",
 }
 
 

@@ -1,0 +1,93 @@
+"""``generate_bank``'s marketing step: standard spreads and the contribution feed."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, F, Max, Min
+
+from crm.tenancy.context import platform_wide, tenant_context
+from crm.tenancy.models import Tenant
+from customers.models import BalanceSnapshot, Customer, Product
+from marketing.models import Contribution, ProductSpread
+from marketing.selectors import monthly_income_rows
+from marketing.services import STANDARD_SPREADS
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SIZE = {
+    "customers": 400,
+    "months": 6,
+    "branches": 2,
+    "sub_branches": 2,
+    "managers_per_sub_branch": 2,
+}
+
+
+def generate(code: str = "valuebank", **options) -> Tenant:
+    call_command("generate_bank", code=code, stdout=StringIO(), **{**SIZE, **options})
+    with platform_wide():
+        return Tenant.objects.get(code=code)
+
+
+def test_every_priced_category_gets_its_standard_spread(bank_a):
+    bank = generate()
+
+    with tenant_context(bank):
+        spreads = {
+            spread.product.category: spread.annual_rate
+            for spread in ProductSpread.objects.select_related("product")
+        }
+        priced = Product.objects.filter(category__in=list(STANDARD_SPREADS)).count()
+        assert ProductSpread.objects.count() == priced
+    assert spreads == {category: rate for category, rate in STANDARD_SPREADS.items()}
+
+
+def test_about_seventy_percent_of_customers_get_every_month_of_their_balances(bank_a):
+    bank = generate()
+
+    with tenant_context(bank):
+        customers = Customer.objects.count()
+        fed = Contribution.objects.values("customer").distinct().count()
+        assert 0.6 * customers < fed < 0.8 * customers
+        # A fed customer's months are exactly those of their balances.
+        months = Contribution.objects.values("customer").annotate(n=Count("id"))
+        snapshots = dict(BalanceSnapshot.objects.values_list("customer").annotate(n=Count("id")))
+        assert all(row["n"] == snapshots[row["customer"]] for row in months)
+        assert not Contribution.objects.exclude(customer__snapshots__month=F("month")).exists()
+
+
+def test_some_fed_customers_are_below_zero_in_some_months(bank_a):
+    bank = generate()
+
+    with tenant_context(bank):
+        totals = Contribution.objects.annotate(
+            total=F("deposit_interest") + F("loan_interest") + F("fee_income") + F("other_income")
+        )
+        losing = set(totals.filter(total__lt=0).values_list("customer", flat=True))
+        fed = set(Contribution.objects.values_list("customer", flat=True))
+        assert losing and len(losing) < 0.15 * len(fed)
+        # Below zero in some months, not in all.
+        assert totals.filter(customer__in=losing, total__gt=0).exists()
+
+
+def test_the_estimate_reads_the_generated_feed_and_estimates_the_rest(bank_a):
+    bank = generate()
+
+    with tenant_context(bank):
+        latest = BalanceSnapshot.objects.aggregate(latest=Max("month"))["latest"]
+        fed = set(Contribution.objects.filter(month=latest).values_list("customer", flat=True))
+        rows = monthly_income_rows(latest)
+    assert {pk for pk, row in rows.items() if not row.estimated} == fed
+    estimated = [row for row in rows.values() if row.estimated]
+    assert estimated and any(row.total > 0 for row in estimated)
+
+
+def test_fewer_months_of_contribution_on_request(bank_a):
+    bank = generate(contribution_months=2)
+
+    with tenant_context(bank):
+        span = Contribution.objects.aggregate(first=Min("month"), last=Max("month"))
+        latest = BalanceSnapshot.objects.aggregate(latest=Max("month"))["latest"]
+    assert span["last"] == latest
+    assert (latest.year * 12 + latest.month) - (span["first"].year * 12 + span["first"].month) == 1
