@@ -20,7 +20,7 @@ class MarketingConfig(AppConfig):
         from crm.shell.demo import register_demo_loader
         from crm.shell.navigation import NavItem, register_nav_item
         from customers.panels import register_panel
-        from marketing import approvals, audit, demo, panels, signals
+        from marketing import approvals, audit, demo, panels, signals, value_panel
 
         register_approval_action(approvals.TIER_RULES)
         register_approval_action(approvals.MANUAL_TIER)
@@ -35,6 +35,7 @@ class MarketingConfig(AppConfig):
         # banks: the migrations).
         signals.connect()
         register_panel(panels.SERVICE_LEVEL_PANEL)
+        register_panel(value_panel.VALUE_PANEL)
         for title, url, permission, order in [
             (_("Tier rules"), "marketing:tier_rules", "marketing.view_tierruleset", 40),
             (_("Manual tiers"), "marketing:manual_tiers", "marketing.view_manualtier", 41),

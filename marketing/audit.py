@@ -5,6 +5,7 @@ from marketing.models import (
     Contribution,
     ManualTier,
     ProductSpread,
+    ScoringRun,
     ServicePrivilege,
     SuggestedChannel,
     TierRuleSet,
@@ -51,3 +52,5 @@ def register() -> None:
         ["customer", "month", "deposit_interest", "loan_interest", "fee_income", "other_income"],
         customer=["customer"],
     )
+    # Who asked for a month to be scored again, and why (the scheduled runs are the job's).
+    register_audited_model(ScoringRun, ["month", "version", "status", "requested_by", "reason"])

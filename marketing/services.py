@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,18 +26,21 @@ from crm import bounds
 from crm.approvals.models import Proposal
 from crm.approvals.services import proposal_submit
 from crm.domain import DomainError
+from crm.jobs.runs import run_once
 from crm.tenancy.context import require_tenant, tenant_context
 from crm.tenancy.models import PartnerApplication, Staff, Tenant
 from customers.models import Customer, Product
-from marketing import policy_defaults, selectors
+from marketing import policy_defaults, scoring, selectors
 from marketing.models import (
     ManualTier,
     ProductSpread,
+    ScoringRun,
     ServicePrivilege,
     SuggestedChannel,
     TierRuleSet,
     TierServicePolicy,
 )
+from marketing.potential import add_months
 
 # The first version of every bank's rules applies to any month it may be asked about
 # (balances and contributions are loaded for months long before the bank's first login).
@@ -657,3 +661,66 @@ def standard_spreads_give(*, valid_from: date) -> int:
     ]
     ProductSpread.objects.bulk_create(spreads)
     return len(spreads)
+
+
+# --- scoring runs ------------------------------------------------------------------------
+
+JOB = "marketing.scoring"
+# Month M is scored once the roll-up of this day of month M + 1 is done: the finance
+# system's feed for M arrives in the first days of M + 1.
+CUTOFF_DAY = 5
+
+
+def month_due(day: date) -> date | None:
+    """The month whose scoring is due once ``day`` is rolled up: the month before, on and
+    after its cut-off day (a later day's roll-up finds it done and skips it)."""
+    if day.day < CUTOFF_DAY:
+        return None
+    return add_months(day.replace(day=1), -1)
+
+
+def scoring_run_once(*, month: date) -> ScoringRun | None:
+    """The scheduled scoring of ``month`` for the current bank: version 1, once.
+
+    None when the month has already been scored (or is being scored by another worker).
+    """
+    run: ScoringRun | None = None
+
+    def work() -> int:
+        nonlocal run
+        run = _score(month=month, actor=None, reason="")
+        return run.customers
+
+    job_run = run_once(job=JOB, period=f"{month:%Y-%m}", work=work)
+    return run if job_run is not None else None
+
+
+def scoring_rerun(*, month: date, actor: Staff, reason: str) -> ScoringRun:
+    """Score ``month`` again as a new version, at an administrator's request (late feeds,
+    corrected spreads); audited through the run row, which names who asked and why."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(_("Say why the month is scored again."), field="reason")
+    if not ScoringRun.objects.filter(month=month, status=ScoringRun.Status.FINISHED).exists():
+        raise DomainError(_("This month has not been scored yet."), field="month")
+    with transaction.atomic():
+        return _score(month=month, actor=actor, reason=reason)
+
+
+def _score(*, month: date, actor: Staff | None, reason: str) -> ScoringRun:
+    latest = ScoringRun.objects.filter(month=month).aggregate(latest=Max("version"))["latest"]
+    run = ScoringRun.objects.create(
+        tenant=require_tenant(),
+        month=month,
+        version=(latest or 0) + 1,
+        started_at=timezone.now(),
+        requested_by=actor,
+        reason=reason,
+    )
+    outcome = scoring.score_month(run=run)
+    run.status = ScoringRun.Status.FINISHED
+    run.finished_at = timezone.now()
+    run.customers = outcome.customers
+    run.tier_changes = outcome.tier_changes
+    run.save(update_fields=["status", "finished_at", "customers", "tier_changes"])
+    return run
