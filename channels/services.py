@@ -6,6 +6,7 @@ mobile app follows exactly the rules of one moved at the counter.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time
 from decimal import Decimal
 
@@ -331,3 +332,19 @@ def rollup_backfill(*, first_day: date, last_day: date) -> int:
     """
     runs = rollup.rollup_days_once(first_day=first_day, last_day=last_day)
     return sum(run.rows_touched for run in runs)
+
+
+# The bank's nightly chain: what runs after a day's roll-up, before the next day's. Apps
+# above channels plug in from their AppConfig.ready() (marketing scores a month once its
+# cut-off day is rolled up, so the next day's roll-up counts the new tiers).
+_after_rollup: list[Callable[[date], None]] = []
+
+
+def register_after_rollup(hook: Callable[[date], None]) -> None:
+    """Call ``hook(day)`` in the bank's nightly task after ``day`` is rolled up."""
+    if hook not in _after_rollup:
+        _after_rollup.append(hook)
+
+
+def after_rollup_hooks() -> list[Callable[[date], None]]:
+    return list(_after_rollup)

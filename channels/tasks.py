@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from channels import rollup
+from channels import rollup, services
 from crm.jobs.tenant_task import fan_out_per_tenant, platform_task, tenant_task
 
 
@@ -20,5 +20,9 @@ def rollup_yesterday(day: str | None = None) -> int:
 # failed roll-up is recorded with its error.
 @tenant_task(atomic=False)
 def rollup_tenant_day(*, tenant, day: str | None = None) -> None:
-    """Roll up one day of one bank, once (the job-run table remembers the day is done)."""
-    rollup.rollup_day_once(day=date.fromisoformat(day) if day else rollup.yesterday(tenant))
+    """Roll up one day of one bank, once (the job-run table remembers the day is done), then
+    run the chain's next links for that day (``services.register_after_rollup``)."""
+    rolled_up = date.fromisoformat(day) if day else rollup.yesterday(tenant)
+    rollup.rollup_day_once(day=rolled_up)
+    for hook in services.after_rollup_hooks():
+        hook(rolled_up)

@@ -15,12 +15,13 @@ class MarketingConfig(AppConfig):
     def ready(self) -> None:
         # Every registration of the app, here and nowhere else (importing a module of
         # marketing registers nothing).
+        from channels.services import register_after_rollup
         from crm.api.scopes import register_scope
         from crm.approvals.registry import register_approval_action
         from crm.shell.demo import register_demo_loader
         from crm.shell.navigation import NavItem, register_nav_item
         from customers.panels import register_panel
-        from marketing import approvals, audit, demo, panels, signals, value_panel
+        from marketing import approvals, audit, demo, panels, signals, tasks, value_panel
 
         register_approval_action(approvals.TIER_RULES)
         register_approval_action(approvals.MANUAL_TIER)
@@ -36,6 +37,7 @@ class MarketingConfig(AppConfig):
         signals.connect()
         register_panel(panels.SERVICE_LEVEL_PANEL)
         register_panel(value_panel.VALUE_PANEL)
+        register_after_rollup(tasks.score_after_rollup)
         for title, url, permission, order in [
             (_("Tier rules"), "marketing:tier_rules", "marketing.view_tierruleset", 40),
             (_("Manual tiers"), "marketing:manual_tiers", "marketing.view_manualtier", 41),

@@ -258,3 +258,67 @@ def test_another_banks_customers_are_neither_scored_nor_counted(bank_a, bank_b):
     assert theirs.pk not in values(bank_a, JUNE)
     with bank_b.scope():
         assert not CustomerValue.objects.exists()
+
+
+def test_the_nightly_chain_scores_the_month_once_its_cut_off_day_is_rolled_up(bank_a):
+    from channels.tasks import rollup_tenant_day
+
+    def runs():
+        with bank_a.scope():
+            return list(ScoringRun.objects.values_list("month", "version"))
+
+    rollup_tenant_day(tenant_id=bank_a.tenant.pk, day="2026-07-04")
+    assert runs() == []  # late feeds for June may still come
+    rollup_tenant_day(tenant_id=bank_a.tenant.pk, day="2026-07-05")
+    assert runs() == [(JUNE, 1)]
+    rollup_tenant_day(tenant_id=bank_a.tenant.pk, day="2026-07-06")
+    assert runs() == [(JUNE, 1)]  # once
+
+
+def test_the_value_panel_explains_the_figures(bank_a, client_for, django_assert_max_num_queries):
+    from django.urls import reverse
+
+    from customers.models import Consent
+    from tests.translation import zh
+
+    rules(bank_a, mvc_top_percent=None, mvc_min_contribution=Decimal(1000))
+    [customer] = customers(bank_a, 1)
+    with bank_a.scope():
+        Contribution.objects.create(
+            tenant=bank_a.tenant,
+            customer=customer,
+            month=JUNE,
+            deposit_interest=Decimal("1200.50"),
+            loan_interest=Decimal("300.25"),
+            fee_income=Decimal("99.25"),
+            other_income=Decimal("0.00"),
+        )
+    score(bank_a, JUNE)
+    client = client_for(bank_a[Role.RELATIONSHIP_MANAGER])
+    with bank_a.scope():
+        customer.relationship_manager = bank_a[Role.RELATIONSHIP_MANAGER]
+        customer.save(update_fields=["relationship_manager"])
+    url = reverse("customers:panel", args=[customer.pk, "value"])
+    client.get(url, headers={"HX-Request": "true"})  # warm per-session caches
+    with django_assert_max_num_queries(12):
+        page = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    # 1200.50 + 300.25 + 99.25 = 1,600.00, nothing to serve or risk: MVC by the threshold.
+    assert 'data-testid="value-contribution">1,600.00<' in page
+    assert 'data-testid="value-deposit-interest">1,200.50<' in page
+    assert zh("Contribution of at least %(amount)s CNY a month.") % {"amount": "1,000.00"} in page
+    assert 'data-testid="value-estimated"' not in page
+    assert 'data-testid="value-no-offers"' in page  # no personalised-offers consent
+    with bank_a.scope():
+        Consent.objects.create(
+            tenant=bank_a.tenant,
+            customer=customer,
+            purpose=Consent.Purpose.PERSONALISED_OFFERS,
+            channel=Consent.Channel.ANY,
+            granted=True,
+            source=Consent.Source.COUNTER,
+        )
+    page = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert 'data-testid="value-no-offers"' not in page
+    # A teller reads the tier on the customer page, not the bank's figures behind it.
+    teller = client_for(bank_a[Role.TELLER])
+    assert teller.get(url, headers={"HX-Request": "true"}).status_code in (403, 404)
