@@ -1,4 +1,5 @@
 """Manual tiers: requested by a marketing manager with a reason and an expiry date, approved by
+from tests.translation import zh
 another, shown as manual, ending by themselves or when withdrawn."""
 
 from datetime import timedelta
@@ -141,7 +142,9 @@ def test_a_second_request_for_the_same_customer_waits_for_the_first(bank_a, requ
         MANUAL_TIERS, request_form(bank_a, tier=Customer.Tier.MGC)
     )
     assert response.status_code == 400
-    assert "already waiting for approval" in response.content.decode()
+    assert zh("A manual tier for this customer is already waiting for approval.") in (
+        response.content.decode()
+    )
 
 
 def test_a_customer_with_a_manual_tier_in_force_gets_no_second(
@@ -152,7 +155,9 @@ def test_a_customer_with_a_manual_tier_in_force_gets_no_second(
         MANUAL_TIERS, request_form(bank_a, tier=Customer.Tier.MGC)
     )
     assert response.status_code == 400
-    assert "withdraw it first" in response.content.decode()
+    assert zh("This customer already has a manual tier: withdraw it first.") in (
+        response.content.decode()
+    )
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from marketing.models import TierRuleSet
 from marketing.selectors import rule_set_for
 from marketing.services import _add_months, tier_rules_check
 from tests.factories import TenantFactory
+from tests.translation import zh
 
 TIER_RULES = reverse("marketing:tier_rules")
 INDIVIDUAL = Customer.Kind.INDIVIDUAL
@@ -147,7 +148,10 @@ def test_rules_need_an_mvc_criterion(bank_a, client_for):
         client_for(bank_a[Role.TENANT_ADMIN]), mvc_top_percent="", mvc_min_contribution=""
     )
     assert response.status_code == 400
-    assert "a top share of the bank, a contribution threshold, or both" in response.content.decode()
+    assert (
+        zh("Give the MVC rule: a top share of the bank, a contribution threshold, or both.")
+        in response.content.decode()
+    )
 
 
 def test_only_the_threshold_is_enough_for_mvc(bank_a, client_for):
