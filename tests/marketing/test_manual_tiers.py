@@ -1,5 +1,4 @@
 """Manual tiers: requested by a marketing manager with a reason and an expiry date, approved by
-from tests.translation import zh
 another, shown as manual, ending by themselves or when withdrawn."""
 
 from datetime import timedelta
@@ -13,6 +12,7 @@ from crm.tenancy.roles import Role
 from customers.models import Customer
 from marketing.models import ManualTier
 from marketing.selectors import manual_tier_of, manual_tiers_in_force
+from tests.translation import zh
 
 MANUAL_TIERS = reverse("marketing:manual_tiers")
 
