@@ -23,9 +23,12 @@ def test_every_message_in_the_catalogue_is_translated_and_compiled():
     assert not po.untranslated_entries(), [e.msgid for e in po.untranslated_entries()]
     assert not po.fuzzy_entries(), [e.msgid for e in po.fuzzy_entries()]
     mo = polib.mofile(str(PO.with_suffix(".mo")))
-    compiled = {entry.msgid: entry.msgstr for entry in mo}
+    # Keyed by context too: "New customer" is a button, and with the context "tier" a tier.
+    compiled = {(entry.msgctxt, entry.msgid): entry.msgstr for entry in mo}
     for entry in po.translated_entries():
-        assert compiled.get(entry.msgid) == entry.msgstr, f"stale .mo for {entry.msgid!r}"
+        assert compiled.get((entry.msgctxt, entry.msgid)) == entry.msgstr, (
+            f"stale .mo for {entry.msgid!r}"
+        )
 
 
 def test_every_string_in_the_code_is_in_the_catalogue(tmp_path):

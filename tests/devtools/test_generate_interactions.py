@@ -89,7 +89,7 @@ def schema() -> dict[str, list]:
 
 def test_channels_registers_its_step_after_the_customers_one():
     steps = generation_steps()
-    assert [step.name for step in steps] == ["customers", "channels"]
+    assert [step.name for step in steps][:2] == ["customers", "channels"]
     assert steps[1].load() is generate_channels
     # Its option is channels' own, not the customers step's.
     assert [argument.flag for argument in steps[1].arguments] == ["--interactions-per-customer"]

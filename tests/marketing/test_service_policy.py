@@ -44,19 +44,19 @@ def test_a_new_bank_starts_with_a_policy_for_every_tier(db):
 def test_ensuring_the_defaults_twice_creates_nothing_more(bank_a):
     with bank_a.scope():
         assert services.service_policies_ensure(tenant=bank_a.tenant) == 0
-        assert TierServicePolicy.objects.count() == 4
+        assert TierServicePolicy.objects.count() == len(Customer.Tier.values)
 
 
 def test_a_tier_the_bank_has_no_row_for_reads_the_defaults(bank_a):
     with bank_a.scope():
-        TierServicePolicy.objects.filter(tier="mgc").delete()
+        TierServicePolicy.objects.filter(tier__in=["mgc", "new"]).delete()
         policy = selectors.service_policy_for("mgc")
         unknown = selectors.service_policy_for("new")
         assert selectors.service_policy_for("") is None
     assert policy.is_default and policy.contact_cadence_days == 60
-    # A tier customers adds later (``new``) has no cadence until the bank sets one.
+    # A tier without a row of its own (``new``) has no cadence until the bank sets one.
     assert unknown.is_default and unknown.contact_cadence_days is None
-    assert unknown.tier_label == "new"
+    assert unknown.tier_label == str(Customer.Tier.NEW.label)
 
 
 def test_the_selector_reads_one_tier_in_three_queries(bank_a, django_assert_max_num_queries):
