@@ -11,19 +11,6 @@ from django.db import migrations, models
 
 from crm.tenancy.roles import grant_role_permissions, revoke_role_permissions
 
-# The first version of every bank's rules (marketing.services.DEFAULT_RULES, copied: a
-# migration keeps the values it was written with).
-DEFAULT_RULES = {
-    "version": 1,
-    "effective_from": "2000-01-01",
-    "new_customer_months": 3,
-    "bz_months": 3,
-    "mvc_top_percent": "5.00",
-    "mvc_min_contribution": None,
-    "mgc_min_potential": 70,
-    "downgrade_months": 3,
-    "note": "Standard rules",
-}
 READ = ["marketing.view_tierruleset", "marketing.view_manualtier"]
 ROLE_PERMISSIONS = {
     "marketing_manager": [
@@ -35,20 +22,6 @@ ROLE_PERMISSIONS = {
     "auditor": READ,
     "tenant_admin": [*READ, "marketing.add_tierruleset", "marketing.approve_manualtier"],
 }
-
-
-def default_rule_sets(apps, schema_editor):
-    """Give every existing bank the first version of the rules, for each kind of customer.
-
-    Runs as the tables' owner, whom row-level security lets through.
-    """
-    Tenant = apps.get_model("tenancy", "Tenant")
-    TierRuleSet = apps.get_model("marketing", "TierRuleSet")
-    TierRuleSet._base_manager.bulk_create(
-        TierRuleSet(tenant_id=tenant_id, kind=kind, **DEFAULT_RULES)
-        for tenant_id in Tenant._base_manager.values_list("pk", flat=True)
-        for kind in ("individual", "corporate")
-    )
 
 
 def grant(apps, schema_editor):
@@ -263,6 +236,5 @@ class Migration(migrations.Migration):
         crm.tenancy.rls.SameTenantForeignKey('manualtier', 'requested_by'),
         crm.tenancy.rls.SameTenantForeignKey('manualtier', 'approved_by'),
         crm.tenancy.rls.SameTenantForeignKey('manualtier', 'withdrawn_by'),
-        migrations.RunPython(default_rule_sets, migrations.RunPython.noop),
         migrations.RunPython(grant, revoke),
     ]

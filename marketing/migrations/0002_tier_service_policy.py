@@ -35,20 +35,6 @@ def revoke(apps, schema_editor):
     revoke_role_permissions(apps, ROLE_PERMISSIONS)
 
 
-def default_policies(apps, schema_editor):
-    """Give every existing bank the default tier service policy (new banks get it on creation)."""
-    from marketing.policy_defaults import create_default_policies
-
-    for tenant_id in apps.get_model("tenancy", "Tenant")._base_manager.values_list("pk", flat=True):
-        create_default_policies(
-            tenant_id=tenant_id,
-            policy_model=apps.get_model("marketing", "TierServicePolicy"),
-            privilege_model=apps.get_model("marketing", "ServicePrivilege"),
-            suggested_model=apps.get_model("marketing", "SuggestedChannel"),
-            channel_model=apps.get_model("channels", "Channel"),
-        )
-
-
 class Migration(migrations.Migration):
 
     initial = True
@@ -260,6 +246,5 @@ class Migration(migrations.Migration):
         crm.tenancy.rls.SameTenantForeignKey('serviceprivilege', 'policy'),
         crm.tenancy.rls.SameTenantForeignKey('suggestedchannel', 'policy'),
         crm.tenancy.rls.SameTenantForeignKey('suggestedchannel', 'channel'),
-        migrations.RunPython(default_policies, migrations.RunPython.noop),
         migrations.RunPython(grant, revoke),
     ]
