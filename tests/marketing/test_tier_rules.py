@@ -78,7 +78,13 @@ def test_a_proposal_changes_nothing_until_another_administrator_approves_it(
     assert response.url == reverse("approvals:detail", args=[proposal.pk])
     assert proposal.status == Proposal.Status.PENDING
     # The approver reads the numbers they approve.
-    for shown in ("new below 6 months", "BZ after 4 months", "top 10 % or at least 50,000.00 CNY"):
+    # (In the page's language, Chinese: "new below 6 months", "BZ after 4 months below zero",
+    # "top 10 % or at least 50,000.00 CNY".)
+    for shown in (
+        "不足 6 个月为新客户",
+        "连续 4 个月贡献度低于零为 BZ",
+        "前 10 % 或 不低于 50,000.00 元",
+    ):
         assert shown in proposal.summary
     with bank_a.scope():
         assert TierRuleSet.objects.of_kind(INDIVIDUAL).count() == 1
@@ -125,11 +131,11 @@ def test_a_rejected_proposal_adds_no_version(bank_a, second_admin, client_for):
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"effective_from": "2020-01"}, "effective_from", "past months keep theirs"),
+        ({"effective_from": "2020-01"}, "effective_from", "过去的月份沿用原有规则"),
         ({"effective_from": "2020-13"}, "effective_from", "YYYY-MM"),
         ({"bz_months": "0"}, "bz_months", ""),
         ({"mgc_min_potential": "101"}, "mgc_min_potential", ""),
-        ({"mvc_top_percent": "80"}, "mvc_top_percent", "at most 50"),
+        ({"mvc_top_percent": "80"}, "mvc_top_percent", "不超过 50 %"),
         ({"mvc_min_contribution": "-5"}, "mvc_min_contribution", ""),
     ],
 )
@@ -172,7 +178,7 @@ def test_a_version_cannot_start_before_one_already_scheduled(bank_a, second_admi
         with pytest.raises(Exception) as refused:
             tier_rules_check(proposal_form(), actor=second_admin)
     assert refused.value.field == "effective_from"
-    assert "Version 2 already applies" in str(refused.value.message)
+    assert "第 2 版已自" in str(refused.value.message)  # "Version 2 already applies from..."
 
 
 def test_a_version_is_never_edited_in_place(bank_a):
