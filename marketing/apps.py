@@ -21,7 +21,16 @@ class MarketingConfig(AppConfig):
         from crm.shell.demo import register_demo_loader
         from crm.shell.navigation import NavItem, register_nav_item
         from customers.panels import register_panel
-        from marketing import approvals, audit, demo, panels, signals, tasks, value_panel
+        from marketing import (
+            approvals,
+            audit,
+            demo,
+            panels,
+            personal_data,
+            signals,
+            tasks,
+            value_panel,
+        )
 
         register_approval_action(approvals.TIER_RULES)
         register_approval_action(approvals.MANUAL_TIER)
@@ -37,6 +46,7 @@ class MarketingConfig(AppConfig):
         signals.connect()
         register_panel(panels.SERVICE_LEVEL_PANEL)
         register_panel(value_panel.VALUE_PANEL)
+        personal_data.register()
         register_after_rollup(tasks.score_after_rollup)
         for title, url, permission, order in [
             (_("Tier rules"), "marketing:tier_rules", "marketing.view_tierruleset", 40),

@@ -322,3 +322,25 @@ def test_the_value_panel_explains_the_figures(bank_a, client_for, django_assert_
     # A teller reads the tier on the customer page, not the bank's figures behind it.
     teller = client_for(bank_a[Role.TELLER])
     assert teller.get(url, headers={"HX-Request": "true"}).status_code in (403, 404)
+
+
+def test_the_personal_data_copy_explains_each_month(bank_a):
+    from customers.personal_data import copy_sections
+
+    rules(bank_a, mvc_top_percent=None, mvc_min_contribution=Decimal(1000))
+    [customer] = customers(bank_a, 1)
+    feed(bank_a, customer, MAY, 500)
+    feed(bank_a, customer, JUNE, 1500)
+    score(bank_a, MAY)
+    score(bank_a, JUNE)
+    [section] = [section for section in copy_sections() if section.key == "value"]
+    with bank_a.scope():
+        rows = list(section.rows(customer))
+    assert [row[0] for row in rows] == ["2026-05", "2026-06"]
+    assert [row[1] for row in rows] == [
+        str(Customer.Tier.ORDINARY.label),
+        str(Customer.Tier.MVC.label),
+    ]
+    assert rows[1][10] == Decimal("1500.00")  # the contribution
+    assert "1,000.00" in rows[1][2]  # why: the threshold it reached
+    assert len(rows[0]) == len(section.headers)
