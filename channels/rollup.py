@@ -48,6 +48,7 @@ from channels.models import (
 )
 from crm.jobs.models import JobRun
 from crm.jobs.runs import run_once, run_once_per_period
+from crm.months import add_months, month_end, month_start
 from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Tenant
 from customers.models import Customer
@@ -276,14 +277,6 @@ def yesterday(tenant: Tenant) -> date:
     return timezone.localdate(timezone=zoneinfo.ZoneInfo(tenant.time_zone)) - timedelta(days=1)
 
 
-def first_of_month(day: date) -> date:
-    return day.replace(day=1)
-
-
-def next_month(month: date) -> date:
-    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
 def service_cost_passes(first_day: date, last_day: date) -> list[tuple[date, date | None]]:
     """How ``service_costs`` covers ``first_day`` to ``last_day``: (month, day) pairs.
 
@@ -293,15 +286,15 @@ def service_cost_passes(first_day: date, last_day: date) -> list[tuple[date, dat
     recomputes only that day's customers.
     """
     passes: list[tuple[date, date | None]] = []
-    month = first_of_month(first_day)
+    month = month_start(first_day)
     while month <= last_day:
-        month_last = next_month(month) - timedelta(days=1)
+        month_last = month_end(month)
         covered_first, covered_last = max(first_day, month), min(last_day, month_last)
         if covered_last == month_last or covered_first != covered_last:
             passes.append((month, None))
         else:
             passes.append((month, covered_first))
-        month = next_month(month)
+        month = add_months(month, 1)
     return passes
 
 
@@ -322,13 +315,13 @@ def service_costs(*, first_day: date, last_day: date) -> int:
     touched = 0
     with connection.cursor() as cursor:
         for month, day in service_cost_passes(first_day, last_day):
-            month_start, _ = day_bounds(tenant, month)
-            month_end, _ = day_bounds(tenant, next_month(month))
+            starts_at, _ = day_bounds(tenant, month)
+            ends_at, _ = day_bounds(tenant, add_months(month, 1))
             params = {
                 "tenant": tenant.pk,
                 "month": month,
-                "month_start": month_start,
-                "month_end": month_end,
+                "month_start": starts_at,
+                "month_end": ends_at,
             }
             if day is None:
                 cursor.execute(SERVICE_COST_MONTH_SQL.format(**tables), params)

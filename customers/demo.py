@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from crm.months import add_months, month_start, months_before
 from crm.shell.demo import DemoBank, demo_branch
 from crm.tenancy.models import Staff, Tenant
 from customers.models import (
@@ -83,15 +84,6 @@ def uscc(seed: int) -> str:
     body = f"91330100{seed:09d}"
     total = sum(USCC_CHARS.index(c) * w for c, w in zip(body, USCC_WEIGHTS, strict=True))
     return body + USCC_CHARS[(31 - total % 31) % 31]
-
-
-def months_back(count: int) -> list[date]:
-    first = timezone.localdate().replace(day=1)
-    months = []
-    for _ in range(count):
-        first = (first - timedelta(days=1)).replace(day=1)
-        months.append(first)
-    return sorted(months)
 
 
 def load_customers(tenant: Tenant, bank: DemoBank) -> None:
@@ -213,7 +205,8 @@ def _works_at(bank: DemoBank, suffix: str) -> str:
 
 def _add_holdings_and_balances(tenant, rng, customers, products) -> None:
     holdings = []
-    months = months_back(24)
+    # The last 24 complete months.
+    months = months_before(add_months(month_start(timezone.localdate()), -1), 24)
     snapshots = []
     for customer in customers:
         chosen = ["DEP-CUR", *rng.sample([c for c, _n, _k in PRODUCTS[1:]], rng.randint(1, 4))]

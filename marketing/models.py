@@ -164,6 +164,15 @@ class ManualTierQuerySet(ScopedQuerySet["ManualTier"]):
         return self.filter(models.Q(withdrawn_at__isnull=False) | models.Q(expires_on__lt=on))
 
 
+# ``in_force`` as SQL, for the scoring job's statement over the whole bank: a sub-select
+# of (customer_id, tier) with the parameters ``manual_tenant`` and ``manual_on``.
+MANUAL_TIERS_IN_FORCE_SQL = """
+SELECT m.customer_id, m.tier FROM marketing_manualtier m
+WHERE m.tenant_id = %(manual_tenant)s AND m.withdrawn_at IS NULL
+  AND m.starts_on <= %(manual_on)s AND m.expires_on >= %(manual_on)s
+"""
+
+
 _ManualTierManagerBase = ScopedManager.from_queryset(ManualTierQuerySet)
 
 

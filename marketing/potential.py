@@ -23,11 +23,12 @@ per customer for each balance), for the scoring job's ``INSERT ... SELECT``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.db import connection
 
+from crm.months import add_months, month_end
 from customers.models import Customer, Holding
 
 POINTS = Decimal(25)
@@ -117,15 +118,9 @@ def potential_sql(*, tenant_id: int, month: date) -> tuple[str, dict]:
     return POTENTIAL_SQL, {
         "tenant": tenant_id,
         "month": month,
-        "month_end": add_months(month, 1) - timedelta(days=1),
+        "month_end": month_end(month),
         "window_start": add_months(month, -11),
     }
-
-
-def add_months(month: date, count: int) -> date:
-    """The first day of the month ``count`` months after (or before) ``month``'s."""
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,12 @@ previous month's tiers as they were):
 
 1. Figures: one ``INSERT ... SELECT`` writes every open customer's row of
    ``CustomerValue`` for the month: income by type (the feed's, or estimated from balances,
-   ``marketing.inputs``), cost to serve, risk cost, contribution = income − cost to serve −
+   ``marketing.selectors.monthly_income``), cost to serve (``channels``), risk cost
+   (``customers``; 0 without a row), contribution = income − cost to serve −
    risk cost, and the growth potential's parts (``marketing.potential``). A re-run of the
    month replaces the rows.
 2. Tiers, per customer type under the rules in force for the month
-   (``marketing.inputs.TierRules``): the tier the month's figures earn, in the rules' order
+   (``TierRules``): the tier the month's figures earn, in the rules' order
    (new → below zero → most valuable → growth → ordinary), then the tier held: a higher
    tier at once, a lower one only after the rules' months in a row below the tier held
    (hysteresis; below zero needs its months in a row already, so it is not delayed
@@ -24,15 +25,19 @@ previous month's tiers as they were):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
+from decimal import Decimal
 
 from django.db import connection
 from django.utils import timezone
 
+from channels.selectors import monthly_service_cost_sql
+from crm.months import add_months, month_end
 from customers.models import Customer
-from marketing import inputs
-from marketing.models import CustomerValue, Reason, ScoringRun, TierChange
-from marketing.potential import add_months, potential_sql
+from customers.selectors import customer_since_sql, monthly_risk_cost_sql
+from marketing.models import MANUAL_TIERS_IN_FORCE_SQL, Reason, ScoringRun, TierRuleSet
+from marketing.potential import potential_sql
+from marketing.selectors import monthly_income, rule_set_for
 
 TIER = Customer.Tier
 # Higher is better; "new" stands outside the ladder (no hysteresis into or out of it).
@@ -44,6 +49,54 @@ RANK_SQL = (
 
 def rank(column: str) -> str:
     return RANK_SQL.format(column)
+
+
+# The tier each reason earns: the tier is derived from the reason, so that the rules'
+# conditions are written once.
+REASON_TIER = {
+    Reason.NEW: TIER.NEW,
+    Reason.BELOW_ZERO: TIER.BZ,
+    Reason.TOP_SHARE: TIER.MVC,
+    Reason.THRESHOLD: TIER.MVC,
+    Reason.POTENTIAL: TIER.MGC,
+    Reason.ORDINARY: TIER.ORDINARY,
+}
+REASON_TIER_SQL = (
+    "CASE {} "
+    + " ".join(f"WHEN '{reason}' THEN '{tier}'" for reason, tier in REASON_TIER.items())
+    + " END"
+)
+
+
+@dataclass(frozen=True)
+class TierRules:
+    """The parameters of one version of a bank's tier rules for one customer type."""
+
+    rule_set_id: int
+    new_months: int  # customers for fewer months than this are "new"
+    below_zero_months: int  # BZ: contribution below zero in each of this many months
+    top_share: Decimal | None  # MVC: the top share (percent) by contribution...
+    threshold: Decimal | None  # ...or a contribution at least this (CNY)
+    potential_threshold: Decimal | None  # MGC: growth potential at least this
+    downgrade_months: int  # a lower tier only after this many months in a row below
+
+    @classmethod
+    def in_force(cls, *, kind: str, month: date) -> TierRules:
+        """The version of the current bank's rules for ``kind`` in force in ``month``."""
+        rule_set: TierRuleSet = rule_set_for(kind, month)
+        return cls(
+            rule_set_id=rule_set.pk,
+            new_months=rule_set.new_customer_months,
+            below_zero_months=rule_set.bz_months,
+            top_share=rule_set.mvc_top_percent,
+            threshold=rule_set.mvc_min_contribution,
+            potential_threshold=(
+                Decimal(rule_set.mgc_min_potential)
+                if rule_set.mgc_min_potential is not None
+                else None
+            ),
+            downgrade_months=rule_set.downgrade_months,
+        )
 
 
 @dataclass(frozen=True)
@@ -102,6 +155,10 @@ OFFSET greatest(ceil(%(share)s / 100.0 * (
 LIMIT 1
 """
 
+# earned: the reason the month's figures give, in the rules' order (the tier follows from
+# it); held: whether hysteresis keeps the tier of last month (a lower tier is taken only
+# after the rules' months in a row below; new and below zero are never delayed, the
+# latter having its months in a row already).
 TIERS_SQL = """
 WITH previous AS (
     SELECT p.customer_id, p.tier
@@ -118,19 +175,9 @@ WITH previous AS (
     WHERE h.tenant_id = %(tenant)s AND h.month >= %(history_from)s AND h.month < %(month)s
     GROUP BY h.customer_id
 ), earned AS (
-    SELECT v.id, v.customer_id, previous.tier AS previous_tier,
+    SELECT v.id, previous.tier AS previous_tier,
            coalesce(history.months_below_held, 0) AS months_below_held,
            m.tier AS manual_tier,
-           CASE
-             WHEN {since_value} >= %(new_from)s THEN %(new)s
-             WHEN v.contribution < 0
-                  AND coalesce(history.months_below_zero, 0) >= %(below_zero_months)s - 1
-               THEN %(bz)s
-             WHEN v.contribution > 0 AND v.contribution >= %(edge)s THEN %(mvc)s
-             WHEN v.contribution > 0 AND v.contribution >= %(threshold)s THEN %(mvc)s
-             WHEN v.potential >= %(potential)s THEN %(mgc)s
-             ELSE %(ordinary)s
-           END AS tier,
            CASE
              WHEN {since_value} >= %(new_from)s THEN %(r_new)s
              WHEN v.contribution < 0
@@ -148,27 +195,24 @@ WITH previous AS (
     LEFT JOIN history ON history.customer_id = v.customer_id
     LEFT JOIN ({manual}) m ON m.customer_id = v.customer_id
     WHERE v.tenant_id = %(tenant)s AND v.month = %(month)s AND c.kind = %(kind)s
+), held AS (
+    SELECT e.*, {earned_tier} AS tier,
+           e.manual_tier IS NULL
+           AND e.reason NOT IN (%(r_new)s, %(r_bz)s)
+           AND {previous_rank_e} > {earned_rank_e}
+           AND e.months_below_held < %(downgrade_months)s - 1 AS keeps_previous
+    FROM earned e
 )
 UPDATE marketing_customervalue v
-SET earned_tier = e.tier,
-    tier = CASE
-      WHEN e.manual_tier IS NOT NULL THEN e.manual_tier
-      WHEN e.tier IN (%(new)s, %(bz)s) OR {earned_rank_e} >= {previous_rank_e}
-           OR {previous_rank_e} = 0
-        THEN e.tier
-      WHEN e.months_below_held >= %(downgrade_months)s - 1 THEN e.tier
-      ELSE e.previous_tier
-    END,
-    reason = CASE
-      WHEN e.manual_tier IS NOT NULL THEN %(r_manual)s
-      WHEN e.tier IN (%(new)s, %(bz)s) OR {earned_rank_e} >= {previous_rank_e}
-           OR {previous_rank_e} = 0
-        THEN e.reason
-      WHEN e.months_below_held >= %(downgrade_months)s - 1 THEN e.reason
-      ELSE %(r_held)s
-    END
-FROM earned e
-WHERE v.id = e.id
+SET earned_tier = h.tier,
+    tier = CASE WHEN h.manual_tier IS NOT NULL THEN h.manual_tier
+                WHEN h.keeps_previous THEN h.previous_tier
+                ELSE h.tier END,
+    reason = CASE WHEN h.manual_tier IS NOT NULL THEN %(r_manual)s
+                  WHEN h.keeps_previous THEN %(r_held)s
+                  ELSE h.reason END
+FROM held h
+WHERE v.id = h.id
 """
 
 COPY_SQL = """
@@ -194,11 +238,11 @@ FROM changed
 def score_month(*, run: ScoringRun) -> Outcome:
     """Score the run's bank and month (the current tenant's); in the caller's transaction."""
     tenant_id, month = run.tenant_id, run.month
-    income_sql, income_params = inputs.income(month=month)
-    cost = inputs.cost_to_serve(month=month)
-    risk = inputs.risk_cost(month=month)
+    income_sql, income_params = monthly_income(month)
+    cost = monthly_service_cost_sql(month, alias="c")
+    risk = monthly_risk_cost_sql(month, alias="c")
     potential, potential_params = potential_sql(tenant_id=tenant_id, month=month)
-    rules = {kind: inputs.tier_rules(kind=kind, month=month) for kind in Customer.Kind.values}
+    rules = {kind: TierRules.in_force(kind=kind, month=month) for kind in Customer.Kind.values}
     with connection.cursor() as cursor:
         cursor.execute(
             FIGURES_SQL.format(
@@ -233,9 +277,7 @@ def score_month(*, run: ScoringRun) -> Outcome:
     return Outcome(customers=customers, tier_changes=tier_changes)
 
 
-def _assign_tiers(
-    cursor, *, tenant_id: int, month: date, kind: str, rules: inputs.TierRules
-) -> None:
+def _assign_tiers(cursor, *, tenant_id: int, month: date, kind: str, rules: TierRules) -> None:
     edge = None
     if rules.top_share:
         cursor.execute(
@@ -243,27 +285,26 @@ def _assign_tiers(
         )
         row = cursor.fetchone()
         edge = row[0] if row else None
-    since = inputs.customer_since(alias="c")
-    # A manual tier counts for the month when it stands on the month's last day.
-    manual_sql, manual_params = inputs.manual_tiers(
-        tenant_id=tenant_id, on=add_months(month, 1) - timedelta(days=1)
-    )
+    since = customer_since_sql(alias="c")
     below_zero_from = add_months(month, -(rules.below_zero_months - 1))
     downgrade_from = add_months(month, -(rules.downgrade_months - 1))
     sql = TIERS_SQL.format(
         since_join=since.join,
         since_value=since.value,
-        manual=manual_sql,
+        manual=MANUAL_TIERS_IN_FORCE_SQL,
         earned_rank=rank("h.earned_tier"),
         previous_rank=rank("previous.tier"),
-        earned_rank_e=rank("e.tier"),
+        earned_tier=REASON_TIER_SQL.format("e.reason"),
+        earned_rank_e=rank(REASON_TIER_SQL.format("e.reason")),
         previous_rank_e=rank("e.previous_tier"),
     )
     cursor.execute(
         sql,
         {
             **since.params,
-            **manual_params,
+            # A manual tier counts for the month when it stands on the month's last day.
+            "manual_tenant": tenant_id,
+            "manual_on": month_end(month),
             "tenant": tenant_id,
             "month": month,
             "kind": kind,
@@ -280,11 +321,6 @@ def _assign_tiers(
             "edge": edge,
             "threshold": rules.threshold,
             "potential": rules.potential_threshold,
-            "new": TIER.NEW,
-            "bz": TIER.BZ,
-            "mvc": TIER.MVC,
-            "mgc": TIER.MGC,
-            "ordinary": TIER.ORDINARY,
             "r_new": Reason.NEW,
             "r_bz": Reason.BELOW_ZERO,
             "r_top": Reason.TOP_SHARE,
@@ -297,4 +333,4 @@ def _assign_tiers(
     )
 
 
-__all__ = ["CustomerValue", "Outcome", "TierChange", "score_month"]
+__all__ = ["Outcome", "TierRules", "score_month"]

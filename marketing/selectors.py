@@ -3,7 +3,6 @@ service policy and the coverage it asks for."""
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -14,6 +13,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
 from crm.approvals.models import Proposal
+from crm.months import month_end
 from crm.tenancy.context import require_tenant
 from crm.tenancy.models import Staff
 from customers.models import Customer, Product
@@ -458,11 +458,10 @@ def monthly_income(
     if month.day != 1:
         raise ValueError("A month is given by its first day.")
     first, end = customer_ids or (0, _NO_END)
-    last_day = month.replace(day=calendar.monthrange(month.year, month.month)[1])
     return MONTHLY_INCOME_SQL, {
         "income_tenant": require_tenant().pk,
         "income_month": month,
-        "income_month_end": last_day,
+        "income_month_end": month_end(month),
         "income_first_id": first,
         "income_end_id": end,
         "income_deposit_group": DEPOSIT_GROUP,

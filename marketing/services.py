@@ -27,6 +27,7 @@ from crm.approvals.models import Proposal
 from crm.approvals.services import proposal_submit
 from crm.domain import DomainError
 from crm.jobs.runs import run_once
+from crm.months import add_months, month_start
 from crm.tenancy.context import require_tenant, tenant_context
 from crm.tenancy.models import PartnerApplication, Staff, Tenant
 from customers.models import Customer, Product
@@ -40,7 +41,6 @@ from marketing.models import (
     TierRuleSet,
     TierServicePolicy,
 )
-from marketing.potential import add_months
 
 # The first version of every bank's rules applies to any month it may be asked about
 # (balances and contributions are loaded for months long before the bank's first login).
@@ -69,15 +69,6 @@ class ProposalRefused(DomainError):
     @property
     def errors(self) -> list[DomainError]:
         return self.problems
-
-
-def _month_start(today: date) -> date:
-    return today.replace(day=1)
-
-
-def _add_months(month: date, months: int) -> date:
-    index = month.year * 12 + month.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 # --- tier rules -----------------------------------------------------------------------
@@ -138,7 +129,7 @@ def _effective_month(value: Any, kind: str, problems: list[DomainError]) -> date
     except ValueError:
         problems.append(DomainError(_("Enter a month as YYYY-MM."), field="effective_from"))
         return None
-    this_month = _month_start(timezone.localdate())
+    this_month = month_start(timezone.localdate())
     if month < this_month:
         problems.append(
             DomainError(
@@ -146,7 +137,7 @@ def _effective_month(value: Any, kind: str, problems: list[DomainError]) -> date
                 field="effective_from",
             )
         )
-    elif month > _add_months(this_month, RULES_AHEAD_MONTHS):
+    elif month > add_months(this_month, RULES_AHEAD_MONTHS):
         problems.append(
             DomainError(
                 _("Schedule rules at most %(months)d months ahead.")
@@ -676,7 +667,7 @@ def month_due(day: date) -> date | None:
     after its cut-off day (a later day's roll-up finds it done and skips it)."""
     if day.day < CUTOFF_DAY:
         return None
-    return add_months(day.replace(day=1), -1)
+    return add_months(month_start(day), -1)
 
 
 def scoring_run_once(*, month: date) -> ScoringRun | None:

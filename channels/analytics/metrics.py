@@ -14,6 +14,7 @@ from typing import Any
 
 from channels.analytics.figures import Figures, Grouping
 from channels.models import Channel
+from crm.months import add_months
 from crm.tenancy.models import Branch, Staff
 
 ZERO = Decimal("0.00")
@@ -47,7 +48,7 @@ def period_starts(date_from: date, date_to: date, grouping: str) -> list[date]:
     while start <= date_to:
         starts.append(start)
         if grouping == Grouping.MONTH:
-            start = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+            start = add_months(start, 1)
         elif grouping == Grouping.WEEK:
             start += timedelta(days=7)
         else:

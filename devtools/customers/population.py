@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 from bisect import bisect
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from itertools import accumulate
 
 from faker.providers.person.zh_CN import Provider as PersonNames
@@ -24,6 +24,7 @@ from faker.providers.ssn.zh_CN import Provider as ResidentIds
 from stdnum.cn import ric, uscc
 
 from crm import pii
+from crm.months import add_months, month_start
 from customers.models import CUSTOMER_DETAILS, phone_tail_index
 
 # --- plan -------------------------------------------------------------------------------
@@ -60,7 +61,7 @@ class Plan:
 
     @property
     def latest_month(self) -> date:
-        return (self.today.replace(day=1) - timedelta(days=1)).replace(day=1)
+        return add_months(month_start(self.today), -1)
 
 
 @dataclass
@@ -448,19 +449,15 @@ def make_chunk(plan: Plan, number: int, first_index: int, ids: list[int]) -> Chu
             _consents(rng, plan, chunk, customer)
         chunk.customers.append(_customer_line(rng, plan, customer, aum, salt, tenant))
         if plan.months:
-            first_month = max(customer.since.replace(day=1), _months_before(plan, plan.months))
+            first_month = max(
+                customer.since.replace(day=1), add_months(plan.latest_month, 1 - plan.months)
+            )
             # Most customers grew into their balances; some are running theirs down.
             trend = rng.gauss(0.012, 0.015)
             chunk.totals.append(
                 f"{customer.id}\t{first_month}\t{deposits}\t{loans}\t{wealth}\t{trend:.5f}"
             )
     return chunk
-
-
-def _months_before(plan: Plan, months: int) -> date:
-    latest = plan.latest_month
-    total = latest.year * 12 + latest.month - 1 - (months - 1)
-    return date(total // 12, total % 12 + 1, 1)
 
 
 def _customer_line(

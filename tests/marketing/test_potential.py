@@ -3,8 +3,9 @@
 from datetime import date
 from decimal import Decimal
 
+from crm.months import add_months
 from customers.models import Customer, Holding, Product
-from marketing.potential import add_months, growth_potentials
+from marketing.potential import growth_potentials
 from tests.factories.customers import (
     BalanceSnapshotFactory,
     CustomerFactory,

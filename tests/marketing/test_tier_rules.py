@@ -10,11 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.approvals.models import Proposal
+from crm.months import add_months
 from crm.tenancy.roles import Role
 from customers.models import Customer
 from marketing.models import TierRuleSet
 from marketing.selectors import rule_set_for
-from marketing.services import _add_months, tier_rules_check
+from marketing.services import tier_rules_check
 from tests.factories import TenantFactory
 from tests.translation import zh
 
@@ -29,7 +30,7 @@ def this_month() -> date:
 def proposal_form(**changes) -> dict:
     form = {
         "kind": INDIVIDUAL,
-        "effective_from": f"{_add_months(this_month(), 1):%Y-%m}",
+        "effective_from": f"{add_months(this_month(), 1):%Y-%m}",
         "new_customer_months": "6",
         "bz_months": "4",
         "mvc_top_percent": "10",
@@ -99,7 +100,7 @@ def test_a_proposal_changes_nothing_until_another_administrator_approves_it(
         reverse("approvals:detail", args=[proposal.pk]), {"decision": "approve", "reason": "同意"}
     )
     assert decided.status_code == 302
-    next_month = _add_months(this_month(), 1)
+    next_month = add_months(this_month(), 1)
     with bank_a.scope():
         new = rule_set_for(INDIVIDUAL, next_month)
         assert new.version == 2
@@ -167,7 +168,7 @@ def test_only_the_threshold_is_enough_for_mvc(bank_a, client_for):
 
 
 def test_a_version_cannot_start_before_one_already_scheduled(bank_a, second_admin):
-    in_three = _add_months(this_month(), 3)
+    in_three = add_months(this_month(), 3)
     with bank_a.scope():
         TierRuleSet.objects.create(
             kind=INDIVIDUAL,
