@@ -121,7 +121,6 @@ def load_customers(tenant: Tenant, bank: DemoBank) -> None:
             ),
             # every fifth customer waits in the public pool
             "relationship_manager": None if index % 5 == 0 else rm,
-            "tier": rng.choice(["mvc", "mgc", "ordinary", "ordinary", "ordinary", "bz"]),
             "risk_grade": rng.choice(["low", "low", "medium", "high"]),
             "status": Customer.Status.DORMANT if index % 17 == 0 else Customer.Status.ACTIVE,
         }

@@ -59,3 +59,9 @@ class DevtoolsConfig(AppConfig):
             title="contact policy: the contactable among every customer, counted",
             tables=("channels_channelpreference", "channels_contacthold", "customers_consent"),
         )
+        register_benchmark_section(
+            "marketing: scoring",
+            "devtools.marketing.benchmark.benchmark_section",
+            title="scoring and tiering a month of the whole bank",
+            tables=("marketing_customervalue", "marketing_contribution", "marketing_tierchange"),
+        )

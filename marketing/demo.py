@@ -1,13 +1,17 @@
 """Demo data of marketing: the demo banks' tier service policy, BZ steering included;
 the standard spreads for every product, and a year of monthly contribution from the
 finance system for most demo customers, a few of them below zero in some months.
-Deterministic; contributions only added when the bank has none yet."""
+Then the bank is tiered by the real scoring job, its last months one after the other.
+Deterministic; contributions only added when the bank has none yet, months only scored
+once."""
 
 from __future__ import annotations
 
 import random
 from datetime import date
 from decimal import Decimal
+
+from django.utils import timezone
 
 from crm.shell.demo import DemoBank
 from crm.tenancy.models import Tenant
@@ -50,10 +54,17 @@ BELOW_ZERO_SHARE = 0.1  # of those, customers who cost the bank in some months
 CENT = Decimal("0.01")
 
 
+SCORED_MONTHS = 3  # the default rules' streaks (below zero, downgrades) need 3 months
+
+
 def load_marketing(tenant: Tenant, bank: DemoBank) -> None:
     standard_spreads_give(valid_from=SPREADS_FROM)
-    if Contribution.objects.exists():
-        return
+    if not Contribution.objects.exists():
+        _load_contributions(bank)
+    services.scoring_catch_up(months=SCORED_MONTHS, today=timezone.localdate())
+
+
+def _load_contributions(bank: DemoBank) -> None:
     rng = random.Random(f"{bank.code}-contribution")
     snapshots = list(
         BalanceSnapshot.objects.order_by("customer_id", "month").values_list(

@@ -670,6 +670,22 @@ def month_due(day: date) -> date | None:
     return add_months(month_start(day), -1)
 
 
+def latest_month_due(today: date) -> date:
+    """The latest month whose scoring is due by ``today``: last month once its cut-off day
+    has come, else the month before."""
+    return month_due(today) or add_months(month_start(today), -2)
+
+
+def scoring_catch_up(*, months: int, today: date) -> list[ScoringRun]:
+    """Score the current bank's last ``months`` due months that are not scored yet, oldest
+    first, each through the scheduled job (a demo bank, a generated one, a bank that starts
+    scoring): month after month, so that below-zero streaks and hysteresis see their
+    history as they would have."""
+    latest = latest_month_due(today)
+    runs = [scoring_run_once(month=add_months(latest, -back)) for back in range(months - 1, -1, -1)]
+    return [run for run in runs if run is not None]
+
+
 def scoring_run_once(*, month: date) -> ScoringRun | None:
     """The scheduled scoring of ``month`` for the current bank: version 1, once.
 

@@ -199,3 +199,24 @@ def test_demo_banks_have_spreads_and_a_year_of_contribution_some_below_zero(db):
             rows = monthly_income_rows(months[-1])
             assert any(row.estimated for row in rows.values())
             assert any(not row.estimated for row in rows.values())
+
+
+def test_demo_customers_hold_the_tiers_the_scoring_job_gave_them(db):
+    from crm.tenancy.context import tenant_context
+    from customers.models import Customer
+    from marketing.models import CustomerValue, ScoringRun
+
+    call_command("load_demo")
+    with platform_wide():
+        tenants = list(Tenant.objects.filter(code__in=[bank.code for bank in DEMO_BANKS]))
+    for tenant in tenants:
+        with tenant_context(tenant):
+            runs = list(ScoringRun.objects.order_by("month"))
+            latest = runs[-1].month
+            held = dict(CustomerValue.objects.filter(month=latest).values_list("customer", "tier"))
+            tiers = dict(
+                Customer.objects.exclude(status=Customer.Status.CLOSED).values_list("pk", "tier")
+            )
+        assert len(runs) == 3 and len({run.month for run in runs}) == 3
+        assert tiers == held  # none drawn at random: each is the job's
+        assert len(set(held.values())) >= 3

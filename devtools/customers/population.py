@@ -275,9 +275,7 @@ ASSET_CATEGORIES = frozenset({"deposit", "wealth", "fund", "insurance"})
 WEALTH_CATEGORIES = frozenset({"wealth", "fund", "insurance"})
 LIABILITY_CATEGORIES = frozenset({"loan", "card"})
 
-TIER_MVC_FEN = 500_000_00  # AUM from 500,000 yuan: most valuable
-TIER_MGC_FEN = 50_000_00  # from 50,000 yuan: most growable, for some of them
-NEW_CUSTOMER_DAYS = 60  # not scored yet
+NEW_CUSTOMER_DAYS = 60  # not rated yet
 
 
 def _pick(rng: random.Random, items, cumulative: list[float]):
@@ -500,7 +498,7 @@ def _customer_line(
             "company_size": _pick(rng, *COMPANY_SIZE_CHOICES),
             "legal_representative": customer.legal_representative or person_name(rng, "male"),
         }
-    tier, risk = _tier_and_risk(rng, plan, customer, aum)
+    risk = _risk_grade(rng, plan, customer)
     created = _timestamp(customer.since, rng)
     fields = {
         "id": str(customer.id),
@@ -523,7 +521,7 @@ def _customer_line(
         "phone_tail_index": _bytea(phone_tail_index(phone, tenant_id=plan.tenant_id)),
         "home_branch_id": str(customer.home.branch_id),
         "relationship_manager_id": str(customer.manager_id) if customer.manager_id else NULL,
-        "tier": tier,
+        "tier": "",
         "risk_grade": risk,
         "aum_fen": str(aum),
         "created_at": created,
@@ -532,19 +530,13 @@ def _customer_line(
     return "\t".join(fields[column] for column in CUSTOMER_COLUMNS)
 
 
-def _tier_and_risk(
-    rng: random.Random, plan: Plan, customer: _Customer, aum: int
-) -> tuple[str, str]:
-    """Tier and risk grade as the marketing and risk jobs would have left them."""
+def _risk_grade(rng: random.Random, plan: Plan, customer: _Customer) -> str:
+    """A risk grade as a rating job would have left it (none for the newest customers).
+
+    The tier is not drawn: the marketing step tiers the bank with the real scoring job.
+    """
     if (plan.today - customer.since).days < NEW_CUSTOMER_DAYS:
-        return "", ""
-    roll = rng.random()
-    if aum >= TIER_MVC_FEN:
-        tier = "mvc" if roll < 0.9 else "mgc"
-    elif aum >= TIER_MGC_FEN:
-        tier = "mgc" if roll < 0.4 else "ordinary"
-    else:
-        tier = "bz" if roll < 0.1 else "ordinary"
+        return ""
     roll = rng.random()
     if customer.kind == "corporate":
         cut = (0.4, 0.8, 0.95)
@@ -555,7 +547,7 @@ def _tier_and_risk(
     risk = "low" if roll < cut[0] else "medium" if roll < cut[1] else "high"
     if roll >= cut[2]:
         risk = "very_high"
-    return tier, risk
+    return risk
 
 
 def _balance_fen(rng: random.Random, category: str, scale: float) -> int:

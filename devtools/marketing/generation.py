@@ -19,7 +19,9 @@ from datetime import date
 
 from django.utils import timezone
 
+from crm.months import add_months
 from devtools.generation import GenerationContext
+from marketing import services
 from marketing.models import Contribution, ProductSpread
 from marketing.services import STANDARD_SPREADS
 
@@ -70,6 +72,9 @@ def generate_marketing(context: GenerationContext) -> None:
     """The generation step: spreads for every product, then the contribution feed."""
     raw = context.cursor
     clock = time.perf_counter()
+    # A replaced bank lost its rules and policies with its rows; a new one has them.
+    services.ensure_default_rule_sets(context.tenant)
+    services.service_policies_ensure(tenant=context.tenant)
     categories = list(STANDARD_SPREADS)
     raw.execute(
         SPREADS_INSERT,
@@ -82,6 +87,8 @@ def generate_marketing(context: GenerationContext) -> None:
     )
     context.rows["product spreads"] = raw.rowcount
     context.analyse([ProductSpread])
+    if context.options["scored_months"]:
+        context.after_commit("scoring", lambda: _score(context))
     months = context.options["contribution_months"]
     if not months:
         context.seconds["spreads"] = time.perf_counter() - clock
@@ -93,7 +100,7 @@ def generate_marketing(context: GenerationContext) -> None:
     (latest,) = raw.fetchone()
     if latest is None:  # no balances, nothing to report on
         return
-    first_month = _months_before(latest, months - 1)
+    first_month = add_months(latest, 1 - months)
     context.progress(f"contributions: {months} months from {first_month:%Y-%m}")
     with context.load_window([Contribution], label="contributions"):
         raw.execute(
@@ -114,6 +121,11 @@ def generate_marketing(context: GenerationContext) -> None:
     context.seconds["contributions"] = time.perf_counter() - clock
 
 
-def _months_before(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 - count
-    return date(index // 12, index % 12 + 1, 1)
+def _score(context: GenerationContext) -> None:
+    """Tier the bank as the nightly chain would have: the last months scored by the real
+    job, after the channel roll-up has written their cost to serve."""
+    months = context.options["scored_months"]
+    context.progress(f"scoring: the last {months} months due")
+    runs = services.scoring_catch_up(months=months, today=context.today)
+    context.rows["scored customer-months"] = sum(run.customers for run in runs)
+    context.rows["tier changes"] = sum(run.tier_changes for run in runs)

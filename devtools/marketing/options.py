@@ -15,4 +15,16 @@ GENERATION_ARGUMENTS = (
             "month is estimated). At 1,000,000 customers 24 months make about 17 M rows."
         ),
     ),
+    Argument(
+        "--scored-months",
+        type=int,
+        default=3,
+        minimum=0,
+        metavar="N",
+        help=(
+            "Latest due months scored by the real scoring job once the bank is committed "
+            "and rolled up, oldest first, so that the tier rules' streaks have their "
+            "history (default %(default)s; 0: no tiers)."
+        ),
+    ),
 )

@@ -5,13 +5,23 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db.models import Count, F, Max, Min
+from django.utils import timezone
 
+from crm.jobs.models import JobRun
+from crm.months import add_months
 from crm.tenancy.context import platform_wide, tenant_context
 from crm.tenancy.models import Tenant
 from customers.models import BalanceSnapshot, Customer, Product
-from marketing.models import Contribution, ProductSpread
+from marketing.models import (
+    Contribution,
+    CustomerValue,
+    ProductSpread,
+    Reason,
+    ScoringRun,
+    TierChange,
+)
 from marketing.selectors import monthly_income_rows
-from marketing.services import STANDARD_SPREADS
+from marketing.services import JOB, STANDARD_SPREADS, latest_month_due
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -91,3 +101,37 @@ def test_fewer_months_of_contribution_on_request(bank_a):
         latest = BalanceSnapshot.objects.aggregate(latest=Max("month"))["latest"]
     assert span["last"] == latest
     assert (latest.year * 12 + latest.month) - (span["first"].year * 12 + span["first"].month) == 1
+
+
+def test_the_bank_is_tiered_by_the_real_job_over_its_last_months(bank_a):
+    bank = generate(scored_months=3)
+
+    with tenant_context(bank):
+        runs = list(ScoringRun.objects.order_by("month"))
+        latest = runs[-1].month
+        held = dict(CustomerValue.objects.filter(month=latest).values_list("customer", "tier"))
+        tiers = dict(
+            Customer.objects.exclude(status=Customer.Status.CLOSED).values_list("pk", "tier")
+        )
+        reasons = set(CustomerValue.objects.filter(month=latest).values_list("reason", flat=True))
+        changes = TierChange.objects.count()
+        job_runs = JobRun.objects.filter(job=JOB, status=JobRun.Status.SUCCEEDED).count()
+    assert [run.month for run in runs] == [add_months(latest, -2), add_months(latest, -1), latest]
+    assert latest == latest_month_due(timezone.localdate())
+    assert all(run.status == ScoringRun.Status.FINISHED and run.version == 1 for run in runs)
+    assert job_runs == 3  # recorded as the nightly chain records them
+    # Every customer holds the tier the job gave them, none a drawn one.
+    assert tiers == held
+    assert len(set(held.values())) >= 3
+    assert {Reason.NEW, Reason.TOP_SHARE, Reason.ORDINARY} <= reasons
+    # The first month tiered everyone; later months changed only some.
+    assert runs[0].tier_changes == len(held)
+    assert changes == sum(run.tier_changes for run in runs)
+
+
+def test_no_scoring_on_request_leaves_customers_untiered(bank_a):
+    bank = generate(scored_months=0)
+
+    with tenant_context(bank):
+        assert not ScoringRun.objects.exists()
+        assert set(Customer.objects.values_list("tier", flat=True)) == {""}
