@@ -21,7 +21,7 @@ from marketing.forms import TierReportFilterForm
 
 # The coverage reports' readers (marketing managers, branch managers for their subtree):
 # the tiers' figures are what they act on.
-from marketing.views.coverage import PERMISSION, _attachment, _csv
+from marketing.views.coverage import PERMISSION, csv_attachment, csv_content
 
 Report = Callable[..., Any]
 
@@ -105,7 +105,6 @@ def tier_distribution(request: HttpRequest) -> HttpResponse:
         months,
         figures,
         chart=chart,
-        tiers=[tier_reports.tier_label(tier) for tier in tier_reports.TIERS],
     )
 
 
@@ -154,8 +153,8 @@ def tier_distribution_export(request: HttpRequest) -> HttpResponse:
     if figures is None:
         return tier_distribution(request)
     heading = _heading(request, _("Tier distribution"), form)
-    content = _csv([heading, [], *_distribution_rows(figures)])
-    return _attachment(content, f"tier-distribution-{figures.month:%Y%m}.csv")
+    content = csv_content([heading, [], *_distribution_rows(figures)])
+    return csv_attachment(content, f"tier-distribution-{figures.month:%Y%m}.csv")
 
 
 @require_GET
@@ -235,5 +234,5 @@ def tier_migration_export(request: HttpRequest) -> HttpResponse:
     if figures is None:
         return tier_migration(request)
     heading = _heading(request, _("Tier migration"), form)
-    content = _csv([heading, [], *_migration_rows(figures)])
-    return _attachment(content, f"tier-migration-{figures.month:%Y%m}.csv")
+    content = csv_content([heading, [], *_migration_rows(figures)])
+    return csv_attachment(content, f"tier-migration-{figures.month:%Y%m}.csv")
