@@ -45,7 +45,7 @@
             `${spec.rows[item.value[1]]} → ${spec.columns[item.value[0]]}: ` +
             counts.format(item.value[2]),
         },
-        grid: { left: 16, right: 16, bottom: 64, top: 32, containLabel: true },
+        grid: { left: 16, right: 16, bottom: 84, top: 40, containLabel: true },
         xAxis: {
           type: "category",
           data: spec.columns,
@@ -58,6 +58,8 @@
           type: "category",
           data: spec.rows,
           name: spec.yName,
+          // The axis runs downwards: its start is the top, above the first row.
+          nameLocation: "start",
           inverse: true,
           splitArea: { show: true },
         },
