@@ -617,6 +617,7 @@ class Reason(models.TextChoices):
     ORDINARY = "ordinary", _("None of the other tiers' conditions")
     HELD = "held", _("Kept: not yet the rules' months below the tier held")
     MANUAL = "manual", _("Set by hand")
+    MANUAL_ENDED = "manual_ended", _("A tier set by hand ended: the computed tier again")
 
 
 class CustomerValue(TenantOwned):

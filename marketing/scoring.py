@@ -171,13 +171,17 @@ FROM earned e
 WHERE v.id = e.id
 """
 
+# A manual tier in force today stays on the customer whatever the month scored says: its
+# approval put it there at once (scoring last month days later must not take it away).
 COPY_SQL = """
 WITH changed AS (
-    SELECT v.customer_id, c.tier AS from_tier, v.tier AS to_tier, v.reason
+    SELECT v.customer_id, c.tier AS from_tier, coalesce(m.tier, v.tier) AS to_tier,
+           CASE WHEN m.tier IS NULL THEN v.reason ELSE %(r_manual)s END AS reason
     FROM marketing_customervalue v
     JOIN customers_customer c ON c.id = v.customer_id
+    LEFT JOIN ({manual}) m ON m.customer_id = v.customer_id
     WHERE v.tenant_id = %(tenant)s AND v.month = %(month)s
-      AND c.tier IS DISTINCT FROM v.tier
+      AND c.tier IS DISTINCT FROM coalesce(m.tier, v.tier)
 ), updated AS (
     UPDATE customers_customer c
     SET tier = changed.to_tier, updated_at = %(now)s
@@ -226,8 +230,19 @@ def score_month(*, run: ScoringRun) -> Outcome:
         customers = cursor.rowcount
         for kind, kind_rules in rules.items():
             _assign_tiers(cursor, tenant_id=tenant_id, month=month, kind=kind, rules=kind_rules)
+        manual_sql, manual_params = inputs.manual_tiers(
+            tenant_id=tenant_id, on=timezone.localdate()
+        )
         cursor.execute(
-            COPY_SQL, {"tenant": tenant_id, "month": month, "run": run.pk, "now": timezone.now()}
+            COPY_SQL.format(manual=manual_sql),
+            {
+                **manual_params,
+                "tenant": tenant_id,
+                "month": month,
+                "run": run.pk,
+                "now": timezone.now(),
+                "r_manual": Reason.MANUAL,
+            },
         )
         tier_changes = cursor.rowcount
     return Outcome(customers=customers, tier_changes=tier_changes)

@@ -34,11 +34,14 @@ from customers.models import Customer, Product
 from marketing import policy_defaults, scoring, selectors
 from marketing.models import (
     RUN_LOST,
+    CustomerValue,
     ManualTier,
     ProductSpread,
+    Reason,
     ScoringRun,
     ServicePrivilege,
     SuggestedChannel,
+    TierChange,
     TierRuleSet,
     TierServicePolicy,
 )
@@ -414,6 +417,9 @@ def manual_tier_create(payload: dict[str, Any], *, maker: Staff, approver: Staff
         requested_by=maker,
         approved_by=approver,
     )
+    # In force from today, so the customer holds it from today: lists, service policy and
+    # cadence read the customer's row, and the next monthly scoring is weeks away.
+    _customer_tier_set(customer, manual.tier, reason=Reason.MANUAL, actor=approver)
     return _("%(customer)s is %(tier)s until %(date)s.") % {
         "customer": customer.number,
         "tier": manual.get_tier_display(),
@@ -423,14 +429,67 @@ def manual_tier_create(payload: dict[str, Any], *, maker: Staff, approver: Staff
 
 @transaction.atomic
 def manual_tier_withdraw(*, manual_tier: ManualTier, actor: Staff) -> ManualTier:
-    """End a manual tier now; the scoring job's tier applies again from the next run."""
+    """End a manual tier now; the customer gets back the tier the scoring computed."""
+    # The customer first, as the approval and the scoring's copy lock it: one order.
+    customer = Customer.objects.select_for_update().get(pk=manual_tier.customer_id)
     locked = ManualTier.objects.select_for_update().get(pk=manual_tier.pk)
     if not locked.is_in_force():
         raise DomainError(_("This manual tier is no longer in force."))
     locked.withdrawn_at = timezone.now()
     locked.withdrawn_by = actor
     locked.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    computed = _computed_tier(customer)
+    if computed is not None:
+        _customer_tier_set(customer, computed, reason=Reason.MANUAL_ENDED, actor=actor)
     return locked
+
+
+def _computed_tier(customer: Customer) -> str | None:
+    """The tier the scoring gives ``customer`` without a manual tier: what their latest
+    scored month earned where a manual tier stood over it, else what it gave them; before
+    any scoring, the tier they held before the manual one. None when nothing says."""
+    value = (
+        CustomerValue.objects.filter(customer=customer)
+        .order_by("-month")
+        .values("tier", "earned_tier", "reason")
+        .first()
+    )
+    if value is not None:
+        return value["earned_tier"] if value["reason"] == Reason.MANUAL else value["tier"]
+    before = (
+        TierChange.objects.filter(customer=customer, reason=Reason.MANUAL)
+        .order_by("-changed_at", "-pk")
+        .values_list("from_tier", flat=True)
+        .first()
+    )
+    return before or None
+
+
+def _customer_tier_set(customer: Customer, tier: str, *, reason: str, actor: Staff) -> bool:
+    """Give the locked ``customer`` ``tier`` now, with a change row naming who decided it,
+    only where it differs (``IS DISTINCT FROM``, as the scoring's copy): an unchanged row
+    is not rewritten, so neither its audit trail nor partners' ``updated_since`` sees it."""
+    updated = (
+        Customer.objects.filter(pk=customer.pk)
+        .exclude(tier=tier)
+        .update(tier=tier, updated_at=timezone.now())
+    )
+    if not updated:
+        return False
+    now = timezone.now()
+    TierChange.objects.create(
+        tenant_id=customer.tenant_id,
+        customer=customer,
+        month=timezone.localdate(now).replace(day=1),
+        from_tier=customer.tier,
+        to_tier=tier,
+        reason=reason,
+        run=None,
+        changed_by=actor,
+        changed_at=now,
+    )
+    customer.tier = tier
+    return True
 
 
 def default_rule_sets_for_new_bank(

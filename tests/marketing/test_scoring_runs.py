@@ -149,10 +149,13 @@ def test_a_run_no_worker_finished_does_not_block_the_month_forever(bank_a, clien
     page = client_for(bank_a[Role.TENANT_ADMIN]).get(
         reverse("marketing:scoring_run", args=[lost.pk])
     )
-    assert zh(
-        "The worker stopped before the run ended. The month keeps the scores and tiers it "
-        "had; score it again."
-    ) in page.content.decode()
+    assert (
+        zh(
+            "The worker stopped before the run ended. The month keeps the scores and tiers it "
+            "had; score it again."
+        )
+        in page.content.decode()
+    )
 
 
 @pytest.mark.parametrize(
