@@ -18,6 +18,7 @@ class MarketingConfig(AppConfig):
         from channels.services import register_after_rollup
         from crm.api.scopes import register_scope
         from crm.approvals.registry import register_approval_action
+        from crm.jobs.names import register_job_name
         from crm.shell.demo import register_demo_loader
         from crm.shell.navigation import NavItem, register_nav_item
         from customers.panels import register_panel
@@ -27,6 +28,7 @@ class MarketingConfig(AppConfig):
             demo,
             panels,
             personal_data,
+            services,
             signals,
             tasks,
             value_panel,
@@ -48,6 +50,7 @@ class MarketingConfig(AppConfig):
         register_panel(value_panel.VALUE_PANEL)
         personal_data.register()
         register_after_rollup(tasks.score_after_rollup)
+        register_job_name(services.JOB, _("Customer value: monthly scoring"))
         for title, url, permission, order in [
             (_("Tier rules"), "marketing:tier_rules", "marketing.view_tierruleset", 40),
             (_("Manual tiers"), "marketing:manual_tiers", "marketing.view_manualtier", 41),
@@ -69,5 +72,6 @@ class MarketingConfig(AppConfig):
                 "marketing.view_service_coverage",
                 44,
             ),
+            (_("Scoring runs"), "marketing:scoring_runs", "marketing.add_scoringrun", 45),
         ]:
             register_nav_item(NavItem(title, url, permission=permission, order=order))

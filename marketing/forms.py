@@ -18,7 +18,12 @@ from customers import selectors as customer_selectors
 from customers.models import Customer
 from marketing.models import MAX_BOOK_SIZE, MAX_CADENCE_DAYS, ManualTier, TierRuleSet
 from marketing.selectors import ServicePolicy
-from marketing.services import MANUAL_TIERS, MAX_PRIVILEGES, MONTHS_LIMIT
+from marketing.services import (
+    MANUAL_TIERS,
+    MAX_PRIVILEGES,
+    MONTHS_LIMIT,
+    RERUN_REASON_LONGEST,
+)
 
 
 def _label(model: type[models.Model], name: str) -> Any:
@@ -251,3 +256,32 @@ class TierReportFilterForm(MarksInvalidFields, forms.Form):
     def selected_branch(self) -> Branch | None:
         branch_id = self.cleaned_data.get("branch")
         return self.branches.get(branch_id) if branch_id is not None else None
+
+
+class ScoringRerunForm(MarksInvalidFields, forms.Form):
+    """A month to score again, why, and the administrator's confirmation."""
+
+    month = forms.TypedChoiceField(
+        label=_("Month"),
+        coerce=date.fromisoformat,
+        help_text=_("A month already scored whose cut-off day for late feeds has passed."),
+    )
+    reason = forms.CharField(
+        label=_("Why score it again"),
+        max_length=RERUN_REASON_LONGEST,
+        widget=forms.Textarea({"rows": 2}),
+    )
+    confirm = forms.BooleanField(
+        label=_(
+            "I understand that the month's values and tiers are computed again and that "
+            "customers' tiers may change."
+        ),
+        error_messages={"required": _("Confirm that the month is to be scored again.")},
+    )
+
+    def __init__(self, *args: Any, months: list[date], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["month"].choices = [  # type: ignore[attr-defined]
+            (month.isoformat(), f"{month:%Y-%m}") for month in months
+        ]
+        bootstrap(self)

@@ -529,24 +529,35 @@ class ProductSpread(TenantOwned):
 
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
+# ``ScoringRun.error`` of a run no worker finished (its worker lost, its message lost).
+RUN_LOST = "lost"
 
 
 @pghistory.track(*every_change(), meta=event_indexes("scoring_run_event_trail"))
 class ScoringRun(TenantOwned):
     """One scoring of a bank's month: the scheduled one (version 1) or a re-run an
-    administrator asked for (2, 3...), each recorded with what it did."""
+    administrator asked for (2, 3...), each recorded with what it did.
+
+    A re-run's row is also its job record, which its page polls: written ``queued`` when
+    the administrator confirms, ``running`` once a worker takes it, then ``finished`` or
+    ``failed`` with the error.
+    """
 
     class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
         FINISHED = "finished", _("Finished")
         FAILED = "failed", _("Failed")
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
 
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
     version = models.PositiveSmallIntegerField(_("version"))
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.RUNNING
     )
-    started_at = models.DateTimeField(_("started at"))
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     customers = models.PositiveIntegerField(_("customers scored"), default=0)
     tier_changes = models.PositiveIntegerField(_("tier changes"), default=0)
@@ -559,6 +570,9 @@ class ScoringRun(TenantOwned):
         verbose_name=_("requested by"),
     )
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+    # How many times a worker took the run: more than one after a worker was lost.
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
 
     class Meta:
         verbose_name = _("scoring run")
@@ -566,11 +580,39 @@ class ScoringRun(TenantOwned):
         constraints = [
             models.UniqueConstraint(
                 fields=["tenant", "month", "version"], name="scoring_run_version_once"
-            )
+            ),
+            # One scoring of a month at a time: the database refuses a second re-run that
+            # two administrators confirm at once, which a check in Python would let through.
+            models.UniqueConstraint(
+                fields=["tenant", "month"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="scoring_run_one_at_a_time",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} v{self.version}"
+
+    @property
+    def is_active(self) -> bool:
+        """Queued or running: its page keeps polling it."""
+        return self.status in self.ACTIVE
+
+    @property
+    def failure_message(self) -> str:
+        """Why the run failed, in the reader's language (empty unless it failed)."""
+        if self.status != self.Status.FAILED:
+            return ""
+        if self.error == RUN_LOST:
+            return str(
+                _(
+                    "The worker stopped before the run ended. The month keeps the scores and "
+                    "tiers it had; score it again."
+                )
+            )
+        return str(
+            _("The scoring stopped on an error. The month keeps the scores and tiers it had.")
+        )
 
 
 class Reason(models.TextChoices):
@@ -584,6 +626,7 @@ class Reason(models.TextChoices):
     ORDINARY = "ordinary", _("None of the other tiers' conditions")
     HELD = "held", _("Kept: not yet the rules' months below the tier held")
     MANUAL = "manual", _("Set by hand")
+    MANUAL_ENDED = "manual_ended", _("A tier set by hand ended: the computed tier again")
 
 
 class CustomerValueQuerySet(ScopedQuerySet["CustomerValue"]):
@@ -651,7 +694,8 @@ class CustomerValue(TenantOwned):
 
 
 class TierChange(TenantOwned):
-    """A change of a customer's tier: from what, to what, by which run (and so which rules)."""
+    """A change of a customer's tier: from what, to what, by which run (and so which rules),
+    or, for a manual tier approved or withdrawn, by whom (no run)."""
 
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="+", verbose_name=_("customer")
@@ -661,7 +705,20 @@ class TierChange(TenantOwned):
     to_tier = models.CharField(_("to"), max_length=16)
     reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
     run = models.ForeignKey(
-        ScoringRun, on_delete=models.PROTECT, related_name="+", verbose_name=_("run")
+        ScoringRun,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("run"),
+    )
+    changed_by = models.ForeignKey(
+        Staff,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
     )
     changed_at = models.DateTimeField(_("changed at"))
 

@@ -215,13 +215,17 @@ FROM held h
 WHERE v.id = h.id
 """
 
+# A manual tier in force today stays on the customer whatever the month scored says: its
+# approval put it there at once (scoring last month days later must not take it away).
 COPY_SQL = """
 WITH changed AS (
-    SELECT v.customer_id, c.tier AS from_tier, v.tier AS to_tier, v.reason
+    SELECT v.customer_id, c.tier AS from_tier, coalesce(m.tier, v.tier) AS to_tier,
+           CASE WHEN m.tier IS NULL THEN v.reason ELSE %(r_manual)s END AS reason
     FROM marketing_customervalue v
     JOIN customers_customer c ON c.id = v.customer_id
+    LEFT JOIN ({manual}) m ON m.customer_id = v.customer_id
     WHERE v.tenant_id = %(tenant)s AND v.month = %(month)s
-      AND c.tier IS DISTINCT FROM v.tier
+      AND c.tier IS DISTINCT FROM coalesce(m.tier, v.tier)
 ), updated AS (
     UPDATE customers_customer c
     SET tier = changed.to_tier, updated_at = %(now)s
@@ -270,10 +274,24 @@ def score_month(*, run: ScoringRun) -> Outcome:
         customers = cursor.rowcount
         for kind, kind_rules in rules.items():
             _assign_tiers(cursor, tenant_id=tenant_id, month=month, kind=kind, rules=kind_rules)
-        cursor.execute(
-            COPY_SQL, {"tenant": tenant_id, "month": month, "run": run.pk, "now": timezone.now()}
-        )
-        tier_changes = cursor.rowcount
+        tier_changes = 0
+        # Customers hold the tiers of the latest month scored: re-running an older month
+        # (a late feed for June, in December) corrects its own rows, not today's tiers.
+        later = ScoringRun.objects.filter(month__gt=month, status=ScoringRun.Status.FINISHED)
+        if not later.exists():
+            cursor.execute(
+                COPY_SQL.format(manual=MANUAL_TIERS_IN_FORCE_SQL),
+                {
+                    "manual_tenant": tenant_id,
+                    "manual_on": timezone.localdate(),
+                    "tenant": tenant_id,
+                    "month": month,
+                    "run": run.pk,
+                    "now": timezone.now(),
+                    "r_manual": Reason.MANUAL,
+                },
+            )
+            tier_changes = cursor.rowcount
     return Outcome(customers=customers, tier_changes=tier_changes)
 
 

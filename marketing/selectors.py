@@ -20,6 +20,7 @@ from customers.models import Customer, Product
 from marketing import policy_defaults
 from marketing.models import (
     ManualTier,
+    ScoringRun,
     ServicePrivilege,
     SuggestedChannel,
     TierRuleSet,
@@ -479,3 +480,25 @@ def monthly_income_rows(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0]: MonthlyIncome(*row) for row in cursor.fetchall()}
+
+
+# --- scoring runs --------------------------------------------------------------------------
+
+SCORING_RUNS_SHOWN = 60  # five years of monthly runs and their re-runs, newest first
+
+
+def scoring_runs_for(staff: Staff) -> QuerySet[ScoringRun]:
+    """The bank's scoring runs this staff member may see, the newest month first."""
+    return (
+        ScoringRun.objects.in_scope(staff)
+        .select_related("requested_by")
+        .order_by("-month", "-version")[:SCORING_RUNS_SHOWN]
+    )
+
+
+def get_scoring_run_or_404(staff: Staff, pk: int) -> ScoringRun:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(
+        ScoringRun.objects.in_scope(staff).select_related("requested_by"), pk=pk
+    )

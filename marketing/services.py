@@ -16,8 +16,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Max
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,7 @@ from crm import bounds
 from crm.approvals.models import Proposal
 from crm.approvals.services import proposal_submit
 from crm.domain import DomainError
+from crm.jobs.models import stale_thresholds
 from crm.jobs.runs import run_once
 from crm.months import add_months, month_start
 from crm.tenancy.context import require_tenant, tenant_context
@@ -33,11 +34,15 @@ from crm.tenancy.models import PartnerApplication, Staff, Tenant
 from customers.models import Customer, Product
 from marketing import policy_defaults, scoring, selectors
 from marketing.models import (
+    RUN_LOST,
+    CustomerValue,
     ManualTier,
     ProductSpread,
+    Reason,
     ScoringRun,
     ServicePrivilege,
     SuggestedChannel,
+    TierChange,
     TierRuleSet,
     TierServicePolicy,
 )
@@ -403,6 +408,9 @@ def manual_tier_create(payload: dict[str, Any], *, maker: Staff, approver: Staff
         requested_by=maker,
         approved_by=approver,
     )
+    # In force from today, so the customer holds it from today: lists, service policy and
+    # cadence read the customer's row, and the next monthly scoring is weeks away.
+    _customer_tier_set(customer, manual.tier, reason=Reason.MANUAL, actor=approver)
     return _("%(customer)s is %(tier)s until %(date)s.") % {
         "customer": customer.number,
         "tier": manual.get_tier_display(),
@@ -412,14 +420,67 @@ def manual_tier_create(payload: dict[str, Any], *, maker: Staff, approver: Staff
 
 @transaction.atomic
 def manual_tier_withdraw(*, manual_tier: ManualTier, actor: Staff) -> ManualTier:
-    """End a manual tier now; the scoring job's tier applies again from the next run."""
+    """End a manual tier now; the customer gets back the tier the scoring computed."""
+    # The customer first, as the approval and the scoring's copy lock it: one order.
+    customer = Customer.objects.select_for_update().get(pk=manual_tier.customer_id)
     locked = ManualTier.objects.select_for_update().get(pk=manual_tier.pk)
     if not locked.is_in_force():
         raise DomainError(_("This manual tier is no longer in force."))
     locked.withdrawn_at = timezone.now()
     locked.withdrawn_by = actor
     locked.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    computed = _computed_tier(customer)
+    if computed is not None:
+        _customer_tier_set(customer, computed, reason=Reason.MANUAL_ENDED, actor=actor)
     return locked
+
+
+def _computed_tier(customer: Customer) -> str | None:
+    """The tier the scoring gives ``customer`` without a manual tier: what their latest
+    scored month earned where a manual tier stood over it, else what it gave them; before
+    any scoring, the tier they held before the manual one. None when nothing says."""
+    value = (
+        CustomerValue.objects.filter(customer=customer)
+        .order_by("-month")
+        .values("tier", "earned_tier", "reason")
+        .first()
+    )
+    if value is not None:
+        return value["earned_tier"] if value["reason"] == Reason.MANUAL else value["tier"]
+    before = (
+        TierChange.objects.filter(customer=customer, reason=Reason.MANUAL)
+        .order_by("-changed_at", "-pk")
+        .values_list("from_tier", flat=True)
+        .first()
+    )
+    return before or None
+
+
+def _customer_tier_set(customer: Customer, tier: str, *, reason: str, actor: Staff) -> bool:
+    """Give the locked ``customer`` ``tier`` now, with a change row naming who decided it,
+    only where it differs (``IS DISTINCT FROM``, as the scoring's copy): an unchanged row
+    is not rewritten, so neither its audit trail nor partners' ``updated_since`` sees it."""
+    updated = (
+        Customer.objects.filter(pk=customer.pk)
+        .exclude(tier=tier)
+        .update(tier=tier, updated_at=timezone.now())
+    )
+    if not updated:
+        return False
+    now = timezone.now()
+    TierChange.objects.create(
+        tenant_id=customer.tenant_id,
+        customer=customer,
+        month=timezone.localdate(now).replace(day=1),
+        from_tier=customer.tier,
+        to_tier=tier,
+        reason=reason,
+        run=None,
+        changed_by=actor,
+        changed_at=now,
+    )
+    customer.tier = tier
+    return True
 
 
 def default_rule_sets_for_new_bank(
@@ -702,16 +763,142 @@ def scoring_run_once(*, month: date) -> ScoringRun | None:
     return run if job_run is not None else None
 
 
-def scoring_rerun(*, month: date, actor: Staff, reason: str) -> ScoringRun:
-    """Score ``month`` again as a new version, at an administrator's request (late feeds,
-    corrected spreads); audited through the run row, which names who asked and why."""
-    reason = reason.strip()
+RERUN_REASON_LONGEST = 200
+
+
+def rerunnable_months(*, today: date | None = None) -> list[date]:
+    """The months an administrator may score again, newest first: those scored already
+    and whose cut-off day has come (``month_due``); never the month under way."""
+    latest = month_due(today or timezone.localdate())
+    if latest is None:  # before the cut-off day: last month's feeds may still come
+        latest = add_months((today or timezone.localdate()).replace(day=1), -2)
+    return list(
+        ScoringRun.objects.filter(status=ScoringRun.Status.FINISHED, month__lte=latest)
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .distinct()
+    )
+
+
+def _rerun_refusal(*, month: date, reason: str) -> DomainError | None:
     if not reason:
-        raise DomainError(_("Say why the month is scored again."), field="reason")
-    if not ScoringRun.objects.filter(month=month, status=ScoringRun.Status.FINISHED).exists():
-        raise DomainError(_("This month has not been scored yet."), field="month")
+        return DomainError(_("Say why the month is scored again."), field="reason")
+    if len(reason) > RERUN_REASON_LONGEST:
+        return DomainError(
+            _("Keep the reason within %(most)d characters.") % {"most": RERUN_REASON_LONGEST},
+            field="reason",
+        )
+    if month not in rerunnable_months():
+        if ScoringRun.objects.filter(month=month, status=ScoringRun.Status.FINISHED).exists():
+            return DomainError(
+                _("This month's feeds may still arrive: score it again after its cut-off day."),
+                field="month",
+            )
+        return DomainError(_("This month has not been scored yet."), field="month")
+    return None
+
+
+def _stale_runs_fail(*, month: date) -> None:
+    """Record as failed the runs of ``month`` that no worker will finish: queued or
+    running for longer than a task may run (a message lost with its broker, a worker
+    killed on a broker that does not deliver again), so that they block no re-run."""
+    stale_before, _silent_before = stale_thresholds()
+    ScoringRun.objects.filter(
+        Q(status=ScoringRun.Status.QUEUED, requested_at__lt=stale_before)
+        | Q(status=ScoringRun.Status.RUNNING, started_at__lt=stale_before),
+        month=month,
+    ).update(status=ScoringRun.Status.FAILED, finished_at=timezone.now(), error=RUN_LOST)
+
+
+@transaction.atomic
+def scoring_rerun_request(*, month: date, actor: Staff, reason: str) -> ScoringRun:
+    """Queue a new version of ``month``'s scoring at an administrator's request (late
+    feeds, corrected spreads): the run row names who asked and why, and a worker scores
+    it once this transaction commits. Refused while the month is being scored."""
+    reason = reason.strip()
+    refusal = _rerun_refusal(month=month, reason=reason)
+    if refusal is not None:
+        raise refusal
+    _stale_runs_fail(month=month)
+    if ScoringRun.objects.filter(month=month, status__in=ScoringRun.ACTIVE).exists():
+        raise DomainError(_("This month is already being scored: wait for that run to end."))
+    latest = ScoringRun.objects.filter(month=month).aggregate(latest=Max("version"))["latest"]
+    try:
+        # A savepoint: another administrator's re-run confirmed at the same moment makes
+        # this insert fail on the one-at-a-time constraint, said below in words.
+        with transaction.atomic():
+            run = ScoringRun.objects.create(
+                tenant=require_tenant(),
+                month=month,
+                version=(latest or 0) + 1,
+                status=ScoringRun.Status.QUEUED,
+                requested_by=actor,
+                reason=reason,
+            )
+    except IntegrityError:
+        raise DomainError(
+            _("This month is already being scored: wait for that run to end.")
+        ) from None
+    from marketing.tasks import rerun_scoring  # the tasks module imports this one
+
+    rerun_scoring.delay_on_commit(tenant_id=run.tenant_id, run_id=run.pk)
+    return run
+
+
+def scoring_run_perform(*, run_id: int) -> ScoringRun | None:
+    """Score a queued re-run (a worker's part); None when there is nothing left to do.
+
+    Two transactions: the first marks the run running, committed so that its page shows
+    it; the second writes the month's scores, the tiers and the run's outcome at once, so
+    that a worker killed half-way leaves the month as the previous version left it. A
+    message delivered again after its worker was lost finds the run running and takes it
+    over. Both lock the run row without waiting: a lock held means another worker (or the
+    connection of a killed one, until PostgreSQL notices) still has it, and the
+    ``OperationalError`` makes the task retry later, when that run has ended one way or
+    the other.
+    """
     with transaction.atomic():
-        return _score(month=month, actor=actor, reason=reason)
+        run = (
+            ScoringRun.objects.select_for_update(nowait=True)
+            .filter(pk=run_id, status__in=ScoringRun.ACTIVE)
+            .first()
+        )
+        if run is None:
+            return None
+        run.status = ScoringRun.Status.RUNNING
+        run.started_at = timezone.now()
+        run.attempts += 1
+        run.save(update_fields=["status", "started_at", "attempts"])
+    try:
+        with transaction.atomic():
+            run = (
+                ScoringRun.objects.select_for_update(nowait=True, of=("self",))
+                .select_related("requested_by")
+                .filter(pk=run_id, status=ScoringRun.Status.RUNNING)
+                .first()
+            )
+            if run is None:
+                return None
+            _score_run(run)
+    except OperationalError:
+        raise  # a lock or a connection: retried by the task, the run stays running
+    except Exception as exc:
+        ScoringRun.objects.filter(pk=run_id).update(
+            status=ScoringRun.Status.FAILED,
+            finished_at=timezone.now(),
+            error=f"{type(exc).__name__}: {exc}"[:4000],
+        )
+        raise
+    return run
+
+
+def scoring_rerun(*, month: date, actor: Staff, reason: str) -> ScoringRun:
+    """Score ``month`` again now, in this process (tests, the shell): what the page's
+    re-run does through a worker, with the same checks and records."""
+    run = scoring_rerun_request(month=month, actor=actor, reason=reason)
+    performed = scoring_run_perform(run_id=run.pk)
+    assert performed is not None  # queued just now, by this process
+    return performed
 
 
 def _score(*, month: date, actor: Staff | None, reason: str) -> ScoringRun:
@@ -720,14 +907,22 @@ def _score(*, month: date, actor: Staff | None, reason: str) -> ScoringRun:
         tenant=require_tenant(),
         month=month,
         version=(latest or 0) + 1,
+        status=ScoringRun.Status.RUNNING,
         started_at=timezone.now(),
+        attempts=1,
         requested_by=actor,
         reason=reason,
     )
+    _score_run(run)
+    return run
+
+
+def _score_run(run: ScoringRun) -> None:
+    """Score ``run``'s month and record the outcome on it, in the caller's transaction."""
     outcome = scoring.score_month(run=run)
     run.status = ScoringRun.Status.FINISHED
     run.finished_at = timezone.now()
     run.customers = outcome.customers
     run.tier_changes = outcome.tier_changes
-    run.save(update_fields=["status", "finished_at", "customers", "tier_changes"])
-    return run
+    run.error = ""
+    run.save(update_fields=["status", "finished_at", "customers", "tier_changes", "error"])

@@ -27,3 +27,13 @@ def score_after_rollup(day: date) -> None:
 def score_tenant_month(*, tenant, month: str) -> None:
     """Score one month (``YYYY-MM-01``) of one bank, once."""
     services.scoring_run_once(month=date.fromisoformat(month))
+
+
+# Not atomic: the service commits the run's "running" apart from its scores (see
+# scoring_run_perform). acks_late and reject_on_worker_lost (the project's settings) give
+# the message back to the broker when the worker dies mid-run; the delivery that follows
+# takes the run over.
+@tenant_task(atomic=False)
+def rerun_scoring(*, tenant, run_id: int) -> None:
+    """Score one queued re-run of a month (``ScoringRun`` ``run_id``) of one bank."""
+    services.scoring_run_perform(run_id=run_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from marketing.views import coverage, service_policy, tier_reports, tiers
+from marketing.views import coverage, scoring_runs, service_policy, tier_reports, tiers
 
 app_name = "marketing"
 urlpatterns = [
@@ -9,6 +9,8 @@ urlpatterns = [
     path(
         "manual-tiers/<int:pk>/withdraw/", tiers.manual_tier_withdraw, name="manual_tier_withdraw"
     ),
+    path("scoring-runs/", scoring_runs.scoring_runs, name="scoring_runs"),
+    path("scoring-runs/<int:pk>/", scoring_runs.scoring_run, name="scoring_run"),
     path("service-policy/", service_policy.service_policy, name="service_policy"),
     path(
         "service-policy/<slug:tier>/",

@@ -214,6 +214,30 @@ def scoring_rerun_as_admin(bank, month):
         return scoring_rerun(month=month, actor=bank[Role.TENANT_ADMIN], reason="迟到的收入数据")
 
 
+def test_a_rerun_of_an_older_month_leaves_customers_the_latest_months_tier(bank_a):
+    rules(
+        bank_a,
+        mvc_top_percent=None,
+        mvc_min_contribution=Decimal(1000),
+        mgc_min_potential=100,
+        downgrade_months=1,
+    )
+    [customer] = customers(bank_a, 1)
+    feed(bank_a, customer, JUNE, 1500)
+    feed(bank_a, customer, JULY, 10)
+    score(bank_a, JUNE)
+    score(bank_a, JULY)
+    customer.refresh_from_db()
+    assert customer.tier == Customer.Tier.ORDINARY
+
+    again = scoring_rerun_as_admin(bank_a, JUNE)
+
+    assert values(bank_a, JUNE)[customer.pk].tier == Customer.Tier.MVC  # June's own row
+    customer.refresh_from_db()
+    assert customer.tier == Customer.Tier.ORDINARY  # still July's
+    assert again.tier_changes == 0
+
+
 def test_a_rule_edit_never_changes_a_month_scored_before_it(bank_a):
     first = rules(bank_a, mvc_top_percent=None, mvc_min_contribution=Decimal(1000))
     [customer] = customers(bank_a, 1)

@@ -157,15 +157,28 @@ def foreign_customer_values(request, bank_b):
 def foreign_relationship(bank_b):
     """Bank B's customers are related, so that its relationship pages are walked with ids;
     a customer of B has consented, so that the consents list has B's rows to leak; a
-    customer of B has a manual tier, so that the manual tiers page has B's rows to leak."""
+    customer of B has a manual tier, so that the manual tiers page has B's rows to leak;
+    B's administrator scored a month again, so that the scoring runs pages have B's run."""
+    from datetime import date
+
     from django.utils import timezone
 
     from crm.tenancy.roles import Role
     from customers.services import consent_record, relationship_add
-    from marketing.models import ManualTier
+    from marketing.models import ManualTier, ScoringRun
 
     foreign_service_coverage(bank_b)
     with bank_b.scope():
+        ScoringRun.objects.create(
+            tenant=bank_b.tenant,
+            month=date(2026, 6, 1),
+            version=2,
+            status=ScoringRun.Status.FINISHED,
+            started_at=timezone.now(),
+            finished_at=timezone.now(),
+            requested_by=bank_b[Role.TENANT_ADMIN],
+            reason=f"{bank_b.marker}迟到的收入数据",
+        )
         ManualTier.objects.create(
             customer=bank_b.customer,
             tier="mvc",
