@@ -12,6 +12,7 @@ class ChannelsConfig(AppConfig):
         from channels import (
             audit,
             demo,
+            follow_ups,
             handover,
             list_columns,
             panels,
@@ -36,6 +37,7 @@ class ChannelsConfig(AppConfig):
         list_columns.register()
         register_search_provider(search.SERVICE_REQUESTS)
         register_handover_participant("service_requests", handover.move_open_requests)
+        register_handover_participant("follow_ups", follow_ups.move_open_follow_ups)
         register_panel(panels.TIMELINE_PANEL)
         register_panel(preference_panel.PREFERENCE_PANEL)
         register_demo_loader(demo.load_channels)
