@@ -63,5 +63,11 @@ class MarketingConfig(AppConfig):
                 "marketing.view_service_coverage",
                 43,
             ),
+            (
+                _("Tier reports"),
+                "marketing:tier_distribution",
+                "marketing.view_service_coverage",
+                44,
+            ),
         ]:
             register_nav_item(NavItem(title, url, permission=permission, order=order))

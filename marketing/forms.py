@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.db import models
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from channels.models import Channel
-from crm.forms import MarksInvalidFields, bootstrap
+from crm.forms import MarksInvalidFields, bootstrap, branch_label
 from crm.paging import InvalidCursor
+from crm.tenancy.models import Branch
 from customers import selectors as customer_selectors
 from customers.models import Customer
 from marketing.models import MAX_BOOK_SIZE, MAX_CADENCE_DAYS, ManualTier, TierRuleSet
@@ -208,3 +211,43 @@ class CoverageFilterForm(forms.Form):
         """The tiers to list: the one chosen, or every tier that requires a manager."""
         chosen = self.cleaned_data.get("tier")
         return [chosen] if chosen else required
+
+
+class TierReportFilterForm(MarksInvalidFields, forms.Form):
+    """The month and branch of the tier reports, from the query string.
+
+    The month is one the bank scored ("2026-05"), the latest by default; the branch one of
+    those the staff member sees (its subtree), all of them by default.
+    """
+
+    month = forms.ChoiceField(
+        label=_("Month"),
+        error_messages={
+            "invalid_choice": _("%(value)s is not a scored month: choose one from the list.")
+        },
+    )
+    branch = forms.TypedChoiceField(label=_("Branch"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, query: QueryDict, *, months: list[date], branches: list[Branch]):
+        data = query.copy()
+        if not data.get("month") and months:
+            data["month"] = f"{months[0]:%Y-%m}"
+        super().__init__(data)
+        self.months = {f"{month:%Y-%m}": month for month in months}
+        self.fields["month"].choices = [(key, key) for key in self.months]
+        self.branches = {branch.pk: branch for branch in branches}
+        top_depth = min((branch.depth for branch in branches), default=0)
+        self.fields["branch"].choices = [
+            ("", _("All my branches")),
+            *[(branch.pk, branch_label(branch, top_depth)) for branch in branches],
+        ]
+        bootstrap(self)
+
+    @property
+    def selected_month(self) -> date:
+        return self.months[self.cleaned_data["month"]]
+
+    @property
+    def selected_branch(self) -> Branch | None:
+        branch_id = self.cleaned_data.get("branch")
+        return self.branches.get(branch_id) if branch_id is not None else None

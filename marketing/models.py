@@ -586,6 +586,18 @@ class Reason(models.TextChoices):
     MANUAL = "manual", _("Set by hand")
 
 
+class CustomerValueQuerySet(ScopedQuerySet["CustomerValue"]):
+    # Whoever sees the customer sees their value: a branch manager sums their subtree.
+    scope_follows = "customer"
+
+
+_CustomerValueManagerBase = ScopedManager.from_queryset(CustomerValueQuerySet)
+
+
+class CustomerValueManager(_CustomerValueManagerBase["CustomerValue"]):
+    pass
+
+
 class CustomerValue(TenantOwned):
     """A customer's value for one month: the contribution and its components, the growth
     potential and its parts, and the tier they earn, written by the scoring job.
@@ -621,6 +633,8 @@ class CustomerValue(TenantOwned):
     earned_tier = models.CharField(_("tier earned"), max_length=16, choices=Customer.Tier.choices)
     tier = models.CharField(_("tier"), max_length=16, choices=Customer.Tier.choices)
     reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+
+    objects = CustomerValueManager()
 
     class Meta:
         verbose_name = _("customer value")

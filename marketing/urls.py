@@ -1,6 +1,6 @@
 from django.urls import path
 
-from marketing.views import coverage, service_policy, tiers
+from marketing.views import coverage, service_policy, tier_reports, tiers
 
 app_name = "marketing"
 urlpatterns = [
@@ -27,4 +27,12 @@ urlpatterns = [
         coverage.over_book_caps_export,
         name="over_book_caps_export",
     ),
+    path("tiers/distribution/", tier_reports.tier_distribution, name="tier_distribution"),
+    path(
+        "tiers/distribution.csv",
+        tier_reports.tier_distribution_export,
+        name="tier_distribution_export",
+    ),
+    path("tiers/migration/", tier_reports.tier_migration, name="tier_migration"),
+    path("tiers/migration.csv", tier_reports.tier_migration_export, name="tier_migration_export"),
 ]

@@ -71,7 +71,8 @@ def without_manager(request: HttpRequest) -> HttpResponse:
     return render(request, template, context, status=400 if form.errors else 200)
 
 
-def _csv(rows: Iterable[Iterable[object]]) -> bytes:
+def csv_content(rows: Iterable[Iterable[object]]) -> bytes:
+    """``rows`` as a CSV file that Excel reads, every text cell safe from formulas."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in rows:
@@ -82,7 +83,7 @@ def _csv(rows: Iterable[Iterable[object]]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def _attachment(content: bytes, name: str) -> HttpResponse:
+def csv_attachment(content: bytes, name: str) -> HttpResponse:
     response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "no-store"
@@ -120,7 +121,7 @@ def without_manager_export(request: HttpRequest) -> HttpResponse:
         for c in _batches(customers)
     )
     name = f"customers-without-manager-{timezone.localdate():%Y%m%d}.csv"
-    return _attachment(_csv([header, *rows]), name)
+    return csv_attachment(csv_content([header, *rows]), name)
 
 
 @require_GET
@@ -152,4 +153,4 @@ def over_book_caps_export(request: HttpRequest) -> HttpResponse:
         for row in selectors.managers_over_book_caps(request.user)
     )
     name = f"managers-over-book-caps-{timezone.localdate():%Y%m%d}.csv"
-    return _attachment(_csv([header, *rows]), name)
+    return csv_attachment(csv_content([header, *rows]), name)

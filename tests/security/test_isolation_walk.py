@@ -141,6 +141,23 @@ def foreign_service_coverage(bank) -> None:
 
 
 @pytest.fixture(autouse=True)
+def foreign_customer_values(request, bank_b):
+    """Bank B's customers have values of a scored month, and bank A scored that month too:
+    the tier reports of bank A run their figures, whose table by home branch would name
+    bank B's branches had bank B's values been counted."""
+    from datetime import date
+
+    from tests.factories.marketing import customer_value, scored_month
+
+    month = date(2026, 5, 1)
+    run = scored_month(bank_b.tenant, month)
+    for customer, tier in ((bank_b.customer, "mvc"), (bank_b.other_customer, "bz")):
+        customer_value(customer, run, tier=tier, contribution="123.45")
+    if "bank_a" in request.fixturenames:
+        scored_month(request.getfixturevalue("bank_a").tenant, month)
+
+
+@pytest.fixture(autouse=True)
 def foreign_relationship(bank_b):
     """Bank B's customers are related, so that its relationship pages are walked with ids;
     a customer of B has consented, so that the consents list has B's rows to leak; a
@@ -256,3 +273,19 @@ def test_the_walk_reaches_the_follow_up_pages(role, names, bank_b, client_for, r
                 foreign,
                 include=lambda route, name=name: route.name == name and not route.is_api,
             )
+
+
+def test_the_walk_reaches_the_tier_reports_with_figures(bank_a, bank_b, client_for, routes):
+    """Bank B's own marketing manager finds its branches in the tier reports' figures: the
+    reports are walked, with a scored month, and bank A's walk above would see a leak."""
+    foreign = foreign_rows(bank_b)
+    reports = {"tier_distribution", "tier_distribution_export"}
+    client = client_for(bank_b["marketing_manager"])
+    response = client.get("/marketing/tiers/distribution/")
+    assert response.context["figures"].total.customers == 2
+    assert [row.name for row in response.context["figures"].branches] == [
+        bank_b.sub_branch.name,
+        bank_b.other_branch.name,
+    ]
+    with pytest.raises(AssertionError, match="another bank's data"):
+        walk(client, routes, foreign, include=lambda route: route.name in reports)
