@@ -12,6 +12,7 @@ class ChannelsConfig(AppConfig):
         from channels import (
             audit,
             demo,
+            follow_ups,
             handover,
             list_columns,
             panels,
@@ -36,8 +37,10 @@ class ChannelsConfig(AppConfig):
         list_columns.register()
         register_search_provider(search.SERVICE_REQUESTS)
         register_handover_participant("service_requests", handover.move_open_requests)
+        register_handover_participant("follow_ups", follow_ups.move_open_follow_ups)
         register_panel(panels.TIMELINE_PANEL)
         register_panel(preference_panel.PREFERENCE_PANEL)
+        register_panel(panels.FOLLOW_UPS_PANEL)
         register_demo_loader(demo.load_channels)
         register_scope(
             "interactions:write",
@@ -56,6 +59,22 @@ class ChannelsConfig(AppConfig):
                 "channels:requests",
                 permission="channels.view_servicerequest",
                 order=20,
+            )
+        )
+        register_nav_item(
+            NavItem(
+                _("My follow-ups"),
+                "channels:follow_ups",
+                permission="channels.change_followup",
+                order=15,
+            )
+        )
+        register_nav_item(
+            NavItem(
+                _("Team follow-ups"),
+                "channels:follow_ups_team",
+                permission="channels.reassign_followup",
+                order=16,
             )
         )
         register_nav_item(

@@ -3,6 +3,7 @@
 from channels.models import (
     ChannelPreference,
     ContactHold,
+    FollowUp,
     Interaction,
     ServiceRequest,
     ServiceRequestStep,
@@ -40,6 +41,13 @@ def register() -> None:
     register_audited_model(
         ContactHold,
         ["customer", "reason", "source", "starts_at", "ends_at"],
+        customer=["customer"],
+        subject="customer",
+    )
+    # Planned contacts: who owns them, when they are due, how they ended.
+    register_audited_model(
+        FollowUp,
+        ["customer", "owner", "due_at", "purpose", "status", "outcome", "cancel_reason"],
         customer=["customer"],
         subject="customer",
     )

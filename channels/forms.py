@@ -10,7 +10,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from channels import selectors
-from channels.models import Channel, Interaction, Outlet, ServiceRequest, ServiceRequestType
+from channels.models import (
+    Channel,
+    FollowUp,
+    Interaction,
+    Outlet,
+    ServiceRequest,
+    ServiceRequestType,
+)
 from crm import bounds
 from crm.forms import MarksInvalidFields, bootstrap, branch_label, manager_label
 from crm.tenancy.models import Branch, Staff
@@ -437,3 +444,100 @@ class ConsentForm(MarksInvalidFields, forms.Form):
         if recorded_on > self.today:
             raise ValidationError(_("The date cannot be in the future."), code="future")
         return recorded_on
+
+
+# --- follow-ups -------------------------------------------------------------------------------
+
+
+class DueTimeInput(forms.DateTimeInput):
+    """The browser's date-and-time picker; the value is read in the bank's time zone."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+DUE_TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+
+
+class FollowUpForm(MarksInvalidFields, forms.Form):
+    """Plan a contact with the customer: by whom, by when, why and how."""
+
+    purpose = forms.ChoiceField(
+        label=_("Purpose"), choices=FollowUp.Purpose.choices, initial=FollowUp.Purpose.MANUAL
+    )
+    due_at = forms.DateTimeField(
+        label=_("Due"), input_formats=DUE_TIME_FORMATS, widget=DueTimeInput
+    )
+    owner = StaffChoiceField(label=_("Owner"), queryset=Staff.objects.none(), empty_label=None)
+    preferred_channel = ChannelChoiceField(
+        label=_("Channel"),
+        queryset=Channel.objects.none(),
+        required=False,
+        empty_label=_("Any channel"),
+    )
+    notes = forms.CharField(
+        label=_("Notes"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, staff: Staff, customer: Customer, **kwargs):
+        kwargs.setdefault("auto_id", "follow_up_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = (
+            Staff.objects.in_scope(staff).active().select_related("branch").order_by("name")
+        )
+        # The customer's own manager makes the contact unless someone else is chosen.
+        self.fields["owner"].initial = customer.relationship_manager_id or staff.pk
+        self.fields["preferred_channel"].queryset = selectors.active_channels()
+        bootstrap(self)
+
+    def out_of_scope(self) -> bool:
+        return self.has_error("owner", "invalid_choice")
+
+
+class FollowUpCompleteForm(MarksInvalidFields, forms.Form):
+    """What came of the contact; a customer not reached can be called again later."""
+
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[("", _("Choose the outcome")), *FollowUp.Outcome.choices],
+        error_messages={"required": _("Choose what came of the contact.")},
+    )
+    notes = forms.CharField(label=_("Notes"), max_length=400, required=False)
+    reschedule_to = forms.DateTimeField(
+        label=_("Call again at"),
+        required=False,
+        input_formats=DUE_TIME_FORMATS,
+        widget=DueTimeInput,
+        help_text=_("Only when the customer was not reached or asked for a callback."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "complete_%s")
+        super().__init__(*args, **kwargs)
+        bootstrap(self)
+
+
+class FollowUpCancelForm(MarksInvalidFields, forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        error_messages={"required": _("Say why the follow-up is cancelled.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "cancel_%s")
+        super().__init__(*args, **kwargs)
+        bootstrap(self)
+
+
+class FollowUpReassignForm(forms.Form):
+    to_staff = StaffChoiceField(label=_("Give to"), queryset=Staff.objects.none())
+
+    def __init__(self, *args, staff: Staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_staff"].queryset = (
+            Staff.objects.in_scope(staff).active().select_related("branch").order_by("name")
+        )
+        bootstrap(self)

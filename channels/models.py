@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pghistory
 import pgtrigger
@@ -627,3 +627,171 @@ class MonthlyServiceCost(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.month:%Y-%m}"
+
+
+class FollowUpQuerySet(ScopedQuerySet):
+    # A follow-up is seen by whoever sees its customer, and by its owner wherever the
+    # customer is homed (a deputy's or a reassigned one).
+    scope_owner_field = "owner_id"
+    scope_follows = "customer"
+
+    def open(self) -> FollowUpQuerySet:
+        return self.filter(status=FollowUp.Status.OPEN)
+
+    def overdue(self, now: datetime | None = None) -> FollowUpQuerySet:
+        return self.open().filter(due_at__lt=now or timezone.now())
+
+
+@pghistory.track(*every_change(), meta=event_indexes("follow_up_event_trail"))
+class FollowUp(TenantOwned):
+    """A planned contact with a customer (回访): who makes it, by when and why.
+
+    Created by staff, by the bank's rules and by other apps (marketing's tier cadence, risk's
+    warnings) through ``channels.follow_ups.follow_up_create``. Completing one logs the
+    contact on the customer's timeline (``interaction``). Overdue is not stored: an open
+    follow-up whose due time has passed is overdue, so no job has to keep a flag in step.
+    """
+
+    class Purpose(models.TextChoices):
+        POST_SALE = "post_sale", _("Post-sale callback")
+        PERIODIC_VISIT = "periodic_visit", _("Periodic visit")
+        WELCOME = "welcome", _("New-customer welcome")
+        MATURITY = "maturity", _("Product maturity")
+        BIRTHDAY = "birthday", _("Birthday")
+        DORMANT = "dormant", _("Dormant reactivation")
+        COMPLAINT = "complaint", _("Complaint callback")
+        RISK_WARNING = "risk_warning", _("Risk-warning check")
+        MANUAL = "manual", _("Manual")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Outcome(models.TextChoices):
+        REACHED = "reached", _("Reached")
+        NOT_REACHED = "not_reached", _("Not reached")
+        CALLBACK_REQUESTED = "callback_requested", _("Callback requested")
+        DECLINED = "declined", _("Declined")
+        COMPLAINT_RAISED = "complaint_raised", _("Complaint raised")
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="+", verbose_name=_("customer")
+    )
+    owner = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, related_name="+", verbose_name=_("owner")
+    )
+    due_at = models.DateTimeField(_("due at"))
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    preferred_channel = models.ForeignKey(
+        Channel,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("preferred channel"),
+    )
+    notes = models.CharField(_("notes"), max_length=500, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    interaction = models.ForeignKey(
+        Interaction,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("contact"),
+    )
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    completed_by = models.ForeignKey(
+        Staff,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("completed by"),
+    )
+    # The attempt this one follows on (a customer not reached, called again later).
+    rescheduled_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("rescheduled from"),
+    )
+    created_by = models.ForeignKey(
+        Staff,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    # Which rule, app or campaign made it ("manual", "marketing.tier_cadence"...).
+    source = models.CharField(_("source"), max_length=64)
+    # The rule's period ("2026-12" for a monthly visit): with the unique constraint below,
+    # a rule run twice for the same period creates nothing twice. Empty for manual ones.
+    period = models.CharField(_("period"), max_length=32, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    objects = ScopedManager.from_queryset(FollowUpQuerySet)()
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        permissions = [("reassign_followup", _("Can reassign follow-ups to others"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "customer", "purpose", "period"],
+                condition=~models.Q(period=""),
+                name="follow_up_once_per_period",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="done")
+                | (~models.Q(outcome="") & models.Q(completed_at__isnull=False)),
+                name="follow_up_done_has_outcome",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="cancelled") | ~models.Q(cancel_reason=""),
+                name="follow_up_cancelled_has_reason",
+            ),
+        ]
+        indexes = [
+            # "My follow-ups" and a team's: open ones of an owner (or of a branch's staff,
+            # owner_id = ANY(…)) by due time. Closed ones are most rows over time and
+            # are read only per customer.
+            models.Index(
+                fields=["tenant", "owner", "due_at"],
+                condition=models.Q(status="open"),
+                name="follow_up_owner_open",
+            ),
+            # Every open one by due time: the reminder job's claim of what is due.
+            models.Index(
+                fields=["tenant", "due_at"],
+                condition=models.Q(status="open"),
+                name="follow_up_open_due",
+            ),
+            # A customer's follow-ups (the customer-page panel), and completion rates per
+            # owner over the last days.
+            models.Index(fields=["tenant", "customer", "-due_at"], name="follow_up_customer"),
+            models.Index(
+                fields=["tenant", "owner", "completed_at"],
+                condition=models.Q(completed_at__isnull=False),
+                name="follow_up_owner_completed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_at < timezone.now()

@@ -60,3 +60,24 @@ TIMELINE_PANEL = Panel(
     width="col-12",
     permission="channels.view_interaction",
 )
+
+
+def follow_ups_panel(request: HttpRequest, customer: Customer) -> dict:
+    """The customer's follow-ups the viewer may see: one query."""
+    rows = selectors.customer_follow_ups(request.user, customer)
+    return {
+        "open_follow_ups": [row for row in reversed(rows) if row.is_open],
+        "closed_follow_ups": [row for row in rows if not row.is_open],
+        "can_plan": request.user.has_perm("channels.add_followup"),
+    }
+
+
+FOLLOW_UPS_PANEL = Panel(
+    key="follow_ups",
+    title=_("Follow-ups"),
+    template="channels/panels/follow_ups.html",
+    context=follow_ups_panel,
+    order=26,
+    permission="channels.view_followup",
+    lazy=True,
+)

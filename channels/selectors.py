@@ -9,13 +9,14 @@ keyset pages too: no OFFSET, no COUNT.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import (
     BigIntegerField,
     Case,
     CharField,
+    Count,
     DecimalField,
     F,
     Q,
@@ -29,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channels.models import (
     Channel,
+    FollowUp,
     Interaction,
     MonthlyServiceCost,
     Outlet,
@@ -611,3 +613,117 @@ def monthly_service_cost_sql(
     index (tenant, month, customer), so a pass over a range of ids reads only its rows.
     """
     return monthly_figure_sql(MonthlyServiceCost, "cost", month, alias=alias, name=name)
+
+
+# --- follow-ups --------------------------------------------------------------------------------
+
+MY_FOLLOW_UPS = 300  # open follow-ups one page lists: a busy manager's quarter
+TEAM_OVERDUE = 100
+COMPLETION_DAYS = 30
+
+
+def get_follow_up_or_404(staff: Staff, pk: int) -> FollowUp:
+    """The follow-up with ``pk`` if ``staff`` may see it (its customer, or it is theirs); 404
+    otherwise, never 403."""
+    follow_up = (
+        FollowUp.objects.in_scope(staff)
+        .select_related("customer", "owner", "preferred_channel", "interaction")
+        .filter(pk=pk)
+        .first()
+    )
+    if follow_up is None:
+        raise Http404
+    return follow_up
+
+
+@dataclass
+class MyFollowUps:
+    overdue: list[FollowUp]
+    today: list[FollowUp]
+    upcoming: list[FollowUp]
+
+
+def my_follow_ups(staff: Staff, *, now: datetime | None = None) -> MyFollowUps:
+    """The staff member's open follow-ups, overdue, due today (in the bank's time zone, the
+    one active for the request) and later: one query on the owner's open index."""
+    now = now or timezone.now()
+    rows = list(
+        FollowUp.objects.in_scope(staff)
+        .open()
+        .filter(owner=staff)
+        .select_related("customer", "preferred_channel")
+        .order_by("due_at", "id")[:MY_FOLLOW_UPS]
+    )
+    tomorrow = timezone.localdate(now) + timedelta(days=1)
+    end_of_today = timezone.make_aware(datetime.combine(tomorrow, datetime.min.time()))
+    return MyFollowUps(
+        overdue=[row for row in rows if row.due_at < now],
+        today=[row for row in rows if now <= row.due_at < end_of_today],
+        upcoming=[row for row in rows if row.due_at >= end_of_today],
+    )
+
+
+def customer_follow_ups(staff: Staff, customer: Customer, *, size: int = 20) -> list[FollowUp]:
+    """The customer's follow-ups the viewer may see, latest due first (the panel's one query)."""
+    return list(
+        FollowUp.objects.in_scope(staff)
+        .filter(customer=customer)
+        .select_related("owner")
+        .order_by("-due_at", "-id")[:size]
+    )
+
+
+@dataclass
+class TeamMember:
+    owner_id: int
+    name: str
+    open: int
+    overdue: int
+    due: int  # due in the last COMPLETION_DAYS days, not cancelled
+    done: int  # of those, done
+
+    @property
+    def completion_rate(self) -> float | None:
+        return self.done / self.due if self.due else None
+
+
+def team_follow_ups(staff: Staff, *, now: datetime | None = None) -> list[TeamMember]:
+    """Per owner in the manager's scope: open and overdue follow-ups, and how many of those
+    due in the last 30 days were done (one grouped query)."""
+    now = now or timezone.now()
+    since = now - timedelta(days=COMPLETION_DAYS)
+    is_open = Q(status=FollowUp.Status.OPEN)
+    recent = Q(due_at__gte=since, due_at__lt=now) & ~Q(status=FollowUp.Status.CANCELLED)
+    rows = (
+        FollowUp.objects.in_scope(staff)
+        .filter(is_open | Q(due_at__gte=since, due_at__lt=now))
+        .values("owner_id", "owner__name")
+        .annotate(
+            open=Count("pk", filter=is_open),
+            overdue=Count("pk", filter=is_open & Q(due_at__lt=now)),
+            due=Count("pk", filter=recent),
+            done=Count("pk", filter=recent & Q(status=FollowUp.Status.DONE)),
+        )
+        .order_by("owner__name", "owner_id")
+    )
+    return [
+        TeamMember(
+            owner_id=row["owner_id"],
+            name=row["owner__name"],
+            open=row["open"],
+            overdue=row["overdue"],
+            due=row["due"],
+            done=row["done"],
+        )
+        for row in rows
+    ]
+
+
+def team_overdue(staff: Staff, *, now: datetime | None = None) -> list[FollowUp]:
+    """The scope's overdue follow-ups, the longest overdue first: what a manager reassigns."""
+    return list(
+        FollowUp.objects.in_scope(staff)
+        .overdue(now)
+        .select_related("customer", "owner")
+        .order_by("due_at", "id")[:TEAM_OVERDUE]
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from channels.views import preferences, service_requests, timeline
+from channels.views import follow_ups, preferences, service_requests, timeline
 
 urlpatterns = [
     path("customers/<int:customer_pk>/timeline/", timeline.timeline, name="timeline"),
@@ -42,4 +42,15 @@ urlpatterns = [
         preferences.consent_record,
         name="consent_record",
     ),
+    path(
+        "customers/<int:customer_pk>/follow-ups/new/",
+        follow_ups.follow_up_new,
+        name="follow_up_new",
+    ),
+    path("follow-ups/", follow_ups.my_follow_ups, name="follow_ups"),
+    path("follow-ups/team/", follow_ups.team, name="follow_ups_team"),
+    path("follow-ups/<int:pk>/", follow_ups.follow_up_detail, name="follow_up_detail"),
+    path("follow-ups/<int:pk>/complete/", follow_ups.follow_up_complete, name="follow_up_complete"),
+    path("follow-ups/<int:pk>/cancel/", follow_ups.follow_up_cancel, name="follow_up_cancel"),
+    path("follow-ups/<int:pk>/reassign/", follow_ups.follow_up_reassign, name="follow_up_reassign"),
 ]

@@ -6,6 +6,7 @@ from django.utils import timezone, translation
 from channels.catalog import ensure_standard_catalog
 from channels.models import (
     Channel,
+    FollowUp,
     Interaction,
     Outlet,
     ServiceRequest,
@@ -87,3 +88,17 @@ class ServiceRequestFactory(TenantOwnedFactory):
     due_at = factory.LazyAttribute(
         lambda o: o.opened_at + timedelta(hours=o.request_type.sla_hours)
     )
+
+
+class FollowUpFactory(TenantOwnedFactory):
+    """An open follow-up of ``customer`` by its relationship manager, due tomorrow."""
+
+    class Meta:
+        model = FollowUp
+
+    tenant = factory.LazyAttribute(lambda o: o.customer.tenant)
+    customer = None
+    owner = factory.LazyAttribute(lambda o: o.customer.relationship_manager)
+    due_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+    purpose = FollowUp.Purpose.PERIODIC_VISIT
+    source = "manual"

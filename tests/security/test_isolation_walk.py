@@ -48,6 +48,8 @@ def argument_values(route, foreign: dict[str, list[int]]) -> list[dict]:
     model_label = None
     if route.admin_model():
         model_label = ".".join(route.admin_model())
+    elif route.name and route.name.startswith("follow_up_") and "pk" in route.arguments:
+        model_label = "channels.followup"
     elif route.name and route.name.endswith("-detail"):
         basename = route.name.removesuffix("-detail")
         model_label = next((label for label in foreign if label.endswith(f".{basename}")), None)
@@ -77,6 +79,8 @@ def argument_values(route, foreign: dict[str, list[int]]) -> list[dict]:
             else:
                 combo[argument] = pk
         values.append(combo)
+    if "panel" in route.arguments:  # and the follow-ups panel, whose rows are B's own
+        values += [{**combo, "panel": "follow_ups"} for combo in values]
     # Admin URLs also take app labels alone (the app index).
     if route.template == "admin/{app_label}/":
         values = [
@@ -158,14 +162,17 @@ def foreign_relationship(bank_b):
     """Bank B's customers are related, so that its relationship pages are walked with ids;
     a customer of B has consented, so that the consents list has B's rows to leak; a
     customer of B has a manual tier, so that the manual tiers page has B's rows to leak;
-    B's administrator scored a month again, so that the scoring runs pages have B's run."""
-    from datetime import date
+    B's administrator scored a month again, so that the scoring runs pages have B's run; B's
+    relationship manager has overdue and upcoming follow-ups, so that the follow-up pages
+    have B's rows to leak."""
+    from datetime import date, timedelta
 
     from django.utils import timezone
 
     from crm.tenancy.roles import Role
     from customers.services import consent_record, relationship_add
     from marketing.models import ManualTier, ScoringRun
+    from tests.factories.channels import FollowUpFactory
 
     foreign_service_coverage(bank_b)
     with bank_b.scope():
@@ -188,6 +195,12 @@ def foreign_relationship(bank_b):
             requested_by=bank_b[Role.MARKETING_MANAGER],
             approved_by=bank_b[Role.TENANT_ADMIN],
         )
+        for days in (-1, 1):
+            FollowUpFactory(
+                customer=bank_b.customer,
+                due_at=timezone.now() + timedelta(days=days),
+                notes=f"{bank_b.marker}回访",
+            )
         consent_record(
             customer=bank_b.customer,
             purpose="marketing",
@@ -250,6 +263,27 @@ def test_the_partner_walk_reaches_detail_endpoints(bank_a, bank_b, partner_clien
             foreign,
             include=lambda route: route.is_api and bool(route.arguments),
         )
+
+
+@pytest.mark.parametrize(
+    ("role", "names"),
+    [
+        ("relationship_manager", {"follow_ups", "follow_up_detail", "panel"}),
+        ("branch_manager", {"follow_ups_team"}),
+    ],
+)
+def test_the_walk_reaches_the_follow_up_pages(role, names, bank_b, client_for, routes):
+    """Bank B's own staff find B's follow-ups on the pages walked above: each is walked with
+    ids that reach them, so the walk as bank A would notice a leak there."""
+    foreign = foreign_rows(bank_b)
+    for name in names:
+        with pytest.raises(AssertionError, match="another bank's data"):
+            walk(
+                client_for(bank_b[role]),
+                routes,
+                foreign,
+                include=lambda route, name=name: route.name == name and not route.is_api,
+            )
 
 
 def test_the_walk_reaches_the_tier_reports_with_figures(bank_a, bank_b, client_for, routes):
