@@ -217,25 +217,27 @@ WHERE v.id = h.id
 
 # A manual tier in force today stays on the customer whatever the month scored says: its
 # approval put it there at once (scoring last month days later must not take it away).
-COPY_SQL = """
-WITH changed AS (
-    SELECT v.customer_id, c.tier AS from_tier, coalesce(m.tier, v.tier) AS to_tier,
-           CASE WHEN m.tier IS NULL THEN v.reason ELSE %(r_manual)s END AS reason
-    FROM marketing_customervalue v
-    JOIN customers_customer c ON c.id = v.customer_id
-    LEFT JOIN ({manual}) m ON m.customer_id = v.customer_id
-    WHERE v.tenant_id = %(tenant)s AND v.month = %(month)s
-      AND c.tier IS DISTINCT FROM coalesce(m.tier, v.tier)
-), updated AS (
-    UPDATE customers_customer c
-    SET tier = changed.to_tier, updated_at = %(now)s
-    FROM changed
-    WHERE c.id = changed.customer_id
-)
+# The changes are recorded first and the customers then updated from the run's records, by
+# the change table's run index: one UPDATE ... FROM a CTE over the same changes let the
+# planner, misled by the month's rows not analysed yet, rescan the whole CTE per customer
+# (a bank's first tiering of a million customers did not end in 15 minutes).
+CHANGES_SQL = """
 INSERT INTO marketing_tierchange
     (tenant_id, customer_id, month, from_tier, to_tier, reason, run_id, changed_at)
-SELECT %(tenant)s, customer_id, %(month)s, from_tier, to_tier, reason, %(run)s, %(now)s
-FROM changed
+SELECT %(tenant)s, v.customer_id, %(month)s, c.tier, coalesce(m.tier, v.tier),
+       CASE WHEN m.tier IS NULL THEN v.reason ELSE %(r_manual)s END, %(run)s, %(now)s
+FROM marketing_customervalue v
+JOIN customers_customer c ON c.tenant_id = v.tenant_id AND c.id = v.customer_id
+LEFT JOIN ({manual}) m ON m.customer_id = v.customer_id
+WHERE v.tenant_id = %(tenant)s AND v.month = %(month)s
+  AND c.tier IS DISTINCT FROM coalesce(m.tier, v.tier)
+"""
+
+COPY_SQL = """
+UPDATE customers_customer c
+SET tier = t.to_tier, updated_at = %(now)s
+FROM marketing_tierchange t
+WHERE t.run_id = %(run)s AND c.tenant_id = t.tenant_id AND c.id = t.customer_id
 """
 
 
@@ -279,19 +281,18 @@ def score_month(*, run: ScoringRun) -> Outcome:
         # (a late feed for June, in December) corrects its own rows, not today's tiers.
         later = ScoringRun.objects.filter(month__gt=month, status=ScoringRun.Status.FINISHED)
         if not later.exists():
-            cursor.execute(
-                COPY_SQL.format(manual=MANUAL_TIERS_IN_FORCE_SQL),
-                {
-                    "manual_tenant": tenant_id,
-                    "manual_on": timezone.localdate(),
-                    "tenant": tenant_id,
-                    "month": month,
-                    "run": run.pk,
-                    "now": timezone.now(),
-                    "r_manual": Reason.MANUAL,
-                },
-            )
+            copy = {
+                "manual_tenant": tenant_id,
+                "manual_on": timezone.localdate(),
+                "tenant": tenant_id,
+                "month": month,
+                "run": run.pk,
+                "now": timezone.now(),
+                "r_manual": Reason.MANUAL,
+            }
+            cursor.execute(CHANGES_SQL.format(manual=MANUAL_TIERS_IN_FORCE_SQL), copy)
             tier_changes = cursor.rowcount
+            cursor.execute(COPY_SQL, copy)
     return Outcome(customers=customers, tier_changes=tier_changes)
 
 
