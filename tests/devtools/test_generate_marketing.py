@@ -1,5 +1,6 @@
 """``generate_bank``'s marketing step: standard spreads and the contribution feed."""
 
+import re
 from io import StringIO
 
 import pytest
@@ -135,3 +136,24 @@ def test_no_scoring_on_request_leaves_customers_untiered(bank_a):
     with tenant_context(bank):
         assert not ScoringRun.objects.exists()
         assert set(Customer.objects.values_list("tier", flat=True)) == {""}
+
+
+def test_the_scoring_benchmark_times_a_rerun_and_leaves_the_bank_as_it_was(bank_a):
+    from devtools.marketing.benchmark import benchmark_section
+
+    bank = generate(scored_months=1)
+    with tenant_context(bank):
+        before = list(ScoringRun.objects.values_list("pk", "version"))
+        tiers = dict(Customer.objects.values_list("pk", "tier"))
+    out = StringIO()
+
+    missed = benchmark_section(bank, stdout=out, options={"explain": True})
+
+    report = out.getvalue()
+    assert missed == 0
+    assert re.search(r"\d{4}-\d\d: [\d,]+ customers, 0 tier changes", report)
+    assert "first run" in report and "warm, median of 2" in report
+    assert "Update on marketing_customervalue" in report  # a plan, from --explain
+    with tenant_context(bank):
+        assert list(ScoringRun.objects.values_list("pk", "version")) == before
+        assert dict(Customer.objects.values_list("pk", "tier")) == tiers
