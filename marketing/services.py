@@ -768,10 +768,8 @@ RERUN_REASON_LONGEST = 200
 
 def rerunnable_months(*, today: date | None = None) -> list[date]:
     """The months an administrator may score again, newest first: those scored already
-    and whose cut-off day has come (``month_due``); never the month under way."""
-    latest = month_due(today or timezone.localdate())
-    if latest is None:  # before the cut-off day: last month's feeds may still come
-        latest = add_months((today or timezone.localdate()).replace(day=1), -2)
+    and whose cut-off day has come (``latest_month_due``); never the month under way."""
+    latest = latest_month_due(today or timezone.localdate())
     return list(
         ScoringRun.objects.filter(status=ScoringRun.Status.FINISHED, month__lte=latest)
         .order_by("-month")

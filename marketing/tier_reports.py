@@ -18,6 +18,7 @@ from django.db.models import Count, F, FilteredRelation, Max, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from crm.months import add_months
 from crm.tenancy.models import Branch, Staff
 from customers.models import Customer
 from marketing.models import CustomerValue, ScoringRun, tier_label
@@ -52,7 +53,7 @@ def scored_months() -> list[date]:
 
 
 def previous_month(month: date) -> date:
-    return date(month.year - 1, 12, 1) if month.month == 1 else date(month.year, month.month - 1, 1)
+    return add_months(month, -1)
 
 
 def subtree_ids(branch: Branch, branches: list[Branch]) -> list[int]:
